@@ -1,0 +1,78 @@
+/** The project's wasm convolution gradient kernels agree with the cpu backend. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backend';
+
+interface Case { n: number; h: number; w: number; ci: number; co: number; k: number; s: number; pad: 'same' | 'valid' }
+const cases: Case[] = [
+  { n: 2, h: 8, w: 8, ci: 3, co: 4, k: 3, s: 1, pad: 'same' },
+  { n: 2, h: 9, w: 7, ci: 2, co: 5, k: 3, s: 2, pad: 'same' },
+  { n: 1, h: 11, w: 13, ci: 4, co: 3, k: 3, s: 2, pad: 'valid' },
+  { n: 3, h: 10, w: 10, ci: 1, co: 8, k: 3, s: 1, pad: 'valid' },
+  { n: 2, h: 7, w: 12, ci: 3, co: 2, k: 5, s: 2, pad: 'same' },
+  { n: 1, h: 12, w: 12, ci: 2, co: 2, k: 2, s: 2, pad: 'valid' },
+  { n: 2, h: 28, w: 28, ci: 1, co: 16, k: 3, s: 2, pad: 'same' },
+];
+
+function random(shape: number[], seed: number): Float32Array {
+  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
+}
+
+/** Gradients of sum(conv2d(x, w) * r) and of conv2dTranspose, on the current backend. */
+function compute(c: Case, x: Float32Array, w: Float32Array, r: Float32Array, tx: Float32Array) {
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.ci]);
+    const wt = tf.tensor4d(w, [c.k, c.k, c.ci, c.co]);
+    const y = tf.conv2d(xt, wt, c.s, c.pad);
+    const rt = tf.tensor(r, y.shape);
+    const [gx, gw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.s, c.pad).mul(rt).sum())([xt, wt]);
+    // conv2dTranspose maps y-shaped tensors back to x's shape; it runs Conv2DBackpropInput forward.
+    const tr = tf.conv2dTranspose(tf.tensor(tx, y.shape) as tf.Tensor4D, wt, [c.n, c.h, c.w, c.ci], c.s, c.pad);
+    return { gx: gx.dataSync().slice(), gw: gw.dataSync().slice(), tr: tr.dataSync().slice(), yShape: y.shape };
+  });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('wasm convolution gradient kernels', () => {
+  beforeAll(async () => {
+    const report = await initBackend('wasm');
+    expect(report.name).toBe('wasm');
+  });
+
+  for (const c of cases) {
+    it(`match cpu for ${JSON.stringify(c)}`, async () => {
+      const x = random([c.n, c.h, c.w, c.ci], 1);
+      const w = random([c.k, c.k, c.ci, c.co], 2);
+      await tf.setBackend('cpu');
+      const yShape = tf.tidy(() => tf.conv2d(tf.zeros([c.n, c.h, c.w, c.ci]) as tf.Tensor4D, tf.zeros([c.k, c.k, c.ci, c.co]) as tf.Tensor4D, c.s, c.pad).shape);
+      const r = random(yShape, 3);
+      const tx = random(yShape, 4);
+      const ref = compute(c, x, w, r, tx);
+      await tf.setBackend('wasm');
+      const got = compute(c, x, w, r, tx);
+      expect(maxAbsDiff(got.gw, ref.gw)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(got.gx, ref.gx)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(got.tr, ref.tr)).toBeLessThan(1e-3);
+    });
+  }
+
+  it('frees every intermediate tensor', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([2, 9, 9, 3]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+    const step = () => tf.tidy(() => tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 2, 'same').sum())([x, w]).map((g) => g.sum().dataSync()[0]));
+    step();
+    const before = tf.memory().numTensors;
+    const bytesBefore = tf.memory().numBytes;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+    tf.dispose([x, w]);
+  });
+});
