@@ -46,7 +46,14 @@ async function tryWasm(): Promise<void> {
   registerWasmConvGradients();
 }
 
+/** The cpu backend greets Node users with advice to install tfjs-node; we already report the backend ourselves. */
+function silenceCpuGreeting(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
 async function choose(preferred?: BackendName): Promise<BackendReport> {
+  silenceCpuGreeting();
   const order: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
   const candidates = preferred ? order.slice(order.indexOf(preferred)) : order;
   const skipped: BackendReport['skipped'] = order

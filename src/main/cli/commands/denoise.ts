@@ -1,0 +1,45 @@
+/** `denoise`: files or folders to an output folder, with the bundled model by default. */
+import { initBackend } from '../../engine/backend';
+import { denoiseFiles } from '../../engine/denoise-files';
+import { UserError } from '../../engine/errors';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image-io';
+import { defaultModelDir } from '../../engine/models/registry';
+import { loadDenoiser } from '../../engine/models/store';
+import { choice, num, parse, required, str } from '../args';
+import { Progress } from '../progress';
+
+export const DENOISE_USAGE = `usage: denoise <files or folders...> --out <dir> [--model <dir>] [--sigma S | --strength X]
+               [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--overwrite] [--max-megapixels N]`;
+
+export async function denoiseCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(argv, {
+    out: { type: 'string' }, model: { type: 'string' }, sigma: { type: 'string' }, strength: { type: 'string' },
+    format: { type: 'string' }, quality: { type: 'string' }, tile: { type: 'string' }, overwrite: { type: 'boolean' },
+    'max-megapixels': { type: 'string' },
+  }, DENOISE_USAGE);
+  if (positionals.length === 0) throw new UserError(`no input files given\n\n${DENOISE_USAGE}`);
+  const outDir = required(v, 'out', DENOISE_USAGE);
+  if (v.sigma !== undefined && v.strength !== undefined) throw new UserError('give either --sigma or --strength, not both');
+  const quality = num(v, 'quality');
+  if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
+  await initBackend();
+  const { model, manifest } = await loadDenoiser(str(v, 'model') ?? (await defaultModelDir()));
+  const bar = new Progress();
+  const results = await denoiseFiles(model, manifest, positionals, {
+    outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'),
+    format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
+    maxMegapixels: num(v, 'max-megapixels'),
+    onFile: (p) => bar.update(p.tilesDone / p.tilesTotal, `[${p.index + 1}/${p.total}] ${p.input} tile ${p.tilesDone}/${p.tilesTotal}`, 5000),
+  });
+  let failed = 0;
+  for (const r of results) {
+    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.sigma !== undefined ? `, sigma ${r.sigma.toFixed(1)}` : ''}, ${r.seconds.toFixed(2)} s)`);
+    else {
+      failed++;
+      bar.line(`error: ${r.error}`);
+    }
+  }
+  if (results.length === 0) throw new UserError('no images found in the given inputs');
+  bar.line(`${results.length - failed} denoised, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+/**
+ * `train`: trains a model with progress lines (or a bar on a terminal), stops
+ * gracefully on Ctrl-C / SIGTERM with a checkpoint, and resumes with --resume.
+ */
+import path from 'node:path';
+import { UserError } from '../../engine/errors';
+import { parseNoiseSpec } from '../../engine/data/noise';
+import { getArchitecture } from '../../engine/models/architectures';
+import { TRAIN_DEFAULTS, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
+import { choice, num, parse, required, str } from '../args';
+import { defaultCacheDir } from './dataset';
+import { Progress, formatDuration } from '../progress';
+
+export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed|dncnn|ffdnet> --noise <spec> --out <modelDir>
+             [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X]
+             [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
+             [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
+             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--resume] [--json]
+noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, {
+    data: { type: 'string' }, arch: { type: 'string' }, noise: { type: 'string' }, out: { type: 'string' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
+    'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
+    channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
+    'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
+    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+  }, TRAIN_USAGE);
+  const resume = Boolean(v.resume);
+  const out = required(v, 'out', TRAIN_USAGE);
+  // With --resume the checkpoint holds the config; only --epochs may be raised.
+  const data = resume ? (str(v, 'data') ?? '') : required(v, 'data', TRAIN_USAGE);
+  const archName = resume ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE);
+  const arch = getArchitecture(archName);
+  const noise = resume ? (str(v, 'noise') ?? 'none') : required(v, 'noise', TRAIN_USAGE);
+  parseNoiseSpec(noise);
+  const fmnist = data === 'fashion-mnist';
+  const channelsText = str(v, 'channels');
+  if (channelsText && channelsText !== '1' && channelsText !== '3') throw new UserError('--channels must be 1 or 3');
+  const config: TrainConfig = {
+    ...TRAIN_DEFAULTS,
+    data: fmnist ? data : path.resolve(data || '.'),
+    cacheDir: str(v, 'cache') ?? defaultCacheDir(),
+    arch: arch.name,
+    archOptions: { depth: num(v, 'depth'), width: num(v, 'width'), batchNorm: v['no-batch-norm'] ? false : undefined },
+    channels: fmnist ? 1 : channelsText ? (Number(channelsText) as 1 | 3) : undefined,
+    noise,
+    out: path.resolve(out),
+    epochs: num(v, 'epochs', TRAIN_DEFAULTS.epochs),
+    batch: num(v, 'batch', fmnist ? 200 : TRAIN_DEFAULTS.batch),
+    lr: num(v, 'lr', TRAIN_DEFAULTS.lr),
+    lrSchedule: choice<LrSchedule>(v, 'lr-schedule', ['constant', 'cosine', 'step'], TRAIN_DEFAULTS.lrSchedule),
+    lrMin: num(v, 'lr-min', TRAIN_DEFAULTS.lrMin),
+    loss: choice<LossName>(v, 'loss', ['mse', 'l1', 'bce'], arch.sigmoidOutput ? 'bce' : 'mse'),
+    patch: num(v, 'patch', TRAIN_DEFAULTS.patch),
+    patchesPerEpoch: num(v, 'patches-per-epoch', TRAIN_DEFAULTS.patchesPerEpoch),
+    valFraction: num(v, 'val-fraction', TRAIN_DEFAULTS.valFraction),
+    valImages: num(v, 'val-images', fmnist ? 1000 : TRAIN_DEFAULTS.valImages),
+    valCrop: num(v, 'val-crop', TRAIN_DEFAULTS.valCrop),
+    seed: num(v, 'seed', TRAIN_DEFAULTS.seed),
+    checkpointMinutes: num(v, 'checkpoint-minutes', TRAIN_DEFAULTS.checkpointMinutes),
+  };
+  for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];
+  if (config.archOptions?.batchNorm === undefined) delete config.archOptions?.batchNorm;
+
+  const controller = new AbortController();
+  const bar = new Progress();
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    if (++signals > 1) process.exit(130);
+    bar.line(`${sig}: stopping after this step and saving a checkpoint (press again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const json = Boolean(v.json);
+  const onEvent = (e: TrainEvent) => {
+    if (json) {
+      if (e.type !== 'step' || e.step % 10 === 0 || e.step === e.stepsPerEpoch) console.log(JSON.stringify(e));
+      return;
+    }
+    switch (e.type) {
+      case 'start':
+        bar.line(`${e.resumedFrom ? `resuming at epoch ${e.resumedFrom.epoch + 1}, step ${e.resumedFrom.step}` : 'training'} ${e.config.arch} ` +
+          `(${e.trainableParams.toLocaleString('en-US')} params, ${e.flopsPerPixel.toLocaleString('en-US')} FLOPs/pixel) on ${e.dataset}`);
+        bar.line(`backend ${e.backend}, noise ${e.config.noise}, loss ${e.config.loss}, batch ${e.config.batch}, ${e.stepsPerEpoch} steps/epoch, ${e.config.epochs} epochs`);
+        break;
+      case 'log':
+        bar.line(`${e.level}: ${e.message}`);
+        break;
+      case 'step':
+        bar.update(e.step / e.stepsPerEpoch, `epoch ${e.epoch} step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(5)} ` +
+          `${e.samplesPerSec.toFixed(1)} samples/s elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
+        break;
+      case 'epoch':
+        bar.line(`epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(5)} val_loss ${e.valLoss.toFixed(5)} PSNR ${e.psnr.toFixed(2)} dB ` +
+          `(noisy ${e.noisyPsnr.toFixed(2)}) SSIM ${e.ssim.toFixed(4)} ${e.samplesPerSec.toFixed(1)} samples/s ` +
+          `elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
+        break;
+      case 'done':
+        bar.line(e.reason === 'stopped'
+          ? `stopped; checkpoint saved in ${e.checkpoint}. Continue with --resume --out ${e.modelDir}`
+          : `done: model saved in ${e.modelDir}`);
+        break;
+    }
+  };
+  await train(config, { onEvent, signal: controller.signal }, resume);
+  return 0;
+}

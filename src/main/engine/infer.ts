@@ -1,0 +1,185 @@
+/**
+ * Denoising images of any size: the image is cut into overlapping tiles whose
+ * size follows the memory available, each tile runs through the model, and the
+ * tiles are blended back with weights that ramp down across the overlap, so no
+ * seams show and memory stays bounded. Grey and colour inputs work with grey
+ * and colour models; the output keeps the input's size and channel count.
+ */
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import { makeImage, toChannels, type FloatImage } from './image';
+import { modelInput } from './models/input';
+import type { DenoiserManifest } from './models/store';
+import { UserError } from './errors';
+
+export interface DenoiseOptions {
+  /** Noise level on the 0-255 scale for noise-map models; estimated from the image when absent. */
+  sigma?: number;
+  /** 0-1 blend between the input (0) and the model output (1) for models without a noise map. */
+  strength?: number;
+  tile?: number;
+  overlap?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface DenoiseResult {
+  image: FloatImage;
+  /** The noise level used (noise-map models), 0-255. */
+  sigma?: number;
+  tiles: number;
+}
+
+/**
+ * Estimates the Gaussian noise level (0-255) from the finest diagonal wavelet
+ * band: sigma = median(|HH|) / 0.6745 (Donoho and Johnstone).
+ */
+export function estimateNoiseSigma(img: FloatImage): number {
+  const { width: w, height: h, channels: c } = img;
+  const values: number[] = [];
+  const stride = Math.max(1, Math.floor(Math.sqrt((w * h) / 4 / 250_000))); // sample at most ~250k blocks
+  for (let y = 0; y + 1 < h; y += 2 * stride) {
+    for (let x = 0; x + 1 < w; x += 2 * stride) {
+      for (let k = 0; k < c; k++) {
+        const a = img.data[(y * w + x) * c + k];
+        const b = img.data[(y * w + x + 1) * c + k];
+        const d = img.data[((y + 1) * w + x) * c + k];
+        const e = img.data[((y + 1) * w + x + 1) * c + k];
+        values.push(Math.abs(a - b - d + e) / 2);
+      }
+    }
+  }
+  if (values.length === 0) return 0;
+  values.sort((p, q) => p - q);
+  return (values[Math.floor(values.length / 2)] / 0.6745) * 255;
+}
+
+/** Tile side chosen from free memory: activations of the widest layer must fit in a quarter of it. */
+export function chooseTileSize(manifest: DenoiserManifest, requested?: number): number {
+  const m = Math.max(4, manifest.sizeMultiple);
+  if (requested) return Math.max(m * 8, Math.round(requested / m) * m);
+  const width = manifest.arch.options.width ?? 64;
+  const bytesPerPixel = width * 4 * 4; // a few live float32 activations of `width` channels
+  const budget = Math.min(os.freemem() / 4, 1024 * 1024 * 1024);
+  const side = Math.sqrt(budget / bytesPerPixel);
+  return Math.max(128, Math.min(1024, Math.floor(side / m) * m));
+}
+
+/** Positions of tiles of size `t` with overlap `o` covering [0, n). */
+function tileStarts(n: number, t: number, o: number): number[] {
+  if (n <= t) return [0];
+  const step = t - o;
+  const starts: number[] = [];
+  for (let s = 0; s + t < n; s += step) starts.push(s);
+  starts.push(n - t);
+  return starts;
+}
+
+/** 1-D blending weights for a tile: a ramp over the overlap on sides that touch another tile. */
+function ramp(len: number, o: number, rampStart: boolean, rampEnd: boolean): Float32Array {
+  const w = new Float32Array(len).fill(1);
+  for (let i = 0; i < Math.min(o, len); i++) {
+    const v = (i + 0.5) / o;
+    if (rampStart) w[i] = Math.min(w[i], v);
+    if (rampEnd) w[len - 1 - i] = Math.min(w[len - 1 - i], v);
+  }
+  return w;
+}
+
+/** Reflect-pads an image crop so both sides are multiples of `m` (and at least `m`). */
+function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: number, m: number): { data: Float32Array; pw: number; ph: number } {
+  const pw = Math.max(m, Math.ceil(w / m) * m);
+  const ph = Math.max(m, Math.ceil(h / m) * m);
+  const c = img.channels;
+  const data = new Float32Array(pw * ph * c);
+  const reflect = (i: number, n: number) => {
+    if (n === 1) return 0;
+    const period = 2 * (n - 1);
+    i = ((i % period) + period) % period;
+    return i < n ? i : period - i;
+  };
+  for (let y = 0; y < ph; y++) {
+    const sy = y0 + reflect(y, h);
+    for (let x = 0; x < pw; x++) {
+      const sx = x0 + reflect(x, w);
+      const src = (sy * img.width + sx) * c;
+      const dst = (y * pw + x) * c;
+      for (let k = 0; k < c; k++) data[dst + k] = img.data[src + k];
+    }
+  }
+  return { data, pw, ph };
+}
+
+function runTiles(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
+  const m = Math.max(1, manifest.sizeMultiple);
+  const t = chooseTileSize(manifest, opts.tile);
+  const o = Math.min(opts.overlap ?? 32, Math.floor(t / 4));
+  const xs = tileStarts(img.width, t, o);
+  const ys = tileStarts(img.height, t, o);
+  const c = img.channels;
+  const acc = new Float32Array(img.width * img.height * c);
+  const wsum = new Float32Array(img.width * img.height);
+  const total = xs.length * ys.length;
+  let done = 0;
+  for (const y0 of ys) {
+    for (const x0 of xs) {
+      const w = Math.min(t, img.width - x0);
+      const h = Math.min(t, img.height - y0);
+      const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
+      const out = tf.tidy(() => {
+        const x = modelInput(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
+        return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+      });
+      const wx = ramp(w, o, x0 > 0, x0 + w < img.width);
+      const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
+      for (let yy = 0; yy < h; yy++) {
+        for (let xx = 0; xx < w; xx++) {
+          const weight = wx[xx] * wy[yy];
+          const p = (y0 + yy) * img.width + x0 + xx;
+          wsum[p] += weight;
+          const src = (yy * pw + xx) * c;
+          for (let k = 0; k < c; k++) acc[p * c + k] += weight * out[src + k];
+        }
+      }
+      opts.onProgress?.(++done, total);
+    }
+  }
+  for (let p = 0; p < wsum.length; p++) {
+    for (let k = 0; k < c; k++) acc[p * c + k] = Math.min(1, Math.max(0, acc[p * c + k] / wsum[p]));
+  }
+  return { image: makeImage(img.width, img.height, c, acc), tiles: total };
+}
+
+/** Denoises an image of any size with a loaded model. */
+export function denoiseImage(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatImage, opts: DenoiseOptions = {}): DenoiseResult {
+  if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
+  if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
+  const sigma = manifest.noiseMap ? (opts.sigma ?? estimateNoiseSigma(img)) : undefined;
+  const sigma01 = sigma === undefined ? null : sigma / 255;
+  let result: { image: FloatImage; tiles: number };
+  if (img.channels === manifest.channels) {
+    result = runTiles(model, manifest, img, sigma01, opts);
+  } else if (manifest.channels === 3) {
+    // A grey photo through a colour model: three equal channels in, their luma out.
+    const r = runTiles(model, manifest, toChannels(img, 3), sigma01, opts);
+    result = { image: toChannels(r.image, 1), tiles: r.tiles };
+  } else {
+    // A colour photo through a grey model: each channel on its own.
+    const n = img.width * img.height;
+    const out = makeImage(img.width, img.height, 3);
+    let tiles = 0;
+    for (let k = 0; k < 3; k++) {
+      const plane = makeImage(img.width, img.height, 1);
+      for (let i = 0; i < n; i++) plane.data[i] = img.data[i * 3 + k];
+      const r = runTiles(model, manifest, plane, sigma01, opts);
+      for (let i = 0; i < n; i++) out.data[i * 3 + k] = r.image.data[i];
+      tiles += r.tiles;
+    }
+    result = { image: out, tiles };
+  }
+  if (!manifest.noiseMap && opts.strength !== undefined && opts.strength < 1) {
+    const s = opts.strength;
+    const d = result.image.data;
+    for (let i = 0; i < d.length; i++) d[i] = img.data[i] + s * (d[i] - img.data[i]);
+  }
+  return { image: result.image, sigma, tiles: result.tiles };
+}

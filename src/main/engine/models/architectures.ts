@@ -1,0 +1,184 @@
+/**
+ * The architecture registry. Every model takes [N, H, W, C] images in [0,1]
+ * (plus one noise-level channel for noise-map models) and returns [N, H, W, C].
+ *  - seed:   the original notebook's 3,217-parameter autoencoder.
+ *  - dncnn:  DnCNN (Zhang et al. 2017), residual, configurable depth/width/BatchNorm.
+ *  - ffdnet: an FFDNet-style blind model: pixel-unshuffle by 2, a conv stack at
+ *            quarter resolution fed a noise-level map, pixel-shuffle back, plus
+ *            a global residual. Few FLOPs per pixel, any H x W, grey or colour.
+ * Pixel (un)shuffle and the residual's channel selection are fixed-weight,
+ * non-trainable convolutions, so every model is plain TF.js layers that save,
+ * load and export to ONNX without custom layer code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors';
+
+export interface ArchOptions {
+  /** Image channels: 1 (grey) or 3 (colour). */
+  channels: 1 | 3;
+  depth?: number;
+  width?: number;
+  batchNorm?: boolean;
+}
+
+export interface Architecture {
+  name: string;
+  description: string;
+  /** Whether the model takes a noise-level map as an extra input channel. */
+  noiseMap: boolean;
+  /** Input height and width must be multiples of this (the tiler pads to it). */
+  sizeMultiple: number;
+  /** Output activation is a sigmoid (suits BCE loss). */
+  sigmoidOutput: boolean;
+  defaults: Required<Omit<ArchOptions, 'channels'>>;
+  build(opts: ArchOptions): tf.LayersModel;
+}
+
+const conv = (filters: number, cfg: Partial<tf.layers.ConvLayerArgs> = {}) =>
+  tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: 'heNormal', ...cfg });
+
+/** A fixed convolution; `fill(weights)` sets its one-hot entries. */
+function fixedConv(
+  kind: 'conv2d' | 'conv2dTranspose',
+  name: string,
+  shape: [number, number, number, number],
+  filters: number,
+  stride: number,
+  fill: (w: Float32Array) => void,
+): tf.layers.Layer {
+  const w = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  fill(w);
+  const cfg = {
+    name, filters, kernelSize: [shape[0], shape[1]], strides: stride, padding: 'valid' as const,
+    useBias: false, trainable: false, weights: [tf.tensor4d(w, shape)],
+  };
+  return kind === 'conv2d' ? tf.layers.conv2d(cfg) : tf.layers.conv2dTranspose(cfg);
+}
+
+/** [H,W,C] -> [H/2,W/2,4C]: output channel (2*dy+dx)*C + c takes pixel (dy,dx) of channel c. */
+export function pixelUnshuffle(c: number, name: string) {
+  return fixedConv('conv2d', name, [2, 2, c, 4 * c], 4 * c, 2, (w) => {
+    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let k = 0; k < c; k++) {
+      w[((dy * 2 + dx) * c + k) * 4 * c + (dy * 2 + dx) * c + k] = 1;
+    }
+  });
+}
+
+/** The inverse of pixelUnshuffle: [H/2,W/2,4C] -> [H,W,C]. Transpose-conv kernels are [kh,kw,out,in]. */
+export function pixelShuffle(c: number, name: string) {
+  return fixedConv('conv2dTranspose', name, [2, 2, c, 4 * c], c, 2, (w) => {
+    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let k = 0; k < c; k++) {
+      w[((dy * 2 + dx) * c + k) * 4 * c + (dy * 2 + dx) * c + k] = 1;
+    }
+  });
+}
+
+/** Keeps the first `c` of `cin` channels (drops the noise map). */
+function selectChannels(c: number, cin: number, name: string) {
+  return fixedConv('conv2d', name, [1, 1, cin, c], c, 1, (w) => {
+    for (let k = 0; k < c; k++) w[k * c + k] = 1;
+  });
+}
+
+const seed: Architecture = {
+  name: 'seed',
+  description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
+  noiseMap: false,
+  sizeMultiple: 4,
+  sigmoidOutput: true,
+  defaults: { depth: 5, width: 16, batchNorm: false },
+  build({ channels }) {
+    const input = tf.input({ shape: [null, null, channels], name: 'image' });
+    const relu = { activation: 'relu' as const, kernelInitializer: 'glorotUniform' as const };
+    let x = conv(16, { strides: 2, ...relu }).apply(input) as tf.SymbolicTensor;
+    x = conv(8, { strides: 2, ...relu }).apply(x) as tf.SymbolicTensor;
+    x = conv(8, { strides: 1, ...relu }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', ...relu }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.conv2dTranspose({ filters: channels, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' }).apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out, name: 'seed' });
+  },
+};
+
+const dncnn: Architecture = {
+  name: 'dncnn',
+  description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
+  noiseMap: false,
+  sizeMultiple: 1,
+  sigmoidOutput: false,
+  defaults: { depth: 17, width: 64, batchNorm: true },
+  build({ channels, depth = 17, width = 64, batchNorm = true }) {
+    const input = tf.input({ shape: [null, null, channels], name: 'image' });
+    let x = conv(width, { activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    for (let i = 0; i < depth - 2; i++) {
+      x = conv(width, { useBias: !batchNorm }).apply(x) as tf.SymbolicTensor;
+      if (batchNorm) x = tf.layers.batchNormalization({ axis: 3, momentum: 0.9, epsilon: 1e-4 }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+    }
+    const negNoise = conv(channels).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.add().apply([input, negNoise]) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out, name: 'dncnn' });
+  },
+};
+
+const ffdnet: Architecture = {
+  name: 'ffdnet',
+  description: 'FFDNet-style blind model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map, pixel-shuffle, global residual',
+  noiseMap: true,
+  sizeMultiple: 2,
+  sigmoidOutput: false,
+  defaults: { depth: 12, width: 64, batchNorm: false },
+  build({ channels, depth = 12, width = 64 }) {
+    const cin = channels + 1;
+    const input = tf.input({ shape: [null, null, cin], name: 'image_and_sigma' });
+    let x = pixelUnshuffle(cin, 'unshuffle').apply(input) as tf.SymbolicTensor;
+    x = conv(width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    for (let i = 0; i < depth - 2; i++) x = conv(width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    x = conv(4 * channels, { kernelInitializer: 'zeros' }).apply(x) as tf.SymbolicTensor;
+    const residual = pixelShuffle(channels, 'shuffle').apply(x) as tf.SymbolicTensor;
+    const image = selectChannels(channels, cin, 'select_image').apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.add().apply([image, residual]) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out, name: 'ffdnet' });
+  },
+};
+
+export const ARCHITECTURES: Record<string, Architecture> = { seed, dncnn, ffdnet };
+
+export function getArchitecture(name: string): Architecture {
+  const arch = ARCHITECTURES[name];
+  if (!arch) throw new UserError(`unknown architecture "${name}"; choose one of: ${Object.keys(ARCHITECTURES).join(', ')}`);
+  return arch;
+}
+
+export interface ModelStats {
+  params: number;
+  trainableParams: number;
+  /** Multiply-adds counted as 2 FLOPs, per input pixel, for one forward pass. */
+  flopsPerPixel: number;
+}
+
+/** Parameter counts and forward FLOPs per pixel, measured on a 64x64 input. */
+export function modelStats(model: tf.LayersModel): ModelStats {
+  const size = 64;
+  let flops = 0;
+  let scale = 1; // spatial size of the current layer's input relative to the image
+  const scaleOf = new Map<string, number>();
+  for (const layer of model.layers) {
+    const inbound = layer.inboundNodes[0]?.inboundLayers?.[0];
+    scale = inbound ? (scaleOf.get(inbound.name) ?? 1) : 1;
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig() as { strides?: number[]; kernelSize?: number[]; filters?: number };
+    const inShape = (layer.inboundNodes[0]?.inputShapes as number[][] | undefined)?.[0];
+    if ((cls === 'Conv2D' || cls === 'Conv2DTranspose') && inShape && cfg.kernelSize && cfg.filters) {
+      const cinL = inShape[3];
+      const [kh, kw] = cfg.kernelSize;
+      const stride = cfg.strides?.[0] ?? 1;
+      const inPixels = (size * scale) ** 2;
+      const positions = cls === 'Conv2D' ? inPixels / (stride * stride) : inPixels;
+      flops += 2 * kh * kw * cinL * cfg.filters * positions;
+      scale = cls === 'Conv2D' ? scale / stride : scale * stride;
+    }
+    scaleOf.set(layer.name, scale);
+  }
+  const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return { params: model.countParams(), trainableParams: trainable, flopsPerPixel: Math.round(flops / (size * size)) };
+}

@@ -1,0 +1,23 @@
+/**
+ * Builds a model's input tensor: the noisy pixels, plus a constant noise-level
+ * channel per image for noise-map models.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export function modelInput(
+  noisy: Float32Array, n: number, h: number, w: number, c: number, sigmas: number[] | null,
+): tf.Tensor4D {
+  if (!sigmas) return tf.tensor4d(noisy, [n, h, w, c]);
+  const cin = c + 1;
+  const out = new Float32Array(n * h * w * cin);
+  for (let b = 0; b < n; b++) {
+    const s = sigmas[b];
+    for (let p = 0, base = b * h * w; p < h * w; p++) {
+      const src = (base + p) * c;
+      const dst = (base + p) * cin;
+      for (let k = 0; k < c; k++) out[dst + k] = noisy[src + k];
+      out[dst + c] = s;
+    }
+  }
+  return tf.tensor4d(out, [n, h, w, cin]);
+}

@@ -1,0 +1,49 @@
+/**
+ * Where models live: the bundled default model in resources/models, and any
+ * model folder the user names. DENOISE_RESOURCES overrides the resources
+ * folder (the packaged app points it at its own resources).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors';
+import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './store';
+
+export const DEFAULT_MODEL_NAME = 'default';
+
+export function resourcesDir(): string {
+  if (process.env.DENOISE_RESOURCES) return process.env.DENOISE_RESOURCES;
+  // src/main/engine/models -> repository root -> resources
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../resources');
+}
+
+export function bundledModelsDir(): string {
+  return path.join(resourcesDir(), 'models');
+}
+
+export async function defaultModelDir(): Promise<string> {
+  const dir = path.join(bundledModelsDir(), DEFAULT_MODEL_NAME);
+  try {
+    await fs.access(path.join(dir, MANIFEST_FILE));
+  } catch {
+    throw new UserError(`no default model is bundled yet (looked in ${dir}); pass --model <dir> with a trained model`);
+  }
+  return dir;
+}
+
+/** The bundled models with their manifests. */
+export async function listBundledModels(): Promise<{ dir: string; manifest: DenoiserManifest }[]> {
+  const root = bundledModelsDir();
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  const out: { dir: string; manifest: DenoiserManifest }[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(root, e.name);
+    try {
+      out.push({ dir, manifest: await readManifest(dir) });
+    } catch {
+      // A folder without a manifest is not a model.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * Saved models on disk: TF.js layers format (model.json + a weights file) and
+ * a denoiser.json manifest. Every file is written atomically; the weights file
+ * is named after its content hash, so model.json always points at a complete
+ * weights file even if the process dies between the two writes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
+import { UserError } from '../errors';
+import type { ArchOptions } from './architectures';
+
+export const MANIFEST_FILE = 'denoiser.json';
+export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
+
+export interface DenoiserManifest {
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: 1;
+  name: string;
+  arch: { name: string; options: ArchOptions };
+  channels: 1 | 3;
+  noiseMap: boolean;
+  sizeMultiple: number;
+  /** The noise spec the model was trained on. */
+  noise: string;
+  /** Default strength: sigma (0-255) for noise-map models. */
+  defaultSigma?: number;
+  params: number;
+  trainableParams: number;
+  flopsPerPixel: number;
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  created: string;
+  updated: string;
+  engine: { version: string; tfjs: string; backend: string };
+}
+
+async function saveArtifacts(dir: string, model: tf.LayersModel): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
+      const hash = createHash('sha256').update(weights).digest('hex').slice(0, 16);
+      const weightsFile = `weights-${hash}.bin`;
+      await writeFileAtomic(path.join(dir, weightsFile), weights);
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
+      };
+      await writeJsonAtomic(path.join(dir, 'model.json'), modelJson);
+      // Only now is the old weights file unreferenced.
+      for (const f of await fs.readdir(dir)) {
+        if (/^weights-[0-9a-f]+\.bin$/.test(f) && f !== weightsFile) await fs.rm(path.join(dir, f), { force: true });
+      }
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+/** Saves the model files, then the manifest (last, so a manifest always has its model). */
+export async function saveModel(dir: string, model: tf.LayersModel, manifest: DenoiserManifest): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw explainFsError(err, dir);
+  }
+  await saveArtifacts(dir, model);
+  await writeJsonAtomic(path.join(dir, MANIFEST_FILE), manifest);
+}
+
+/** Saves only the layers-format files (used inside checkpoints). */
+export async function saveModelFiles(dir: string, model: tf.LayersModel): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await saveArtifacts(dir, model);
+}
+
+export async function loadModelFiles(dir: string): Promise<tf.LayersModel> {
+  const modelPath = path.join(dir, 'model.json');
+  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    json = JSON.parse(await fs.readFile(modelPath, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? 'no model.json here; is this a model folder?' : `unreadable model.json (${(err as Error).message})`, dir);
+  }
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const buffers = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFile(path.join(dir, p))));
+  const weightData = tf.io.CompositeArrayBuffer.join(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+}
+
+export async function readManifest(dir: string): Promise<DenoiserManifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let manifest: DenoiserManifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `no ${MANIFEST_FILE}; is this a Denoise Lab model folder?` : `unreadable manifest (${(err as Error).message})`, dir);
+  }
+  if (manifest.format !== MANIFEST_FORMAT) throw new UserError(`${MANIFEST_FILE} is not a Denoise Lab manifest`, dir);
+  return manifest;
+}
+
+export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel; manifest: DenoiserManifest }> {
+  const manifest = await readManifest(dir);
+  return { model: await loadModelFiles(dir), manifest };
+}

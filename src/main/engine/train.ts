@@ -1,0 +1,432 @@
+/**
+ * The training loop: batches with on-the-fly noise, Adam with a learning-rate
+ * schedule, validation (loss, PSNR, SSIM) and a preview image every epoch, and
+ * an atomic checkpoint every epoch (and every few minutes) holding the model,
+ * the optimizer state and the RNG position, so `resume` continues exactly
+ * where a run stopped, even after SIGKILL. Progress goes out as events.
+ */
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic, explainFsError } from './atomic-fs';
+import { initBackend } from './backend';
+import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from './data/noise';
+import { openSource, type TrainingSource } from './data/sources';
+import { UserError } from './errors';
+import { makeImage, type FloatImage } from './image';
+import { encodeImage } from './image-io';
+import { psnr, ssim } from './metrics';
+import { getArchitecture, modelStats, type ArchOptions } from './models/architectures';
+import { modelInput } from './models/input';
+import { loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
+import { Rng, type RngState } from './rng';
+import { ENGINE_VERSION } from './version';
+
+export type LossName = 'mse' | 'l1' | 'bce';
+export type LrSchedule = 'constant' | 'cosine' | 'step';
+
+export interface TrainConfig {
+  /** 'fashion-mnist' or a folder of images. */
+  data: string;
+  cacheDir: string;
+  arch: string;
+  archOptions?: Partial<Omit<ArchOptions, 'channels'>>;
+  channels?: 1 | 3;
+  noise: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  lrSchedule: LrSchedule;
+  lrMin: number;
+  loss: LossName;
+  patch: number;
+  patchesPerEpoch: number;
+  valFraction: number;
+  valImages: number;
+  valCrop: number;
+  seed: number;
+  out: string;
+  /** Minutes between mid-epoch checkpoints (0 = only at epoch ends). */
+  checkpointMinutes: number;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out' | 'cacheDir'> = {
+  epochs: 10,
+  batch: 32,
+  lr: 1e-3,
+  lrSchedule: 'constant',
+  lrMin: 1e-5,
+  loss: 'mse',
+  patch: 64,
+  patchesPerEpoch: 4096,
+  valFraction: 0.1,
+  valImages: 8,
+  valCrop: 256,
+  seed: 0,
+  checkpointMinutes: 10,
+};
+
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  psnr: number;
+  ssim: number;
+  /** PSNR of the noisy validation inputs, for reference. */
+  noisyPsnr: number;
+  samplesPerSec: number;
+  seconds: number;
+  lr: number;
+  tensors: number;
+  preview?: string;
+}
+
+export type TrainEvent =
+  | { type: 'start'; config: TrainConfig; backend: string; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; samplesPerSec: number; elapsedSec: number; etaSec: number }
+  | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochSummary)
+  | { type: 'done'; reason: 'completed' | 'stopped'; epochsDone: number; modelDir: string; checkpoint: string; final?: EpochSummary };
+
+interface CheckpointState {
+  config: TrainConfig;
+  epoch: number;
+  step: number;
+  rng: RngState;
+  plan: number[] | null;
+  history: EpochSummary[];
+  elapsedSec: number;
+  /** Running sums for the partial epoch. */
+  partial: { lossSum: number; samples: number; seconds: number };
+  created: string;
+}
+
+const CHECKPOINT_DIR = 'checkpoints';
+const LATEST = 'latest.json';
+
+export function checkpointRoot(out: string): string {
+  return path.join(out, CHECKPOINT_DIR);
+}
+
+export function validateConfig(c: TrainConfig): void {
+  const positiveInt = (v: number, name: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${name} must be a positive whole number, not ${v}`);
+  };
+  positiveInt(c.epochs, '--epochs');
+  positiveInt(c.batch, '--batch');
+  positiveInt(c.patch, '--patch');
+  positiveInt(c.patchesPerEpoch, '--patches-per-epoch');
+  if (!(c.lr > 0 && c.lr < 1)) throw new UserError(`--lr must be between 0 and 1, not ${c.lr}`);
+  if (!['mse', 'l1', 'bce'].includes(c.loss)) throw new UserError(`--loss must be mse, l1 or bce, not "${c.loss}"`);
+  if (!['constant', 'cosine', 'step'].includes(c.lrSchedule)) throw new UserError(`--lr-schedule must be constant, cosine or step`);
+  if (!(c.valFraction > 0 && c.valFraction < 1)) throw new UserError('--val-fraction must be between 0 and 1');
+  const arch = getArchitecture(c.arch);
+  if (c.patch % Math.max(4, arch.sizeMultiple) !== 0) throw new UserError(`--patch must be a multiple of ${Math.max(4, arch.sizeMultiple)}`);
+  parseNoiseSpec(c.noise);
+}
+
+function learningRate(c: TrainConfig, progress: number): number {
+  switch (c.lrSchedule) {
+    case 'constant': return c.lr;
+    case 'cosine': return c.lrMin + 0.5 * (c.lr - c.lrMin) * (1 + Math.cos(Math.PI * Math.min(1, progress)));
+    case 'step': return c.lr * (progress < 0.6 ? 1 : progress < 0.85 ? 0.1 : 0.01);
+  }
+}
+
+function lossFn(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  switch (name) {
+    case 'mse': return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
+    case 'l1': return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
+    case 'bce': return tf.metrics.binaryCrossentropy(yTrue, yPred).mean() as tf.Scalar;
+  }
+}
+
+/** Adds noise to each image of a clean batch; returns noisy pixels and per-image sigmas. */
+function noisyBatch(clean: Float32Array, n: number, spec: NoiseSpec, rng: Rng): { noisy: Float32Array; sigmas: number[] } {
+  const per = clean.length / n;
+  const noisy = new Float32Array(clean.length);
+  const sigmas: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = applyNoise(clean.subarray(i * per, (i + 1) * per), spec, rng);
+    noisy.set(r.noisy, i * per);
+    sigmas.push(r.sigma);
+  }
+  return { noisy, sigmas };
+}
+
+/** Runs the model on one image (any size that fits its size multiple); returns the clipped output. */
+function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean): FloatImage {
+  const out = tf.tidy(() => {
+    const x = modelInput(noisy.data, 1, noisy.height, noisy.width, noisy.channels, noiseMap ? [sigma] : null);
+    return (model.predict(x) as tf.Tensor).clipByValue(0, 1).dataSync() as Float32Array;
+  });
+  return makeImage(noisy.width, noisy.height, noisy.channels, Float32Array.from(out));
+}
+
+interface Validation {
+  valLoss: number;
+  psnr: number;
+  ssim: number;
+  noisyPsnr: number;
+  preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
+}
+
+function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean): Validation {
+  const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
+  let lossSum = 0;
+  let psnrSum = 0;
+  let ssimSum = 0;
+  let noisySum = 0;
+  const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
+  const previewCount = source.sampleSize <= 32 ? 8 : 1;
+  for (const clean of source.validation) {
+    const { noisy, sigma } = applyNoise(clean.data, spec, rng);
+    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
+    const den = predictImage(model, noisyImg, sigma, noiseMap);
+    lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
+    psnrSum += psnr(den.data, clean.data);
+    noisySum += psnr(noisy, clean.data);
+    ssimSum += ssim(den, clean);
+    if (preview.clean.length < previewCount) {
+      preview.noisy.push(noisyImg);
+      preview.denoised.push(den);
+      preview.clean.push(clean);
+    }
+  }
+  const n = Math.max(1, source.validation.length);
+  return { valLoss: lossSum / n, psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n, preview };
+}
+
+/** Rows of noisy, denoised and clean images, side by side. */
+export function previewSheet(p: Validation['preview']): FloatImage {
+  const rows = [p.noisy, p.denoised, p.clean];
+  const cell = p.clean[0];
+  const gap = 2;
+  const cols = p.clean.length;
+  const vertical = cols > 1; // many small images: one row per kind; one large image: three columns
+  const w = vertical ? cols * (cell.width + gap) - gap : 3 * (cell.width + gap) - gap;
+  const h = vertical ? 3 * (cell.height + gap) - gap : cell.height;
+  const sheet = makeImage(w, h, cell.channels);
+  sheet.data.fill(1);
+  rows.forEach((row, r) => row.forEach((img, k) => {
+    const x0 = vertical ? k * (cell.width + gap) : r * (cell.width + gap);
+    const y0 = vertical ? r * (cell.height + gap) : 0;
+    for (let y = 0; y < img.height; y++) {
+      const src = y * img.width * img.channels;
+      sheet.data.set(img.data.subarray(src, src + img.width * img.channels), ((y0 + y) * w + x0) * img.channels);
+    }
+  }));
+  return sheet;
+}
+
+async function readLatest(out: string): Promise<string | null> {
+  try {
+    const latest = JSON.parse(await fs.readFile(path.join(checkpointRoot(out), LATEST), 'utf8'));
+    return path.join(checkpointRoot(out), latest.dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Describes the newest checkpoint of a run folder, if it has one. */
+export async function latestCheckpoint(out: string): Promise<{ dir: string; epoch: number; step: number; config: TrainConfig; history: EpochSummary[] } | null> {
+  const dir = await readLatest(out);
+  if (!dir) return null;
+  try {
+    const state: CheckpointState = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8'));
+    return { dir, epoch: state.epoch, step: state.step, config: state.config, history: state.history };
+  } catch {
+    return null;
+  }
+}
+
+async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<string> {
+  const root = checkpointRoot(out);
+  const name = `epoch-${String(state.epoch).padStart(4, '0')}-step-${String(state.step).padStart(6, '0')}`;
+  const final = path.join(root, name);
+  const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
+  await fs.rm(tmp, { recursive: true, force: true });
+  await saveModelFiles(tmp, model);
+  const named = await optimizer.getWeights();
+  const specs: { name: string; shape: number[] }[] = [];
+  const parts: Float32Array[] = [];
+  for (const { name: n, tensor } of named) {
+    specs.push({ name: n, shape: tensor.shape });
+    parts.push((await tensor.data()) as Float32Array);
+  }
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const flat = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    flat.set(p, o);
+    o += p.length;
+  }
+  await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
+  await writeJsonAtomic(path.join(tmp, 'optimizer.json'), specs);
+  await writeJsonAtomic(path.join(tmp, 'state.json'), state);
+  await fs.rm(final, { recursive: true, force: true });
+  await fs.rename(tmp, final);
+  await writeJsonAtomic(path.join(root, LATEST), { dir: name, epoch: state.epoch, step: state.step });
+  // Keep the newest two checkpoints.
+  const dirs = (await fs.readdir(root)).filter((d) => /^epoch-\d+-step-\d+$/.test(d)).sort();
+  for (const d of dirs.slice(0, -2)) await fs.rm(path.join(root, d), { recursive: true, force: true });
+  return final;
+}
+
+async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
+  const specs: { name: string; shape: number[] }[] = JSON.parse(await fs.readFile(path.join(dir, 'optimizer.json'), 'utf8'));
+  const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
+  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let o = 0;
+  const named = specs.map((s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(flat.subarray(o, o + size), s.shape);
+    o += size;
+    return { name: s.name, tensor };
+  });
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+}
+
+export interface TrainHandle {
+  onEvent: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains a model, writing checkpoints and the latest model to `config.out`.
+ * With `resume`, the config comes from the newest checkpoint (only `epochs`
+ * may be raised), and training continues from its exact position.
+ */
+export async function train(requested: TrainConfig, handle: TrainHandle, resume = false): Promise<EpochSummary | undefined> {
+  const backend = await initBackend();
+  const emit = handle.onEvent;
+  let state: CheckpointState | null = null;
+  let checkpointDir: string | null = null;
+  if (resume) {
+    checkpointDir = await readLatest(requested.out);
+    if (!checkpointDir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
+    state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
+    state.config = { ...state.config, epochs: Math.max(state.config.epochs, requested.epochs), out: requested.out };
+  }
+  const config = state?.config ?? requested;
+  validateConfig(config);
+  try {
+    await fs.mkdir(checkpointRoot(config.out), { recursive: true });
+    await fs.mkdir(path.join(config.out, 'previews'), { recursive: true });
+  } catch (err) {
+    throw explainFsError(err, config.out);
+  }
+  const arch = getArchitecture(config.arch);
+  const spec = parseNoiseSpec(config.noise);
+  const source = await openSource({
+    data: config.data, cacheDir: config.cacheDir, channels: config.channels, patch: config.patch,
+    patchesPerEpoch: config.patchesPerEpoch, valFraction: config.valFraction, valImages: config.valImages,
+    valCrop: config.valCrop, sizeMultiple: arch.sizeMultiple, seed: config.seed,
+  });
+  for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
+  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: source.channels };
+  const model = checkpointDir ? await loadModelFiles(checkpointDir) : arch.build(archOptions);
+  const stats = modelStats(model);
+  const optimizer = tf.train.adam(config.lr);
+  const variables = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+  if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
+
+  const stepsPerEpoch = source.stepsPerEpoch(config.batch);
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const rng = new Rng(state?.rng ?? config.seed);
+  let epoch = state?.epoch ?? 0;
+  let step = state?.step ?? 0;
+  let plan = state?.plan ?? null;
+  const history: EpochSummary[] = state?.history ?? [];
+  let elapsed = state?.elapsedSec ?? 0;
+  let partial = state?.partial ?? { lossSum: 0, samples: 0, seconds: 0 };
+  emit({
+    type: 'start', config, backend: backend.name, dataset: source.description, params: stats.params,
+    trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch,
+    resumedFrom: state ? { epoch: state.epoch, step: state.step } : undefined,
+  });
+
+  const created = new Date().toISOString();
+  const snapshot = (): CheckpointState => ({ config, epoch, step, rng: rng.state(), plan, history, elapsedSec: elapsed, partial, created });
+  let lastCheckpoint = checkpointDir ?? '';
+  let lastCheckpointTime = Date.now();
+  let stepSecEma = 0;
+  const size = source.sampleSize;
+  const c = source.channels;
+
+  const manifest = (): DenoiserManifest => {
+    const last = history[history.length - 1];
+    return {
+      format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
+      arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, sizeMultiple: arch.sizeMultiple,
+      noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
+      params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
+      training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name },
+      metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
+      created, updated: new Date().toISOString(),
+      engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
+    };
+  };
+
+  while (epoch < config.epochs) {
+    if (step === 0) plan = source.epochPlan(rng);
+    for (; step < stepsPerEpoch; ) {
+      if (handle.signal?.aborted) {
+        lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+        await saveModel(config.out, model, manifest());
+        emit({ type: 'done', reason: 'stopped', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final: history[history.length - 1] });
+        model.dispose();
+        optimizer.dispose();
+        return history[history.length - 1];
+      }
+      const t0 = performance.now();
+      const lr = learningRate(config, (epoch * stepsPerEpoch + step) / totalSteps);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const { data: clean, n } = source.batch(step, config.batch, plan, rng);
+      const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
+      const loss = tf.tidy(() => {
+        const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
+        const y = tf.tensor4d(clean, [n, size, size, c]);
+        const cost = optimizer.minimize(() => lossFn(config.loss, y, model.apply(x, { training: true }) as tf.Tensor), true, variables);
+        return cost!.dataSync()[0];
+      });
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
+      const sec = (performance.now() - t0) / 1000;
+      elapsed += sec;
+      partial = { lossSum: partial.lossSum + loss * n, samples: partial.samples + n, seconds: partial.seconds + sec };
+      stepSecEma = stepSecEma === 0 ? sec : 0.9 * stepSecEma + 0.1 * sec;
+      step++;
+      const remaining = totalSteps - (epoch * stepsPerEpoch + step);
+      emit({ type: 'step', epoch: epoch + 1, step, stepsPerEpoch, loss, lr, samplesPerSec: n / sec, elapsedSec: elapsed, etaSec: remaining * stepSecEma });
+      if (config.checkpointMinutes > 0 && Date.now() - lastCheckpointTime > config.checkpointMinutes * 60_000 && step < stepsPerEpoch) {
+        lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+        lastCheckpointTime = Date.now();
+      }
+    }
+    const tv = performance.now();
+    const v = validate(model, source, config, spec, arch.noiseMap);
+    elapsed += (performance.now() - tv) / 1000;
+    const previewFile = path.join(config.out, 'previews', `epoch-${String(epoch + 1).padStart(4, '0')}.png`);
+    await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
+    const summary: EpochSummary = {
+      epoch: epoch + 1, loss: partial.lossSum / Math.max(1, partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
+      noisyPsnr: v.noisyPsnr, samplesPerSec: partial.samples / Math.max(1e-9, partial.seconds), seconds: partial.seconds,
+      lr: learningRate(config, ((epoch + 1) * stepsPerEpoch) / totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
+    };
+    history.push(summary);
+    epoch++;
+    step = 0;
+    plan = null;
+    partial = { lossSum: 0, samples: 0, seconds: 0 };
+    lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+    lastCheckpointTime = Date.now();
+    await saveModel(config.out, model, manifest());
+    emit({ type: 'epoch', ...summary, epochs: config.epochs, elapsedSec: elapsed, etaSec: (config.epochs - epoch) * stepsPerEpoch * stepSecEma, checkpoint: lastCheckpoint });
+  }
+  const final = history[history.length - 1];
+  emit({ type: 'done', reason: 'completed', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final });
+  model.dispose();
+  optimizer.dispose();
+  return final;
+}
