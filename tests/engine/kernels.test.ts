@@ -25,10 +25,10 @@ function compute(c: Case, x: Float32Array, w: Float32Array, r: Float32Array, tx:
     const wt = tf.tensor4d(w, [c.k, c.k, c.ci, c.co]);
     const y = tf.conv2d(xt, wt, c.s, c.pad);
     const rt = tf.tensor(r, y.shape);
-    const [gx, gw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.s, c.pad).mul(rt).sum())([xt, wt]);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad).mul(rt).sum())([xt, wt]);
     // conv2dTranspose maps y-shaped tensors back to x's shape; it runs Conv2DBackpropInput forward.
     const tr = tf.conv2dTranspose(tf.tensor(tx, y.shape) as tf.Tensor4D, wt, [c.n, c.h, c.w, c.ci], c.s, c.pad);
-    return { gx: gx.dataSync().slice(), gw: gw.dataSync().slice(), tr: tr.dataSync().slice(), yShape: y.shape };
+    return { gx: Float32Array.from(gx.dataSync()), gw: Float32Array.from(gw.dataSync()), tr: Float32Array.from(tr.dataSync()), yShape: y.shape };
   });
 }
 
@@ -66,7 +66,7 @@ describe('wasm convolution gradient kernels', () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([2, 9, 9, 3]) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
-    const step = () => tf.tidy(() => tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 2, 'same').sum())([x, w]).map((g) => g.sum().dataSync()[0]));
+    const step = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]).map((g) => g.sum().dataSync()[0]));
     step();
     const before = tf.memory().numTensors;
     const bytesBefore = tf.memory().numBytes;

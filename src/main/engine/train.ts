@@ -254,6 +254,8 @@ async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf
     specs.push({ name: n, shape: tensor.shape });
     parts.push((await tensor.data()) as Float32Array);
   }
+  // The moments are the optimizer's own variables; only the iteration count is a fresh tensor.
+  tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
   const total = parts.reduce((a, p) => a + p.length, 0);
   const flat = new Float32Array(total);
   let o = 0;
@@ -293,12 +295,17 @@ export interface TrainHandle {
   signal?: AbortSignal;
 }
 
+/** How to resume: from the newest checkpoint in `config.out`, optionally with a new epoch target. */
+export interface ResumeOptions {
+  epochs?: number;
+}
+
 /**
  * Trains a model, writing checkpoints and the latest model to `config.out`.
- * With `resume`, the config comes from the newest checkpoint (only `epochs`
- * may be raised), and training continues from its exact position.
+ * With `resume`, the config comes from the newest checkpoint (only the epoch
+ * target may change), and training continues from its exact position.
  */
-export async function train(requested: TrainConfig, handle: TrainHandle, resume = false): Promise<EpochSummary | undefined> {
+export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
   const backend = await initBackend();
   const emit = handle.onEvent;
   let state: CheckpointState | null = null;
@@ -307,7 +314,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume 
     checkpointDir = await readLatest(requested.out);
     if (!checkpointDir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
     state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
-    state.config = { ...state.config, epochs: Math.max(state.config.epochs, requested.epochs), out: requested.out };
+    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, out: requested.out };
   }
   const config = state?.config ?? requested;
   validateConfig(config);
@@ -325,7 +332,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume 
     valCrop: config.valCrop, sizeMultiple: arch.sizeMultiple, seed: config.seed,
   });
   for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
-  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: source.channels };
+  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: source.channels, seed: config.seed };
   const model = checkpointDir ? await loadModelFiles(checkpointDir) : arch.build(archOptions);
   const stats = modelStats(model);
   const optimizer = tf.train.adam(config.lr);

@@ -78,7 +78,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const json = Boolean(v.json);
   const onEvent = (e: TrainEvent) => {
     if (json) {
-      if (e.type !== 'step' || e.step % 10 === 0 || e.step === e.stepsPerEpoch) console.log(JSON.stringify(e));
+      if (e.type !== 'step' || e.step === 1 || e.step % 10 === 0 || e.step === e.stepsPerEpoch) console.log(JSON.stringify(e));
       return;
     }
     switch (e.type) {
@@ -106,6 +106,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
         break;
     }
   };
-  await train(config, { onEvent, signal: controller.signal }, resume);
+  await train(config, { onEvent, signal: controller.signal }, resume ? { epochs: num(v, 'epochs') } : undefined);
   return 0;
 }

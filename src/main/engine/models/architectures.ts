@@ -19,6 +19,8 @@ export interface ArchOptions {
   depth?: number;
   width?: number;
   batchNorm?: boolean;
+  /** Seeds the weight initialisers, so a run's starting weights are reproducible. */
+  seed?: number;
 }
 
 export interface Architecture {
@@ -30,12 +32,26 @@ export interface Architecture {
   sizeMultiple: number;
   /** Output activation is a sigmoid (suits BCE loss). */
   sigmoidOutput: boolean;
-  defaults: Required<Omit<ArchOptions, 'channels'>>;
+  defaults: Required<Omit<ArchOptions, 'channels' | 'seed'>>;
   build(opts: ArchOptions): tf.LayersModel;
 }
 
-const conv = (filters: number, cfg: Partial<tf.layers.ConvLayerArgs> = {}) =>
-  tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: 'heNormal', ...cfg });
+/** Hands out seeded initialisers, a different seed for each layer. */
+class Init {
+  private next: number;
+  constructor(seed = Math.floor(Math.random() * 2 ** 31)) {
+    this.next = seed * 1000 + 1; // TF.js treats a seed of 0 as "no seed"
+  }
+  he() {
+    return tf.initializers.heNormal({ seed: this.next++ });
+  }
+  glorot() {
+    return tf.initializers.glorotUniform({ seed: this.next++ });
+  }
+}
+
+const conv = (init: Init, filters: number, cfg: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) =>
+  tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: init.he(), ...cfg });
 
 /** A fixed convolution; `fill(weights)` sets its one-hot entries. */
 function fixedConv(
@@ -87,14 +103,15 @@ const seed: Architecture = {
   sizeMultiple: 4,
   sigmoidOutput: true,
   defaults: { depth: 5, width: 16, batchNorm: false },
-  build({ channels }) {
+  build({ channels, seed: s }) {
+    const init = new Init(s);
     const input = tf.input({ shape: [null, null, channels], name: 'image' });
-    const relu = { activation: 'relu' as const, kernelInitializer: 'glorotUniform' as const };
-    let x = conv(16, { strides: 2, ...relu }).apply(input) as tf.SymbolicTensor;
-    x = conv(8, { strides: 2, ...relu }).apply(x) as tf.SymbolicTensor;
-    x = conv(8, { strides: 1, ...relu }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', ...relu }).apply(x) as tf.SymbolicTensor;
-    const out = tf.layers.conv2dTranspose({ filters: channels, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' }).apply(x) as tf.SymbolicTensor;
+    const relu = () => ({ activation: 'relu' as const, kernelInitializer: init.glorot() });
+    let x = conv(init, 16, { strides: 2, ...relu() }).apply(input) as tf.SymbolicTensor;
+    x = conv(init, 8, { strides: 2, ...relu() }).apply(x) as tf.SymbolicTensor;
+    x = conv(init, 8, { strides: 1, ...relu() }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', ...relu() }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.conv2dTranspose({ filters: channels, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: init.glorot() }).apply(x) as tf.SymbolicTensor;
     return tf.model({ inputs: input, outputs: out, name: 'seed' });
   },
 };
@@ -106,15 +123,16 @@ const dncnn: Architecture = {
   sizeMultiple: 1,
   sigmoidOutput: false,
   defaults: { depth: 17, width: 64, batchNorm: true },
-  build({ channels, depth = 17, width = 64, batchNorm = true }) {
+  build({ channels, depth = 17, width = 64, batchNorm = true, seed: s }) {
+    const init = new Init(s);
     const input = tf.input({ shape: [null, null, channels], name: 'image' });
-    let x = conv(width, { activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    let x = conv(init, width, { activation: 'relu' }).apply(input) as tf.SymbolicTensor;
     for (let i = 0; i < depth - 2; i++) {
-      x = conv(width, { useBias: !batchNorm }).apply(x) as tf.SymbolicTensor;
+      x = conv(init, width, { useBias: !batchNorm }).apply(x) as tf.SymbolicTensor;
       if (batchNorm) x = tf.layers.batchNormalization({ axis: 3, momentum: 0.9, epsilon: 1e-4 }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
     }
-    const negNoise = conv(channels).apply(x) as tf.SymbolicTensor;
+    const negNoise = conv(init, channels).apply(x) as tf.SymbolicTensor;
     const out = tf.layers.add().apply([input, negNoise]) as tf.SymbolicTensor;
     return tf.model({ inputs: input, outputs: out, name: 'dncnn' });
   },
@@ -127,13 +145,14 @@ const ffdnet: Architecture = {
   sizeMultiple: 2,
   sigmoidOutput: false,
   defaults: { depth: 12, width: 64, batchNorm: false },
-  build({ channels, depth = 12, width = 64 }) {
+  build({ channels, depth = 12, width = 64, seed: s }) {
+    const init = new Init(s);
     const cin = channels + 1;
     const input = tf.input({ shape: [null, null, cin], name: 'image_and_sigma' });
     let x = pixelUnshuffle(cin, 'unshuffle').apply(input) as tf.SymbolicTensor;
-    x = conv(width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-    for (let i = 0; i < depth - 2; i++) x = conv(width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-    x = conv(4 * channels, { kernelInitializer: 'zeros' }).apply(x) as tf.SymbolicTensor;
+    x = conv(init, width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    for (let i = 0; i < depth - 2; i++) x = conv(init, width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    x = conv(init, 4 * channels, { kernelInitializer: 'zeros' }).apply(x) as tf.SymbolicTensor;
     const residual = pixelShuffle(channels, 'shuffle').apply(x) as tf.SymbolicTensor;
     const image = selectChannels(channels, cin, 'select_image').apply(input) as tf.SymbolicTensor;
     const out = tf.layers.add().apply([image, residual]) as tf.SymbolicTensor;
@@ -179,6 +198,6 @@ export function modelStats(model: tf.LayersModel): ModelStats {
     }
     scaleOf.set(layer.name, scale);
   }
-  const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   return { params: model.countParams(), trainableParams: trainable, flopsPerPixel: Math.round(flops / (size * size)) };
 }

@@ -1,0 +1,19 @@
+/** Small generated photos for tests: smooth gradients with edges, written with sharp. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export function pattern(width: number, height: number, channels: 1 | 3, seed = 0): Buffer {
+  const out = Buffer.alloc(width * height * channels);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) {
+    const edge = (x + seed * 7) % 24 < 12 ? 40 : 0;
+    out[(y * width + x) * channels + c] = Math.min(255, 60 + ((x * 3 + y * 2 + c * 40 + seed * 11) % 150) + edge);
+  }
+  return out;
+}
+
+export async function writePattern(file: string, width: number, height: number, channels: 1 | 3, seed = 0): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } }).toFile(file);
+  return file;
+}
