@@ -12,8 +12,13 @@ export function pattern(width: number, height: number, channels: 1 | 3, seed = 0
   return out;
 }
 
+/** sharp writes 1-channel raw input as RGB unless told the colour space. */
+export function greyAware(pipe: sharp.Sharp, channels: number): sharp.Sharp {
+  return channels === 1 ? pipe.toColourspace('b-w') : pipe;
+}
+
 export async function writePattern(file: string, width: number, height: number, channels: 1 | 3, seed = 0): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } }).toFile(file);
+  await greyAware(sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } }), channels).toFile(file);
   return file;
 }

@@ -66,9 +66,9 @@ export async function outputPath(input: string, outDir: string, format: OutputFo
 export async function denoiseFiles(
   model: tf.LayersModel, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
 ): Promise<FileResult[]> {
+  if (inputs.some((i) => path.resolve(i) === path.resolve(opts.outDir))) throw new UserError('the output folder is one of the inputs', opts.outDir);
   const files = await expandInputs(inputs);
   const resolvedInputs = new Set(files.map((f) => path.resolve(f)));
-  if (resolvedInputs.has(path.resolve(opts.outDir))) throw new UserError('the output folder is one of the inputs', opts.outDir);
   try {
     await fs.mkdir(opts.outDir, { recursive: true });
   } catch (err) {

@@ -74,11 +74,16 @@ function tileStarts(n: number, t: number, o: number): number[] {
   return starts;
 }
 
-/** 1-D blending weights for a tile: a ramp over the overlap on sides that touch another tile. */
+/**
+ * 1-D blending weights for a tile. On sides that touch another tile, the first
+ * half of the overlap gets no weight (those outputs saw padding instead of real
+ * neighbours) and the second half ramps up; the neighbour covers both parts.
+ */
 function ramp(len: number, o: number, rampStart: boolean, rampEnd: boolean): Float32Array {
   const w = new Float32Array(len).fill(1);
+  const dead = Math.max(0, Math.floor(o / 2) - 1);
   for (let i = 0; i < Math.min(o, len); i++) {
-    const v = (i + 0.5) / o;
+    const v = i < dead ? 0 : (i - dead + 0.5) / (o - dead);
     if (rampStart) w[i] = Math.min(w[i], v);
     if (rampEnd) w[len - 1 - i] = Math.min(w[len - 1 - i], v);
   }
@@ -112,7 +117,7 @@ function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: nu
 function runTiles(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
   const m = Math.max(1, manifest.sizeMultiple);
   const t = chooseTileSize(manifest, opts.tile);
-  const o = Math.min(opts.overlap ?? 32, Math.floor(t / 4));
+  const o = Math.min(opts.overlap ?? 64, Math.floor(t / 4));
   const xs = tileStarts(img.width, t, o);
   const ys = tileStarts(img.height, t, o);
   const c = img.channels;

@@ -1,0 +1,62 @@
+/** Batch denoising: naming, never overwriting, metadata, and one bad file not stopping the rest. */
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backend';
+import { denoiseFiles } from '../../src/main/engine/denoise-files';
+import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
+import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
+import { pattern, writePattern } from '../helpers/images';
+
+let tmp: string;
+let model: tf.LayersModel;
+let manifest: DenoiserManifest;
+
+beforeAll(async () => {
+  await initBackend();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'denoise-'));
+  model = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 1 });
+  manifest = {
+    format: MANIFEST_FORMAT, formatVersion: 1, name: 't', arch: { name: 'ffdnet', options: { channels: 3, width: 8 } }, channels: 3,
+    noiseMap: true, sizeMultiple: 2, noise: 'gaussian:0-55', ...modelStats(model), created: '', updated: '',
+    engine: { version: '', tfjs: '', backend: '' },
+  };
+});
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('denoiseFiles', () => {
+  it('denoises files and folders, keeps format and metadata, and reports bad files without stopping', async () => {
+    const inDir = path.join(tmp, 'in put', 'fötos');
+    await writePattern(path.join(inDir, 'a.png'), 33, 21, 1);
+    await sharp(pattern(40, 30, 3), { raw: { width: 40, height: 30, channels: 3 } })
+      .withExif({ IFD0: { Make: 'KeepMe' } }).jpeg().toFile(path.join(inDir, 'b.jpg'));
+    await fs.writeFile(path.join(inDir, 'broken.png'), 'not an image');
+    const out = path.join(tmp, 'out');
+    const results = await denoiseFiles(model, manifest, [inDir], { outDir: out, sigma: 15 });
+    expect(results.map((r) => [path.basename(r.input), r.ok])).toEqual([['a.png', true], ['b.jpg', true], ['broken.png', false]]);
+    const bad = results[2] as { error: string };
+    expect(bad.error).toContain('broken.png');
+    expect((await sharp(path.join(out, 'a.png')).metadata()).channels).toBe(1);
+    const jm = await sharp(path.join(out, 'b.jpg')).metadata();
+    expect(jm.format).toBe('jpeg');
+    expect(jm.exif?.toString('latin1')).toContain('KeepMe');
+
+    // A second run never replaces existing outputs; it adds a suffix.
+    const again = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    expect(again[0]).toMatchObject({ ok: true, output: path.join(out, 'a.webp') });
+    const third = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    expect(third[0]).toMatchObject({ ok: true, output: path.join(out, 'a-1.webp') });
+  });
+
+  it('never writes over an input, even when the output folder is the input folder', async () => {
+    const dir = path.join(tmp, 'same');
+    const input = await writePattern(path.join(dir, 'photo.png'), 20, 20, 3);
+    const before = await fs.readFile(input);
+    const results = await denoiseFiles(model, manifest, [input], { outDir: dir, overwrite: true });
+    expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'photo-1.png') });
+    expect(await fs.readFile(input)).toEqual(before);
+  });
+});
