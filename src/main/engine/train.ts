@@ -20,9 +20,9 @@ import { getArchitecture, modelStats, type ArchOptions } from './models/architec
 import { modelInput } from './models/input';
 import { loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
 import { Rng, type RngState } from './rng';
+import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
 import { ENGINE_VERSION } from './version';
 
-export type LossName = 'mse' | 'l1' | 'bce';
 export type LrSchedule = 'constant' | 'cosine' | 'step';
 
 export interface TrainConfig {
@@ -48,7 +48,11 @@ export interface TrainConfig {
   out: string;
   /** Minutes between mid-epoch checkpoints (0 = only at epoch ends). */
   checkpointMinutes: number;
+  /** Split each batch into micro-batches of this size (0 = whole batch) to bound memory. */
+  microBatch: number;
 }
+
+export type { LossName };
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out' | 'cacheDir'> = {
   epochs: 10,
@@ -64,6 +68,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   valCrop: 256,
   seed: 0,
   checkpointMinutes: 10,
+  microBatch: 0,
 };
 
 export interface EpochSummary {
@@ -130,14 +135,6 @@ function learningRate(c: TrainConfig, progress: number): number {
     case 'constant': return c.lr;
     case 'cosine': return c.lrMin + 0.5 * (c.lr - c.lrMin) * (1 + Math.cos(Math.PI * Math.min(1, progress)));
     case 'step': return c.lr * (progress < 0.6 ? 1 : progress < 0.85 ? 0.1 : 0.01);
-  }
-}
-
-function lossFn(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  switch (name) {
-    case 'mse': return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
-    case 'l1': return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
-    case 'bce': return tf.metrics.binaryCrossentropy(yTrue, yPred).mean() as tf.Scalar;
   }
 }
 
@@ -336,7 +333,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   const model = checkpointDir ? await loadModelFiles(checkpointDir) : arch.build(archOptions);
   const stats = modelStats(model);
   const optimizer = tf.train.adam(config.lr);
-  const variables = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+  const variables = trainableVariables(model);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
 
   const stepsPerEpoch = source.stepsPerEpoch(config.batch);
@@ -392,12 +389,10 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const { data: clean, n } = source.batch(step, config.batch, plan, rng);
       const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
-      const loss = tf.tidy(() => {
-        const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
-        const y = tf.tensor4d(clean, [n, size, size, c]);
-        const cost = optimizer.minimize(() => lossFn(config.loss, y, model.apply(x, { training: true }) as tf.Tensor), true, variables);
-        return cost!.dataSync()[0];
-      });
+      const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
+      const y = tf.tensor4d(clean, [n, size, size, c]);
+      const loss = trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+      tf.dispose([x, y]);
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
       const sec = (performance.now() - t0) / 1000;
       elapsed += sec;

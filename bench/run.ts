@@ -1,0 +1,142 @@
+/**
+ * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...]`: speed and memory
+ * figures, one JSON line each: {"bench", "value", "unit", "backend", ...}.
+ * Medians over repeats after warm-up. With --vs-torch, runs the PyTorch peer
+ * (../shared/bench/torch_peer.py, needs Debian's python3-torch) in the same
+ * run and prints the ratios.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/main/engine/backend';
+import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
+import { trainableVariables, trainStep, type LossName } from '../src/main/engine/train-step';
+
+const { values: args } = parseArgs({
+  options: {
+    'vs-torch': { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' },
+    'torch-peer': { type: 'string', default: path.resolve('../shared/bench/torch_peer.py') },
+    model: { type: 'string' },
+  },
+});
+const quick = Boolean(args.quick);
+const only = args.only?.split(',');
+const wanted = (name: string) => !only || only.some((o) => name.startsWith(o));
+const figures: Record<string, number> = {};
+
+function print(bench: string, value: number, unit: string, backend: string, extra: object = {}) {
+  figures[bench] = value;
+  console.log(JSON.stringify({ bench, value: Number(value.toPrecision(4)), unit, backend, ...extra }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Seconds per training step, median over `steps` after `warmup`. */
+function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, microBatch = 0): number {
+  const opt = tf.train.adam(1e-3);
+  const vars = trainableVariables(model);
+  for (let i = 0; i < warmup; i++) trainStep(model, opt, vars, x, y, loss, microBatch);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    trainStep(model, opt, vars, x, y, loss, microBatch);
+    times.push((performance.now() - t0) / 1000);
+  }
+  opt.dispose();
+  return median(times);
+}
+
+async function main() {
+  const backend = await initBackend();
+  const b = backend.name;
+  print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model });
+
+  if (wanted('train_seed')) {
+    const model = getArchitecture('seed').build({ channels: 1, seed: 1 });
+    const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
+    const sec = timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30);
+    print('train_seed_samples_per_s', 200 / sec, 'samples/s', b, { batch: 200, input: '28x28x1', median_step_ms: sec * 1000 });
+    tf.dispose([x]);
+    model.dispose();
+  }
+
+  if (wanted('train_dncnn17') || wanted('train_gflops')) {
+    const model = getArchitecture('dncnn').build({ channels: 1, depth: 17, width: 64, batchNorm: true, seed: 1 });
+    const batch = 64;
+    const patch = 40;
+    const x = tf.randomUniform([batch, patch, patch, 1]) as tf.Tensor4D;
+    const microBatch = 16; // the whole batch does not fit the 4 GB wasm heap
+    const sec = timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, microBatch);
+    const { flopsPerPixel } = modelStats(model);
+    // Backward costs about twice the forward pass (input and weight gradients).
+    const gflops = (3 * flopsPerPixel * patch * patch * batch) / sec / 1e9;
+    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, micro_batch: microBatch, patch: '40x40x1', median_step_s: sec });
+    print('train_gflops', gflops, 'GFLOP/s', b, { model: 'dncnn17', wasm_simd_ceiling_gflops: 67, fraction_of_ceiling: gflops / 67 });
+    tf.dispose([x]);
+    model.dispose();
+  }
+
+  if (wanted('infer_dncnn20c')) {
+    const model = getArchitecture('dncnn').build({ channels: 3, depth: 20, width: 64, batchNorm: true, seed: 1 });
+    const size = quick ? 256 : 1024;
+    const x = tf.randomUniform([1, size, size, 3]);
+    const times: number[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const t0 = performance.now();
+      tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      times.push((performance.now() - t0) / 1000);
+    }
+    print('infer_dncnn20c_1mp_s', median(times), 's', b, { image: `${size}x${size}x3`, repeats: times.length });
+    x.dispose();
+    model.dispose();
+  }
+
+  if (wanted('infer_default')) {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-'));
+    const [w, h] = quick ? [1000, 750] : [4000, 3000];
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/denoise-child.ts'), tmp, String(w), String(h), args.model ?? ''],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}');
+    if (child.status !== 0 || !result.seconds) throw new Error(`denoise child failed: ${child.stdout}`);
+    print('infer_default_12mp_s', result.seconds, 's', result.backend, { image: `${w}x${h}x3`, model: result.model, tiles: result.tiles, file_to_file: true });
+    print('infer_default_12mp_peak_rss_mb', result.peakRssMb, 'MB', result.backend, { image: `${w}x${h}x3` });
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+
+  if (args['vs-torch']) vsTorch();
+}
+
+function vsTorch() {
+  const peer = spawnSync('python3', [args['torch-peer']!, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (peer.status !== 0) {
+    console.log(JSON.stringify({ bench: 'vs_torch', error: 'the PyTorch peer did not run (apt-get install -y python3-torch)' }));
+    return;
+  }
+  const torch: Record<string, number> = {};
+  for (const line of peer.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const d = JSON.parse(line);
+    if (d.figure) torch[d.figure] = d.value;
+  }
+  const pairs: [string, string, 'higher' | 'lower'][] = [
+    ['train_seed_samples_per_s', 'seed_ae_train', 'higher'],
+    ['train_dncnn17_patches_per_s', 'dncnn17_train', 'higher'],
+    ['infer_dncnn20c_1mp_s', 'dncnn20c_infer_color', 'lower'],
+  ];
+  for (const [ours, theirs, better] of pairs) {
+    if (figures[ours] === undefined || torch[theirs] === undefined) continue;
+    const ratio = better === 'higher' ? figures[ours] / torch[theirs] : torch[theirs] / figures[ours];
+    console.log(JSON.stringify({ bench: `${ours}_vs_torch`, value: Number(ratio.toPrecision(3)), unit: 'x PyTorch speed', ours: figures[ours], torch: torch[theirs] }));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
