@@ -376,6 +376,8 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   while (epoch < config.epochs) {
     if (step === 0) plan = source.epochPlan(rng);
     for (; step < stepsPerEpoch; ) {
+      // Let messages (a stop request in an engine host) in between steps.
+      await new Promise((resolve) => setImmediate(resolve));
       if (handle.signal?.aborted) {
         lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
         await saveModel(config.out, model, manifest());

@@ -1,0 +1,97 @@
+/**
+ * The Electron main process: one window, the menu, the dlab:// media
+ * protocol, the IPC adapter, and the utilityProcess engine hosts. Everything
+ * else lives in the services and the engine, which know nothing of Electron.
+ */
+import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { EVENT_CHANNELS, type EventChannel, type EventPayloads } from '../../shared/contract';
+import { createServices, type Services } from '../services';
+import { utilityHostSpawner } from './engine-process';
+import { registerIpc } from './ipc';
+import { buildMenu } from './menu';
+import { CONTENT_SECURITY_POLICY, harden } from './security';
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'dlab', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let window: BrowserWindow | null = null;
+let services: Services | null = null;
+let blocker: number | null = null;
+
+const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+const isAppUrl = (url: string) => (rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && url.includes('/renderer/'));
+const isTrustedSender = (event: IpcMainInvokeEvent) =>
+  window !== null && event.sender === window.webContents && event.senderFrame !== null && event.senderFrame === window.webContents.mainFrame && isAppUrl(event.senderFrame.url);
+
+function emit<E extends EventChannel>(channel: E, payload: EventPayloads[E]): void {
+  if ((EVENT_CHANNELS as readonly string[]).includes(channel)) window?.webContents.send(channel, payload);
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1360, height: 900, minWidth: 960, minHeight: 640, show: false, title: 'Denoise Lab',
+    icon: path.join(app.getAppPath(), 'resources', 'icon.png'),
+    webPreferences: {
+      preload: path.join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false,
+    },
+  });
+  harden(window.webContents, isAppUrl);
+  window.on('ready-to-show', () => window?.show());
+  window.webContents.on('render-process-gone', (_e, details) => {
+    if (details.reason !== 'clean-exit') window?.reload();
+  });
+  if (rendererUrl) void window.loadURL(rendererUrl);
+  else void window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
+}
+
+app.whenReady().then(async () => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  const resources = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
+  process.env.DENOISE_RESOURCES = resources;
+  services = await createServices({
+    userData: app.getPath('userData'),
+    bundledModels: path.join(resources, 'models'),
+    mediaBase: 'dlab://media',
+    spawnHost: utilityHostSpawner(),
+    emit,
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+    keepAwake: (active) => {
+      if (active && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension');
+      if (!active && blocker !== null) {
+        powerSaveBlocker.stop(blocker);
+        blocker = null;
+      }
+    },
+    dialogs: {
+      pickFolder: async (title) => {
+        const r = await dialog.showOpenDialog(window!, { title, properties: ['openDirectory', 'createDirectory'] });
+        return r.canceled ? null : r.filePaths[0];
+      },
+      pickImages: async () => {
+        const r = await dialog.showOpenDialog(window!, {
+          title: 'Open noisy photos', properties: ['openFile', 'multiSelections'],
+          filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'bmp', 'gif'] }],
+        });
+        return r.canceled ? [] : r.filePaths;
+      },
+    },
+  });
+  const media = services.media;
+  protocol.handle('dlab', async (request) => {
+    const url = new URL(request.url);
+    if (url.hostname !== 'media') return new Response('not found', { status: 404 });
+    const r = await media.handle(url.pathname);
+    return new Response(new Uint8Array(r.body), { status: r.status, headers: { 'content-type': r.type } });
+  });
+  registerIpc(services, isTrustedSender);
+  Menu.setApplicationMenu(buildMenu(() => window));
+  createWindow();
+});
+
+app.on('window-all-closed', () => app.quit());
+app.on('before-quit', () => void services?.shutdown());

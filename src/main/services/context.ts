@@ -1,0 +1,30 @@
+/**
+ * What every service shares: paths, the media server, the shared engine
+ * worker, the host spawner, dialogs and the event sink. Electron fills it in
+ * from its own APIs; tests fill it in with plain Node.
+ */
+import type { EventChannel, EventPayloads } from '../../shared/contract';
+import type { AppPaths } from './app-state';
+import type { EngineClient, SpawnHost } from './engine-client';
+import type { MediaServer } from './media';
+
+export interface Dialogs {
+  pickFolder(title: string): Promise<string | null>;
+  pickImages(): Promise<string[]>;
+}
+
+export interface ServiceContext {
+  paths: AppPaths;
+  media: MediaServer;
+  spawnHost: SpawnHost;
+  /** The long-lived engine process for interactive work (denoise, previews). */
+  worker(): EngineClient;
+  dialogs: Dialogs;
+  emit<E extends EventChannel>(channel: E, payload: EventPayloads[E]): void;
+  /** Desktop notification (a no-op outside Electron). */
+  notify(title: string, body: string): void;
+  /** Keeps the machine awake while `active` is true. */
+  keepAwake(active: boolean): void;
+  /** Where bundled models live. */
+  bundledModels: string;
+}

@@ -1,0 +1,119 @@
+/**
+ * What an engine host can be asked to do. Pure engine calls, no Electron:
+ * info, train (streaming events), denoise a file, live previews and dataset
+ * inspection (as PNG data URLs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import sharp from 'sharp';
+import { initBackend } from '../engine/backend';
+import { loadFashionMnist } from '../engine/data/fashion-mnist';
+import { applyNoise, parseNoiseSpec } from '../engine/data/noise';
+import { denoiseFiles } from '../engine/denoise-files';
+import { UserError } from '../engine/errors';
+import { makeImage, type FloatImage } from '../engine/image';
+import { encodeImage, readImage, type OutputFormat } from '../engine/image-io';
+import { denoiseImage } from '../engine/infer';
+import { psnr } from '../engine/metrics';
+import { ARCHITECTURES, modelStats } from '../engine/models/architectures';
+import { loadDenoiser, type DenoiserManifest } from '../engine/models/store';
+import { Rng } from '../engine/rng';
+import { train, type TrainConfig } from '../engine/train';
+
+export interface HostContext {
+  signal: AbortSignal;
+  emit(event: unknown): void;
+}
+
+const models = new Map<string, Promise<{ model: tf.LayersModel; manifest: DenoiserManifest }>>();
+function model(dir: string) {
+  let m = models.get(dir);
+  if (!m) {
+    m = loadDenoiser(dir);
+    models.set(dir, m);
+    m.catch(() => models.delete(dir));
+  }
+  return m;
+}
+
+async function dataUrl(img: FloatImage): Promise<string> {
+  return `data:image/png;base64,${(await encodeImage(img, { format: 'png' })).toString('base64')}`;
+}
+
+/** Downscales an image so its longer side is at most `max` (previews stay fast). */
+async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
+  if (Math.max(img.width, img.height) <= max) return img;
+  const scale = max / Math.max(img.width, img.height);
+  const w = Math.max(2, Math.round(img.width * scale));
+  const h = Math.max(2, Math.round(img.height * scale));
+  const bytes = Buffer.from(Uint8Array.from(img.data, (v) => Math.round(v * 255)));
+  const out = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: img.channels } }).resize(w, h).raw().toBuffer();
+  return makeImage(w, h, img.channels, Float32Array.from(out, (v) => v / 255));
+}
+
+export async function handleHostRequest(method: string, params: unknown, ctx: HostContext): Promise<unknown> {
+  const backend = await initBackend();
+  switch (method) {
+    case 'info': {
+      const architectures = Object.values(ARCHITECTURES).map((arch) => {
+        const stats = ([1, 3] as const).map((channels) => {
+          const m = arch.build({ ...arch.defaults, channels, seed: 1 });
+          const s = modelStats(m);
+          m.dispose();
+          return s;
+        });
+        return {
+          name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
+          defaults: { depth: arch.defaults.depth, width: arch.defaults.width },
+          params: { grey: stats[0].trainableParams, colour: stats[1].trainableParams },
+          flopsPerPixel: { grey: stats[0].flopsPerPixel, colour: stats[1].flopsPerPixel },
+        };
+      });
+      return { backend: backend.name, threads: backend.threads, cpus: os.cpus().length, architectures };
+    }
+    case 'memory':
+      return { rssMb: process.memoryUsage().rss / 1e6 };
+    case 'train': {
+      const { config, resume } = params as { config: TrainConfig; resume: boolean };
+      return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
+    }
+    case 'denoise': {
+      const p = params as { modelDir: string; input: string; outDir: string; sigma?: number; strength?: number; format?: OutputFormat };
+      const { model: m, manifest } = await model(p.modelDir);
+      const [r] = await denoiseFiles(m, manifest, [p.input], {
+        outDir: p.outDir, sigma: p.sigma, strength: p.strength, format: p.format,
+        onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
+      });
+      if (!r.ok) throw new UserError(r.error);
+      return r;
+    }
+    case 'preview': {
+      const p = params as { modelDir: string; input: string; sigma?: number; strength?: number; maxSide: number };
+      const { model: m, manifest } = await model(p.modelDir);
+      const { image } = await readImage(p.input, { autoOrient: true });
+      const small = await fitPreview(image, p.maxSide);
+      const r = denoiseImage(m, manifest, small, { sigma: p.sigma, strength: p.strength });
+      return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
+    }
+    case 'inspect': {
+      const p = params as { source: { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string }; index: number; noise: string; seed: number };
+      let clean: FloatImage;
+      let label: string | undefined;
+      if (p.source.kind === 'fashion-mnist') {
+        const ds = await loadFashionMnist(p.source.cacheDir);
+        const { train: t } = ds;
+        if (p.index >= t.count) throw new UserError(`image ${p.index} is out of range`);
+        const px = t.width * t.height;
+        clean = makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(p.index * px, (p.index + 1) * px), (v) => v / 255));
+        label = ds.classes[t.labels[p.index]];
+      } else {
+        clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
+      }
+      const { noisy } = applyNoise(clean.data, parseNoiseSpec(p.noise), new Rng(p.seed));
+      const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
+      return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
+    }
+    default:
+      throw new Error(`unknown engine host method "${method}"`);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Models the user can denoise with: bundled ones (resources/models), imported
+ * ones (user-data/models) and the models of training runs. Import and export
+ * copy folders without overwriting; bundled models cannot be deleted.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../engine/errors';
+import { readManifest, type DenoiserManifest } from '../engine/models/store';
+import type { ModelEntry } from '../../shared/contract';
+import { readJson, writeJson } from './app-state';
+import type { ServiceContext } from './context';
+
+type Source = 'bundled' | 'user' | 'run';
+
+export class ModelService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get settingsFile(): string {
+    return path.join(this.ctx.paths.root, 'settings.json');
+  }
+
+  private roots(): [Source, string][] {
+    return [['bundled', this.ctx.bundledModels], ['user', this.ctx.paths.models], ['run', this.ctx.paths.runs]];
+  }
+
+  private async scan(): Promise<{ id: string; source: Source; dir: string; manifest: DenoiserManifest }[]> {
+    const out: { id: string; source: Source; dir: string; manifest: DenoiserManifest }[] = [];
+    for (const [source, root] of this.roots()) {
+      const names = await fs.readdir(root).catch(() => [] as string[]);
+      for (const name of names.sort()) {
+        const dir = path.join(root, name);
+        try {
+          out.push({ id: `${source}:${name}`, source, dir, manifest: await readManifest(dir) });
+        } catch {
+          // not a model folder (yet: a run before its first epoch)
+        }
+      }
+    }
+    return out;
+  }
+
+  private async defaultId(all: { id: string }[]): Promise<string | undefined> {
+    const settings = await readJson<{ defaultModel?: string }>(this.settingsFile, {});
+    if (settings.defaultModel && all.some((m) => m.id === settings.defaultModel)) return settings.defaultModel;
+    return all.find((m) => m.id === 'bundled:default')?.id ?? all[0]?.id;
+  }
+
+  async list(): Promise<ModelEntry[]> {
+    const all = await this.scan();
+    const def = await this.defaultId(all);
+    return all.map(({ id, source, dir, manifest: m }) => ({
+      id, name: source === 'run' ? `${m.name} (run)` : m.name, dir, bundled: source === 'bundled', isDefault: id === def,
+      arch: m.arch.name, channels: m.channels, noise: m.noise, params: m.trainableParams, flopsPerPixel: m.flopsPerPixel,
+      metrics: m.metrics, updated: m.updated,
+    }));
+  }
+
+  async resolveDir(id?: string): Promise<string> {
+    const all = await this.scan();
+    const want = id ?? (await this.defaultId(all));
+    const found = all.find((m) => m.id === want);
+    if (!found) throw new UserError(id ? `unknown model "${id}"` : 'no model yet: train one, or import a model folder');
+    return found.dir;
+  }
+
+  private async freeName(root: string, name: string): Promise<string> {
+    let candidate = path.join(root, name);
+    for (let i = 1; await fs.access(candidate).then(() => true, () => false); i++) candidate = path.join(root, `${name}-${i}`);
+    return candidate;
+  }
+
+  async import(dir?: string): Promise<ModelEntry | null> {
+    const src = dir ?? (await this.ctx.dialogs.pickFolder('Import a model folder (with denoiser.json)'));
+    if (!src) return null;
+    const manifest = await readManifest(src);
+    await fs.mkdir(this.ctx.paths.models, { recursive: true });
+    const dest = await this.freeName(this.ctx.paths.models, path.basename(path.resolve(src)) || manifest.name);
+    await fs.cp(src, dest, { recursive: true, filter: (f) => !f.includes(`${path.sep}checkpoints`) });
+    return (await this.list()).find((m) => m.dir === dest) ?? null;
+  }
+
+  async export(id: string, dir?: string): Promise<string | null> {
+    const src = await this.resolveDir(id);
+    const target = dir ?? (await this.ctx.dialogs.pickFolder('Export the model to…'));
+    if (!target) return null;
+    const dest = await this.freeName(target, path.basename(src));
+    await fs.cp(src, dest, { recursive: true, filter: (f) => !/[\\/](checkpoints|previews)([\\/]|$)/.test(path.relative(src, f)) && !f.endsWith('run.json') });
+    return dest;
+  }
+
+  async delete(id: string): Promise<void> {
+    if (id.startsWith('bundled:')) throw new UserError('bundled models cannot be deleted');
+    const dir = await this.resolveDir(id);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+
+  async setDefault(id: string): Promise<void> {
+    await this.resolveDir(id);
+    const settings = await readJson<Record<string, unknown>>(this.settingsFile, {});
+    await writeJson(this.settingsFile, { ...settings, defaultModel: id });
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The names of every IPC channel, free of dependencies so the sandboxed
+ * preload can import them. contract.ts checks that its schemas match.
+ */
+export const REQUEST_CHANNELS = [
+  'app:info', 'engine:status', 'datasets:list', 'datasets:addFolder', 'datasets:remove', 'datasets:downloadFashionMnist',
+  'datasets:page', 'datasets:inspect', 'train:start', 'train:stop', 'train:resume', 'runs:list', 'denoise:add',
+  'denoise:openDialog', 'denoise:remove', 'denoise:run', 'denoise:preview', 'denoise:export', 'models:list',
+  'models:import', 'models:export', 'models:delete', 'models:setDefault',
+] as const;
+
+export const EVENT_CHANNELS = ['engine:status', 'run:update', 'denoise:item', 'datasets:progress', 'app:notice', 'app:navigate'] as const;

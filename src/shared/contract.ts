@@ -1,0 +1,239 @@
+/**
+ * The IPC contract between the renderer and the main process: every request
+ * channel with its payload schema (validated at runtime in main) and result
+ * type, and every event main pushes. Main, preload and renderer all type-check
+ * against this one file.
+ */
+import { z } from 'zod';
+import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
+
+export { EVENT_CHANNELS, REQUEST_CHANNELS };
+
+const id = z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'invalid id');
+/** A local path chosen by the user (drop or dialog); main still checks it. */
+const localPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'invalid path');
+const noiseSpec = z.string().min(1).max(100);
+
+export const TrainRequestSchema = z.object({
+  name: z.string().min(1).max(100).optional(),
+  datasetId: id,
+  arch: z.enum(['seed', 'dncnn', 'ffdnet']),
+  depth: z.number().int().min(3).max(40).optional(),
+  width: z.number().int().min(4).max(256).optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  noise: noiseSpec,
+  epochs: z.number().int().min(1).max(10_000),
+  batch: z.number().int().min(1).max(1024),
+  lr: z.number().positive().max(1),
+  lrSchedule: z.enum(['constant', 'cosine', 'step']),
+  loss: z.enum(['mse', 'l1', 'bce']),
+  patch: z.number().int().min(16).max(512),
+  patchesPerEpoch: z.number().int().min(1).max(10_000_000),
+}).strict();
+export type TrainRequest = z.infer<typeof TrainRequestSchema>;
+
+const none = z.undefined().or(z.object({}).strict());
+
+/** Request channels: payload schema (validated in main) and result type. */
+export const requestSchemas = {
+  'app:info': none,
+  'engine:status': none,
+  'datasets:list': none,
+  'datasets:addFolder': z.object({ path: localPath.optional() }).strict(),
+  'datasets:remove': z.object({ id }).strict(),
+  'datasets:downloadFashionMnist': none,
+  'datasets:page': z.object({
+    id, offset: z.number().int().min(0).max(10_000_000), limit: z.number().int().min(1).max(500),
+    label: z.number().int().min(0).max(9).nullable().optional(),
+  }).strict(),
+  'datasets:inspect': z.object({ id, index: z.number().int().min(0).max(10_000_000), noise: noiseSpec, seed: z.number().int().min(0).max(2 ** 31) }).strict(),
+  'train:start': TrainRequestSchema,
+  'train:stop': z.object({ runId: id }).strict(),
+  'train:resume': z.object({ runId: id }).strict(),
+  'runs:list': none,
+  'denoise:add': z.object({ paths: z.array(localPath).min(1).max(1000) }).strict(),
+  'denoise:openDialog': none,
+  'denoise:remove': z.object({ ids: z.array(id).max(1000) }).strict(),
+  'denoise:run': z.object({
+    ids: z.array(id).min(1).max(1000), modelId: id.optional(),
+    sigma: z.number().min(0).max(255).optional(), strength: z.number().min(0).max(1).optional(),
+  }).strict(),
+  'denoise:preview': z.object({
+    id, modelId: id.optional(), sigma: z.number().min(0).max(255).optional(), strength: z.number().min(0).max(1).optional(),
+  }).strict(),
+  'denoise:export': z.object({
+    ids: z.array(id).min(1).max(1000), format: z.enum(['png', 'jpeg', 'webp', 'tiff']), dir: localPath.optional(),
+  }).strict(),
+  'models:list': none,
+  'models:import': z.object({ dir: localPath.optional() }).strict(),
+  'models:export': z.object({ id, dir: localPath.optional() }).strict(),
+  'models:delete': z.object({ id }).strict(),
+  'models:setDefault': z.object({ id }).strict(),
+} as const;
+
+export type RequestChannel = keyof typeof requestSchemas;
+// Compile-time check that the dependency-free channel list matches the schemas.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const channelListMatches: SameKeys<RequestChannel, (typeof REQUEST_CHANNELS)[number]> = true;
+void channelListMatches;
+export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;
+
+export interface ArchitectureInfo {
+  name: string;
+  description: string;
+  noiseMap: boolean;
+  defaults: { depth: number; width: number };
+  params: { grey: number; colour: number };
+  flopsPerPixel: { grey: number; colour: number };
+}
+
+export interface EngineStatus {
+  state: 'starting' | 'ready' | 'crashed';
+  backend: string;
+  threads: number;
+  memoryMb: number;
+  restarts: number;
+  lastError?: string;
+}
+
+export interface Dataset {
+  id: string;
+  kind: 'fashion-mnist' | 'folder';
+  name: string;
+  path?: string;
+  count: number;
+  downloaded: boolean;
+  classes?: string[];
+}
+
+export interface DatasetItem {
+  index: number;
+  name: string;
+  label?: string;
+  url: string;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  psnr: number;
+  ssim: number;
+  noisyPsnr: number;
+  samplesPerSec: number;
+  preview?: string;
+}
+
+export type RunStatus = 'running' | 'paused' | 'completed' | 'crashed';
+
+export interface Run {
+  id: string;
+  name: string;
+  request: TrainRequest;
+  status: RunStatus;
+  created: string;
+  modelDir: string;
+  epochs: EpochPoint[];
+  steps: { t: number; loss: number }[];
+  elapsedSec: number;
+  etaSec: number;
+  samplesPerSec: number;
+  lastError?: string;
+}
+
+export interface QueueItem {
+  id: string;
+  path: string;
+  name: string;
+  state: 'queued' | 'working' | 'done' | 'error';
+  fraction: number;
+  output?: string;
+  error?: string;
+  sigma?: number;
+  inputUrl: string;
+  outputUrl?: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  dir: string;
+  bundled: boolean;
+  isDefault: boolean;
+  arch: string;
+  channels: number;
+  noise: string;
+  params: number;
+  flopsPerPixel: number;
+  metrics?: Record<string, unknown>;
+  updated: string;
+}
+
+export interface ExportResult {
+  written: string[];
+  errors: { id: string; error: string }[];
+}
+
+/** Result type of each request channel. */
+export interface RequestResults {
+  'app:info': { version: string; architectures: ArchitectureInfo[]; userData: string };
+  'engine:status': EngineStatus;
+  'datasets:list': Dataset[];
+  'datasets:addFolder': Dataset | null;
+  'datasets:remove': void;
+  'datasets:downloadFashionMnist': Dataset;
+  'datasets:page': { total: number; items: DatasetItem[] };
+  'datasets:inspect': { clean: string; noisy: string; psnr: number; label?: string };
+  'train:start': Run;
+  'train:stop': void;
+  'train:resume': Run;
+  'runs:list': Run[];
+  'denoise:add': QueueItem[];
+  'denoise:openDialog': QueueItem[];
+  'denoise:remove': void;
+  'denoise:run': QueueItem[];
+  'denoise:preview': { before: string; after: string; sigma?: number };
+  'denoise:export': ExportResult | null;
+  'models:list': ModelEntry[];
+  'models:import': ModelEntry | null;
+  'models:export': string | null;
+  'models:delete': void;
+  'models:setDefault': void;
+}
+
+/** Events main pushes to the renderer. */
+export interface EventPayloads {
+  'engine:status': EngineStatus;
+  'run:update': Run;
+  'denoise:item': QueueItem;
+  'datasets:progress': { file: string; received: number; total: number; state: string };
+  'app:notice': { level: 'info' | 'warn' | 'error'; message: string };
+  'app:navigate': { view: 'datasets' | 'train' | 'denoise' | 'models' };
+}
+export type EventChannel = keyof EventPayloads;
+const eventListMatches: SameKeys<EventChannel, (typeof EVENT_CHANNELS)[number]> = true;
+void eventListMatches;
+
+/** The one object the preload exposes on `window.denoiseLab`. */
+export interface DenoiseLabApi {
+  invoke<C extends RequestChannel>(channel: C, payload?: RequestPayload<C>): Promise<RequestResults[C]>;
+  on<E extends EventChannel>(channel: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /** The local path of a dropped File (Electron's webUtils), or '' where unknown. */
+  pathForFile(file: File): string;
+}
+
+/** Parses a payload for a channel; throws a readable error for anything off-contract. */
+export function validatePayload<C extends RequestChannel>(channel: C, payload: unknown): RequestPayload<C> {
+  const schema = requestSchemas[channel];
+  if (!schema) throw new Error(`unknown channel "${String(channel)}"`);
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`invalid payload for ${channel}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return result.data as RequestPayload<C>;
+}
+
+export function isRequestChannel(channel: unknown): channel is RequestChannel {
+  return typeof channel === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, channel);
+}

@@ -1,0 +1,146 @@
+/**
+ * The renderer end to end in Chromium, on the real engine: browse a dataset,
+ * train and watch the charts, survive a killed engine process and resume,
+ * drop a photo, denoise and export it. Screenshots of each view go to
+ * out/screenshots and are checked for content.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/shared/contract';
+import { ROOT } from '../helpers/cli';
+import { startHarness, type Harness } from '../helpers/app-harness';
+import { fakeFashionMnistFiles, manifestOf, serveFiles, type FakeServer } from '../helpers/fake-fashion-mnist';
+import { writePattern } from '../helpers/images';
+
+const SHOTS = path.join(ROOT, 'out', 'screenshots');
+let tmp: string;
+let harness: Harness;
+let mirror: FakeServer;
+
+async function screenshot(name: string): Promise<void> {
+  const file = path.join(SHOTS, `${name}.png`);
+  await harness.page.screenshot({ path: file });
+  const stats = await sharp(file).stats();
+  const meta = await sharp(file).metadata();
+  expect([meta.width, meta.height]).toEqual([1360, 880]);
+  // A real view has structure: the pixel values vary, not one flat colour.
+  expect(Math.max(...stats.channels.map((c) => c.stdev))).toBeGreaterThan(10);
+}
+
+async function waitForRun(predicate: (r: Run) => boolean, timeoutMs = 120_000): Promise<Run> {
+  const start = Date.now();
+  for (;;) {
+    const runs = await harness.services.handlers['runs:list'](undefined);
+    // Snapshot, as IPC would: the services hand out their live objects.
+    const hit = runs.find(predicate);
+    if (hit) return structuredClone(hit);
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for a run: ${JSON.stringify(runs.map((r) => [r.status, r.epochs.length]))}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-'));
+  await fs.mkdir(SHOTS, { recursive: true });
+  const files = fakeFashionMnistFiles(1200, 200);
+  mirror = await serveFiles(files);
+  harness = await startHarness({
+    userData: path.join(tmp, 'user data'), bundledModels: path.join(tmp, 'bundled'),
+    fashionMnistMirror: { baseUrl: mirror.url, files: manifestOf(files) },
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await mirror?.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('Denoise Lab in Chromium', () => {
+  it('shows the engine backend in the status bar', async () => {
+    await expect.poll(() => harness.page.getByTestId('backend').textContent(), { timeout: 60_000 }).toMatch(/wasm|tensorflow|cpu/);
+  });
+
+  it('downloads Fashion-MNIST, browses and filters it, and inspects noise', async () => {
+    const { page } = harness;
+    await page.click('[data-view=datasets]');
+    await page.getByTestId('download').click();
+    await expect.poll(() => page.getByTestId('grid').getAttribute('data-total'), { timeout: 30_000 }).toBe('1200');
+    await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBeGreaterThan(20);
+    await page.getByTestId('class-filter').selectOption({ label: 'Bag' });
+    await expect.poll(async () => Number(await page.getByTestId('grid').getAttribute('data-total'))).toBeLessThan(300);
+    await page.locator('[data-testid=grid] .cell').first().click();
+    await expect.poll(() => page.getByTestId('inspector').locator('img').count()).toBe(2);
+    expect(await page.getByTestId('inspector').textContent()).toMatch(/Bag/);
+    await screenshot('datasets');
+  });
+
+  it('adds a folder of photos through the folder picker', async () => {
+    const { page } = harness;
+    const folder = path.join(tmp, 'my photos');
+    for (let i = 0; i < 3; i++) await writePattern(path.join(folder, `shot ${i}.png`), 96, 64, 3, i);
+    harness.dialogs.folder = folder;
+    await page.getByText('Add folder…').click();
+    await expect.poll(() => page.getByTestId('grid').getAttribute('data-total')).toBe('3');
+  });
+
+  it('trains with live charts and per-epoch previews', async () => {
+    const { page } = harness;
+    await page.click('[data-view=train]');
+    await page.getByTestId('train-dataset').selectOption('fashion-mnist');
+    await page.getByTestId('train-arch').selectOption('seed');
+    await page.getByTestId('train-epochs').fill('3');
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('run-epoch').textContent(), { timeout: 120_000 }).toBe('1');
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('completed');
+    expect(Number(await page.getByTestId('chart-quality').getAttribute('data-points'))).toBe(9);
+    await page.getByTestId('preview').waitFor({ state: 'visible' });
+    await screenshot('train');
+  });
+
+  it('keeps the window alive when the engine process dies mid-run, then resumes from the checkpoint', async () => {
+    const { page, services } = harness;
+    await page.getByTestId('train-epochs').fill('40');
+    await page.getByTestId('train-start').click();
+    const running = await waitForRun((r) => r.status === 'running' && r.epochs.length >= 1 && r.request.epochs === 40);
+    services.runs.processOf(running.id)!.kill(); // SIGKILL the run's engine process
+    const paused = await waitForRun((r) => r.id === running.id && r.status === 'paused');
+    expect(paused.lastError).toMatch(/stopped unexpectedly/);
+    await page.getByTestId('run-resume').waitFor({ state: 'visible' });
+    expect(await page.evaluate(() => document.title)).toBe('Denoise Lab'); // the window is still here
+    await page.getByTestId('run-resume').click();
+    await waitForRun((r) => r.id === running.id && r.status === 'running' && r.epochs.length > paused.epochs.length);
+    await page.getByTestId('run-pause').click();
+    const stopped = await waitForRun((r) => r.id === running.id && r.status === 'paused');
+    expect(stopped.epochs.length).toBeGreaterThan(paused.epochs.length);
+  });
+
+  it('denoises a dropped photo, compares before and after, and exports it', async () => {
+    const { page } = harness;
+    const photo = await writePattern(path.join(tmp, 'drops', 'noisy phötö.png'), 160, 120, 3, 4);
+    await harness.dropFile(photo);
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
+    await page.locator('img[alt=denoised]').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.getByTestId('denoise-all').click();
+    await expect.poll(() => page.locator('[data-testid=queue-item] .badge').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    const exportDir = path.join(tmp, 'exported');
+    harness.dialogs.folder = exportDir;
+    await page.getByTestId('export-format').selectOption('jpeg');
+    await page.getByTestId('export-all').click();
+    await expect.poll(() => fs.readdir(exportDir).catch(() => []), { timeout: 30_000 }).toEqual(['noisy phötö.jpg']);
+    expect((await sharp(path.join(exportDir, 'noisy phötö.jpg')).metadata()).width).toBe(160);
+    await screenshot('denoise');
+  });
+
+  it('lists trained models with their metrics', async () => {
+    const { page } = harness;
+    await page.click('[data-view=models]');
+    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('models-table').textContent()).toMatch(/seed.*factor:0\.3/);
+    await screenshot('models');
+  });
+});
