@@ -12,6 +12,7 @@ import { denoiseFiles } from '../src/main/engine/denoise-files';
 import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
 import { defaultModelDir } from '../src/main/engine/models/registry';
 import { loadDenoiser, MANIFEST_FORMAT, type DenoiserManifest } from '../src/main/engine/models/store';
+import { createRunner } from '../src/main/engine/runner';
 
 const [dir, w, h, modelArg] = process.argv.slice(2);
 const width = Number(w);
@@ -40,8 +41,9 @@ try {
   label = 'untrained ffdnet depth 10 width 48 (no default model bundled)';
 }
 const t0 = performance.now();
-const [r] = await denoiseFiles(loaded.model, loaded.manifest, [input], { outDir: path.join(dir, 'out'), sigma: 25 });
+const runner = await createRunner(loaded.model);
+const [r] = await denoiseFiles(runner, loaded.manifest, [input], { outDir: path.join(dir, 'out'), sigma: 25 });
 const seconds = (performance.now() - t0) / 1000;
 if (!r.ok) throw new Error(r.error);
 await fs.rm(input);
-console.log(JSON.stringify({ seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, backend: backend.name, model: label, tiles: undefined }));
+console.log(JSON.stringify({ seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, backend: runner.kind === 'onnxruntime' ? 'onnxruntime' : backend.name, model: label }));

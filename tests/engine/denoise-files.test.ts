@@ -1,5 +1,4 @@
 /** Batch denoising: naming, never overwriting, metadata, and one bad file not stopping the rest. */
-import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,19 +8,21 @@ import { initBackend } from '../../src/main/engine/backend';
 import { denoiseFiles } from '../../src/main/engine/denoise-files';
 import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
+import { tfjsRunner, type ModelRunner } from '../../src/main/engine/runner';
 import { pattern, writePattern } from '../helpers/images';
 
 let tmp: string;
-let model: tf.LayersModel;
+let model: ModelRunner;
 let manifest: DenoiserManifest;
 
 beforeAll(async () => {
   await initBackend();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'denoise-'));
-  model = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 1 });
+  const layers = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 1 });
+  model = tfjsRunner(layers);
   manifest = {
     format: MANIFEST_FORMAT, formatVersion: 1, name: 't', arch: { name: 'ffdnet', options: { channels: 3, width: 8 } }, channels: 3,
-    noiseMap: true, sizeMultiple: 2, noise: 'gaussian:0-55', ...modelStats(model), created: '', updated: '',
+    noiseMap: true, sizeMultiple: 2, noise: 'gaussian:0-55', ...modelStats(layers), created: '', updated: '',
     engine: { version: '', tfjs: '', backend: '' },
   };
 });

@@ -8,6 +8,7 @@ import { denoiseImage, estimateNoiseSigma } from '../../src/main/engine/infer';
 import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
 import { Rng } from '../../src/main/engine/rng';
+import { tfjsRunner } from '../../src/main/engine/runner';
 
 beforeAll(() => initBackend());
 
@@ -29,12 +30,13 @@ function smooth(w: number, h: number, c: 1 | 3): FloatImage {
 }
 
 describe('denoiseImage', () => {
-  it('tiles seamlessly: a small-receptive-field model gives the same result tiled and whole', () => {
+  it('tiles seamlessly: a small-receptive-field model gives the same result tiled and whole', async () => {
     const model = getArchitecture('dncnn').build({ channels: 1, depth: 3, width: 8, batchNorm: false, seed: 1 });
     const manifest = manifestFor(model, 'dncnn', 1, 8);
     const img = smooth(157, 131, 1);
-    const whole = denoiseImage(model, manifest, img, { tile: 512 });
-    const tiled = denoiseImage(model, manifest, img, { tile: 48, overlap: 12 });
+    const runner = tfjsRunner(model);
+    const whole = await denoiseImage(runner, manifest, img, { tile: 512 });
+    const tiled = await denoiseImage(runner, manifest, img, { tile: 48, overlap: 12 });
     expect(whole.tiles).toBe(1);
     expect(tiled.tiles).toBeGreaterThan(9);
     let maxDiff = 0;
@@ -42,13 +44,13 @@ describe('denoiseImage', () => {
     expect(maxDiff).toBeLessThan(1e-5);
   });
 
-  it('keeps size and channels for grey and colour inputs on grey and colour models', () => {
+  it('keeps size and channels for grey and colour inputs on grey and colour models', async () => {
     for (const modelChannels of [1, 3] as const) {
       const model = getArchitecture('ffdnet').build({ channels: modelChannels, depth: 3, width: 8 });
       const manifest = manifestFor(model, 'ffdnet', modelChannels, 8);
       for (const c of [1, 3] as const) {
         const img = smooth(37, 23, c); // odd sizes: padded to the size multiple internally
-        const r = denoiseImage(model, manifest, img, { sigma: 20, tile: 32, overlap: 8 });
+        const r = await denoiseImage(tfjsRunner(model), manifest, img, { sigma: 20, tile: 32, overlap: 8 });
         expect([r.image.width, r.image.height, r.image.channels]).toEqual([37, 23, c]);
         expect(r.sigma).toBe(20);
         // an untrained ffdnet passes the image through
@@ -59,16 +61,17 @@ describe('denoiseImage', () => {
     }
   });
 
-  it('blends with the input by strength for models without a noise map', () => {
+  it('blends with the input by strength for models without a noise map', async () => {
     const model = getArchitecture('seed').build({ channels: 1, seed: 2 });
     const manifest = manifestFor(model, 'seed', 1, 16);
     const img = smooth(28, 28, 1);
-    const full = denoiseImage(model, manifest, img).image.data;
-    const half = denoiseImage(model, manifest, img, { strength: 0.5 }).image.data;
-    const none = denoiseImage(model, manifest, img, { strength: 0 }).image.data;
+    const runner = tfjsRunner(model);
+    const full = (await denoiseImage(runner, manifest, img)).image.data;
+    const half = (await denoiseImage(runner, manifest, img, { strength: 0.5 })).image.data;
+    const none = (await denoiseImage(runner, manifest, img, { strength: 0 })).image.data;
     expect(Array.from(none)).toEqual(Array.from(img.data));
     expect(half[100]).toBeCloseTo((full[100] + img.data[100]) / 2, 5);
-    expect(() => denoiseImage(model, manifest, img, { strength: 2 })).toThrow(/strength/);
+    await expect(denoiseImage(runner, manifest, img, { strength: 2 })).rejects.toThrow(/strength/);
   });
 });
 

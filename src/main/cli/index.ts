@@ -6,6 +6,7 @@ import { isUserError } from '../engine/errors';
 import { datasetCommand } from './commands/dataset';
 import { denoiseCommand } from './commands/denoise';
 import { evalCommand } from './commands/eval';
+import { exportOnnxCommand } from './commands/export-onnx';
 import { infoCommand } from './commands/info';
 import { trainCommand } from './commands/train';
 
@@ -19,6 +20,7 @@ commands:
   train --data <dir|fashion-mnist> --arch <name> --noise <spec> --out <dir> [--epochs N] [--resume] ...
   denoise <files or folders...> --out <dir> [--model <dir>] [--sigma S | --strength X] [--format F]
   eval --model <dir> --clean <dir> --noise gaussian:25 [--seed 0]
+  export-onnx --model <dir> --out <file.onnx>
 
 Run a command with --help for its options.`;
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   denoise: denoiseCommand,
   eval: evalCommand,
+  'export-onnx': exportOnnxCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

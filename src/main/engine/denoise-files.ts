@@ -5,7 +5,6 @@
  * numbered suffix unless overwriting is asked for. One bad file does not stop
  * the batch: each file gets its own result.
  */
-import type * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { explainFsError } from './atomic-fs';
@@ -14,6 +13,7 @@ import { UserError } from './errors';
 import { denoiseImage, type DenoiseOptions } from './infer';
 import { extensionFor, extensionFormat, readImage, writeImage, type OutputFormat } from './image-io';
 import type { DenoiserManifest } from './models/store';
+import type { ModelRunner } from './runner';
 
 export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> {
   outDir: string;
@@ -64,7 +64,7 @@ export async function outputPath(input: string, outDir: string, format: OutputFo
 }
 
 export async function denoiseFiles(
-  model: tf.LayersModel, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
+  runner: ModelRunner, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
 ): Promise<FileResult[]> {
   if (inputs.some((i) => path.resolve(i) === path.resolve(opts.outDir))) throw new UserError('the output folder is one of the inputs', opts.outDir);
   const files = await expandInputs(inputs);
@@ -80,7 +80,7 @@ export async function denoiseFiles(
     try {
       const decoded = await readImage(input, { autoOrient: false, maxMegapixels: opts.maxMegapixels });
       const format = opts.format ?? extensionFormat(input) ?? 'png';
-      const r = denoiseImage(model, manifest, decoded.image, {
+      const r = await denoiseImage(runner, manifest, decoded.image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });

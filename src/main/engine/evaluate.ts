@@ -3,7 +3,6 @@
  * and rounded, from a seeded RNG), denoised, and scored with PSNR and SSIM
  * against the clean original, beside the noisy input's own scores.
  */
-import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { scanImageFolder } from './data/image-folder';
 import { applyNoise, parseNoiseSpec } from './data/noise';
@@ -13,6 +12,7 @@ import { readImage } from './image-io';
 import { denoiseImage } from './infer';
 import { psnr, ssim } from './metrics';
 import type { DenoiserManifest } from './models/store';
+import type { ModelRunner } from './runner';
 import { Rng } from './rng';
 
 export interface EvalRow {
@@ -35,7 +35,7 @@ export interface EvalReport {
 }
 
 export async function evaluate(
-  model: tf.LayersModel, manifest: DenoiserManifest, cleanDir: string, noise: string, seed: number,
+  runner: ModelRunner, manifest: DenoiserManifest, cleanDir: string, noise: string, seed: number,
   opts: { estimateSigma?: boolean; onRow?: (row: EvalRow) => void } = {},
 ): Promise<EvalReport> {
   const spec = parseNoiseSpec(noise);
@@ -49,7 +49,7 @@ export async function evaluate(
     const { noisy, sigma } = applyNoise(clean.data, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     const nominal = spec.kind === 'gaussian' && spec.sigma[0] === spec.sigma[1] ? spec.sigma[0] : sigma * 255;
-    const r = denoiseImage(model, manifest, noisyImg, { sigma: manifest.noiseMap && !opts.estimateSigma ? nominal : undefined });
+    const r = await denoiseImage(runner, manifest, noisyImg, { sigma: manifest.noiseMap && !opts.estimateSigma ? nominal : undefined });
     const row: EvalRow = {
       file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),

@@ -5,11 +5,11 @@
  * seams show and memory stays bounded. Grey and colour inputs work with grey
  * and colour models; the output keeps the input's size and channel count.
  */
-import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from './image';
-import { modelInput } from './models/input';
+import { modelInputData } from './models/input';
 import type { DenoiserManifest } from './models/store';
+import type { ModelRunner } from './runner';
 import { UserError } from './errors';
 
 export interface DenoiseOptions {
@@ -114,7 +114,7 @@ function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: nu
   return { data, pw, ph };
 }
 
-function runTiles(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
+async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
   const m = Math.max(1, manifest.sizeMultiple);
   const t = chooseTileSize(manifest, opts.tile);
   const o = Math.min(opts.overlap ?? 64, Math.floor(t / 4));
@@ -130,10 +130,8 @@ function runTiles(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatI
       const w = Math.min(t, img.width - x0);
       const h = Math.min(t, img.height - y0);
       const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
-      const out = tf.tidy(() => {
-        const x = modelInput(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
-        return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
-      });
+      const input = modelInputData(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
+      const out = await runner.run(input, 1, ph, pw, sigma01 === null ? c : c + 1);
       const wx = ramp(w, o, x0 > 0, x0 + w < img.width);
       const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
       for (let yy = 0; yy < h; yy++) {
@@ -155,17 +153,17 @@ function runTiles(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatI
 }
 
 /** Denoises an image of any size with a loaded model. */
-export function denoiseImage(model: tf.LayersModel, manifest: DenoiserManifest, img: FloatImage, opts: DenoiseOptions = {}): DenoiseResult {
+export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
   if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
   const sigma = manifest.noiseMap ? (opts.sigma ?? estimateNoiseSigma(img)) : undefined;
   const sigma01 = sigma === undefined ? null : sigma / 255;
   let result: { image: FloatImage; tiles: number };
   if (img.channels === manifest.channels) {
-    result = runTiles(model, manifest, img, sigma01, opts);
+    result = await runTiles(runner, manifest, img, sigma01, opts);
   } else if (manifest.channels === 3) {
     // A grey photo through a colour model: three equal channels in, their luma out.
-    const r = runTiles(model, manifest, toChannels(img, 3), sigma01, opts);
+    const r = await runTiles(runner, manifest, toChannels(img, 3), sigma01, opts);
     result = { image: toChannels(r.image, 1), tiles: r.tiles };
   } else {
     // A colour photo through a grey model: each channel on its own.
@@ -175,7 +173,7 @@ export function denoiseImage(model: tf.LayersModel, manifest: DenoiserManifest, 
     for (let k = 0; k < 3; k++) {
       const plane = makeImage(img.width, img.height, 1);
       for (let i = 0; i < n; i++) plane.data[i] = img.data[i * 3 + k];
-      const r = runTiles(model, manifest, plane, sigma01, opts);
+      const r = await runTiles(runner, manifest, plane, sigma01, opts);
       for (let i = 0; i < n; i++) out.data[i * 3 + k] = r.image.data[i];
       tiles += r.tiles;
     }

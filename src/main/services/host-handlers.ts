@@ -3,7 +3,6 @@
  * info, train (streaming events), denoise a file, live previews and dataset
  * inspection (as PNG data URLs).
  */
-import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import sharp from 'sharp';
 import { initBackend } from '../engine/backend';
@@ -16,7 +15,8 @@ import { encodeImage, readImage, type OutputFormat } from '../engine/image-io';
 import { denoiseImage } from '../engine/infer';
 import { psnr } from '../engine/metrics';
 import { ARCHITECTURES, modelStats } from '../engine/models/architectures';
-import { loadDenoiser, type DenoiserManifest } from '../engine/models/store';
+import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
+import type { ModelRunner } from '../engine/runner';
 import { Rng } from '../engine/rng';
 import { train, type TrainConfig } from '../engine/train';
 
@@ -25,11 +25,11 @@ export interface HostContext {
   emit(event: unknown): void;
 }
 
-const models = new Map<string, Promise<{ model: tf.LayersModel; manifest: DenoiserManifest }>>();
+const models = new Map<string, Promise<{ runner: ModelRunner; manifest: DenoiserManifest }>>();
 function model(dir: string) {
   let m = models.get(dir);
   if (!m) {
-    m = loadDenoiser(dir);
+    m = openDenoiser(dir);
     models.set(dir, m);
     m.catch(() => models.delete(dir));
   }
@@ -79,8 +79,8 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
     }
     case 'denoise': {
       const p = params as { modelDir: string; input: string; outDir: string; sigma?: number; strength?: number; format?: OutputFormat };
-      const { model: m, manifest } = await model(p.modelDir);
-      const [r] = await denoiseFiles(m, manifest, [p.input], {
+      const { runner, manifest } = await model(p.modelDir);
+      const [r] = await denoiseFiles(runner, manifest, [p.input], {
         outDir: p.outDir, sigma: p.sigma, strength: p.strength, format: p.format,
         onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
       });
@@ -89,10 +89,10 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
     }
     case 'preview': {
       const p = params as { modelDir: string; input: string; sigma?: number; strength?: number; maxSide: number };
-      const { model: m, manifest } = await model(p.modelDir);
+      const { runner, manifest } = await model(p.modelDir);
       const { image } = await readImage(p.input, { autoOrient: true });
       const small = await fitPreview(image, p.maxSide);
-      const r = denoiseImage(m, manifest, small, { sigma: p.sigma, strength: p.strength });
+      const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength });
       return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
     }
     case 'inspect': {

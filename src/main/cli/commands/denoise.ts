@@ -4,7 +4,7 @@ import { denoiseFiles } from '../../engine/denoise-files';
 import { UserError } from '../../engine/errors';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image-io';
 import { defaultModelDir } from '../../engine/models/registry';
-import { loadDenoiser } from '../../engine/models/store';
+import { openDenoiser } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
 
@@ -23,9 +23,9 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   const quality = num(v, 'quality');
   if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
   await initBackend();
-  const { model, manifest } = await loadDenoiser(str(v, 'model') ?? (await defaultModelDir()));
+  const { runner, manifest } = await openDenoiser(str(v, 'model') ?? (await defaultModelDir()));
   const bar = new Progress();
-  const results = await denoiseFiles(model, manifest, positionals, {
+  const results = await denoiseFiles(runner, manifest, positionals, {
     outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'),
     format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
     maxMegapixels: num(v, 'max-megapixels'),

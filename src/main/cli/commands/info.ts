@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { ARCHITECTURES, modelStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
+import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runner';
 
 export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
@@ -10,6 +11,8 @@ export async function infoCommand(): Promise<number> {
   console.log(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}, threads: ${backend.threads}`);
   for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
+  const ort = loadOnnxRuntime();
+  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, all cores)` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of Object.values(ARCHITECTURES)) {
     const stats = ([1, 3] as const).map((channels) => {

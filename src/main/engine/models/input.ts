@@ -7,7 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 export function modelInput(
   noisy: Float32Array, n: number, h: number, w: number, c: number, sigmas: number[] | null,
 ): tf.Tensor4D {
-  if (!sigmas) return tf.tensor4d(noisy, [n, h, w, c]);
+  return tf.tensor4d(modelInputData(noisy, n, h, w, c, sigmas), [n, h, w, sigmas ? c + 1 : c]);
+}
+
+/** The input values, [n, h, w, c (+1 noise channel)]. */
+export function modelInputData(noisy: Float32Array, n: number, h: number, w: number, c: number, sigmas: number[] | null): Float32Array {
+  if (!sigmas) return noisy;
   const cin = c + 1;
   const out = new Float32Array(n * h * w * cin);
   for (let b = 0; b < n; b++) {
@@ -19,5 +24,5 @@ export function modelInput(
       out[dst + c] = s;
     }
   }
-  return tf.tensor4d(out, [n, h, w, cin]);
+  return out;
 }

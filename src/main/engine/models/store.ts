@@ -11,6 +11,7 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
 import type { ArchOptions } from './architectures';
+import { createRunner, type ModelRunner } from '../runner';
 
 export const MANIFEST_FILE = 'denoiser.json';
 export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
@@ -109,4 +110,10 @@ export async function readManifest(dir: string): Promise<DenoiserManifest> {
 export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel; manifest: DenoiserManifest }> {
   const manifest = await readManifest(dir);
   return { model: await loadModelFiles(dir), manifest };
+}
+
+/** A saved model ready for inference, on the fastest runner available. */
+export async function openDenoiser(dir: string): Promise<{ runner: ModelRunner; manifest: DenoiserManifest }> {
+  const { model, manifest } = await loadDenoiser(dir);
+  return { runner: await createRunner(model), manifest };
 }
