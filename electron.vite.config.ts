@@ -12,7 +12,11 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), 'engine-host': resolve('src/main/engine-host.ts') },
+        input: {
+          index: resolve('src/main/index.ts'),
+          'engine-host': resolve('src/main/engine-host.ts'),
+          'grad-worker': resolve('src/main/engine/parallel/grad-worker.ts'),
+        },
       },
     },
   },

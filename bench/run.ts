@@ -13,19 +13,24 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/main/engine/backend';
 import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
+import { DataParallel } from '../src/main/engine/parallel/data-parallel';
 import { trainableVariables, trainStep, type LossName } from '../src/main/engine/train-step';
+import { createRunner, tfjsRunner } from '../src/main/engine/runner';
 
 const { values: args } = parseArgs({
   options: {
     'vs-torch': { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' },
     'torch-peer': { type: 'string', default: path.resolve('../shared/bench/torch_peer.py') },
+    threads: { type: 'string' },
     model: { type: 'string' },
+    'with-tfjs': { type: 'boolean' },
   },
 });
 const quick = Boolean(args.quick);
 const only = args.only?.split(',');
 const wanted = (name: string) => !only || only.some((o) => name.startsWith(o));
 const figures: Record<string, number> = {};
+const threads = Number(args.threads ?? os.availableParallelism());
 
 function print(bench: string, value: number, unit: string, backend: string, extra: object = {}) {
   figures[bench] = value;
@@ -37,17 +42,20 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Seconds per training step, median over `steps` after `warmup`. */
-function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, microBatch = 0): number {
+/** Seconds per training step, median over `steps` after `warmup`; data-parallel over `threads` when > 1. */
+async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, threads: number, microBatch = 0): Promise<number> {
   const opt = tf.train.adam(1e-3);
   const vars = trainableVariables(model);
-  for (let i = 0; i < warmup; i++) trainStep(model, opt, vars, x, y, loss, microBatch);
+  const parallel = threads > 1 ? await DataParallel.create(model, threads, tf.getBackend()) : null;
+  const step = () => (parallel ? parallel.step(model, opt, vars, x, y, loss) : Promise.resolve(trainStep(model, opt, vars, x, y, loss, microBatch)));
+  for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    trainStep(model, opt, vars, x, y, loss, microBatch);
+    await step();
     times.push((performance.now() - t0) / 1000);
   }
+  await parallel?.dispose();
   opt.dispose();
   return median(times);
 }
@@ -60,8 +68,9 @@ async function main() {
   if (wanted('train_seed')) {
     const model = getArchitecture('seed').build({ channels: 1, seed: 1 });
     const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
-    const sec = timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30);
-    print('train_seed_samples_per_s', 200 / sec, 'samples/s', b, { batch: 200, input: '28x28x1', median_step_ms: sec * 1000 });
+    const sec1 = await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, 1);
+    const sec = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
+    print('train_seed_samples_per_s', 200 / Math.min(sec, sec1), 'samples/s', b, { batch: 200, input: '28x28x1', threads: sec < sec1 ? threads : 1, one_thread: 200 / sec1, all_threads: 200 / sec });
     tf.dispose([x]);
     model.dispose();
   }
@@ -71,12 +80,14 @@ async function main() {
     const batch = 64;
     const patch = 40;
     const x = tf.randomUniform([batch, patch, patch, 1]) as tf.Tensor4D;
-    const microBatch = 16; // the whole batch does not fit the 4 GB wasm heap
-    const sec = timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, microBatch);
+    const microBatch = 16; // on one thread the whole batch does not fit the 4 GB wasm heap
+    const sec1 = await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, 1, microBatch);
+    const secN = threads > 1 ? await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, threads) : sec1;
+    const sec = Math.min(sec1, secN);
     const { flopsPerPixel } = modelStats(model);
     // Backward costs about twice the forward pass (input and weight gradients).
     const gflops = (3 * flopsPerPixel * patch * patch * batch) / sec / 1e9;
-    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, micro_batch: microBatch, patch: '40x40x1', median_step_s: sec });
+    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, patch: '40x40x1', threads: secN < sec1 ? threads : 1, one_thread_micro_batch_16: batch / sec1, all_threads: batch / secN });
     print('train_gflops', gflops, 'GFLOP/s', b, { model: 'dncnn17', wasm_simd_ceiling_gflops: 67, fraction_of_ceiling: gflops / 67 });
     tf.dispose([x]);
     model.dispose();
@@ -85,15 +96,20 @@ async function main() {
   if (wanted('infer_dncnn20c')) {
     const model = getArchitecture('dncnn').build({ channels: 3, depth: 20, width: 64, batchNorm: true, seed: 1 });
     const size = quick ? 256 : 1024;
-    const x = tf.randomUniform([1, size, size, 3]);
-    const times: number[] = [];
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const t0 = performance.now();
-      tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
-      times.push((performance.now() - t0) / 1000);
+    const x = tf.randomUniform([1, size, size, 3]).dataSync() as Float32Array;
+    // The runner the app and CLI use: ONNX Runtime when it loads, else TF.js.
+    const runners = [await createRunner(model)];
+    if (args['with-tfjs'] && runners[0].kind !== 'tfjs') runners.push(tfjsRunner(model));
+    for (const [i, runner] of runners.entries()) {
+      const times: number[] = [];
+      for (let r = 0; r < (quick ? 1 : 3); r++) {
+        const t0 = performance.now();
+        await runner.run(x, 1, size, size, 3);
+        times.push((performance.now() - t0) / 1000);
+      }
+      print(i === 0 ? 'infer_dncnn20c_1mp_s' : 'infer_dncnn20c_1mp_s_tfjs', median(times), 's',
+        runner.kind === 'onnxruntime' ? 'onnxruntime' : b, { image: `${size}x${size}x3`, repeats: times.length });
     }
-    print('infer_dncnn20c_1mp_s', median(times), 's', b, { image: `${size}x${size}x3`, repeats: times.length });
-    x.dispose();
     model.dispose();
   }
 

@@ -21,6 +21,7 @@ import { modelInput } from './models/input';
 import { loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
 import { Rng, type RngState } from './rng';
 import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
+import { DataParallel } from './parallel/data-parallel';
 import { ENGINE_VERSION } from './version';
 
 export type LrSchedule = 'constant' | 'cosine' | 'step';
@@ -50,6 +51,8 @@ export interface TrainConfig {
   checkpointMinutes: number;
   /** Split each batch into micro-batches of this size (0 = whole batch) to bound memory. */
   microBatch: number;
+  /** CPU threads for data-parallel training (1 = this thread only). */
+  workers: number;
 }
 
 export type { LossName };
@@ -69,6 +72,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   seed: 0,
   checkpointMinutes: 10,
   microBatch: 0,
+  workers: 1,
 };
 
 export interface EpochSummary {
@@ -292,9 +296,10 @@ export interface TrainHandle {
   signal?: AbortSignal;
 }
 
-/** How to resume: from the newest checkpoint in `config.out`, optionally with a new epoch target. */
+/** How to resume: from the newest checkpoint in `config.out`, optionally with a new epoch target or thread count. */
 export interface ResumeOptions {
   epochs?: number;
+  workers?: number;
 }
 
 /**
@@ -311,7 +316,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     checkpointDir = await readLatest(requested.out);
     if (!checkpointDir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
     state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
-    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, out: requested.out };
+    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, out: requested.out };
   }
   const config = state?.config ?? requested;
   validateConfig(config);
@@ -336,6 +341,15 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   const variables = trainableVariables(model);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
 
+  const workers = Math.max(1, Math.floor(config.workers ?? 1));
+  const parallel = workers > 1 && backend.name !== 'tensorflow' ? await DataParallel.create(model, workers, backend.name) : null;
+  try {
+    return await runLoop();
+  } finally {
+    await parallel?.dispose();
+  }
+
+  async function runLoop(): Promise<EpochSummary | undefined> {
   const stepsPerEpoch = source.stepsPerEpoch(config.batch);
   const totalSteps = stepsPerEpoch * config.epochs;
   const rng = new Rng(state?.rng ?? config.seed);
@@ -393,7 +407,9 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
       const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
       const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
       const y = tf.tensor4d(clean, [n, size, size, c]);
-      const loss = trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+      const loss = parallel
+        ? await parallel.step(model, optimizer, variables, x, y, config.loss)
+        : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
       tf.dispose([x, y]);
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
       const sec = (performance.now() - t0) / 1000;
@@ -433,4 +449,5 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   model.dispose();
   optimizer.dispose();
   return final;
+  }
 }

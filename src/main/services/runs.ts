@@ -5,6 +5,7 @@
  * left 'running' by a crashed app comes back as 'paused', ready to resume.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { TrainEvent, TrainConfig } from '../engine/train';
 import { TRAIN_DEFAULTS } from '../engine/train';
@@ -64,7 +65,7 @@ export class RunService {
       archOptions: { ...(req.depth ? { depth: req.depth } : {}), ...(req.width ? { width: req.width } : {}) },
       channels: fmnist ? 1 : req.channels, noise: req.noise, out, epochs: req.epochs, batch: req.batch, lr: req.lr,
       lrSchedule: req.lrSchedule, loss: req.loss, patch: req.patch, patchesPerEpoch: req.patchesPerEpoch,
-      valImages: fmnist ? 500 : 8, checkpointMinutes: 5,
+      valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: os.availableParallelism(),
     };
   }
 

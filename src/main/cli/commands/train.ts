@@ -2,6 +2,7 @@
  * `train`: trains a model with progress lines (or a bar on a terminal), stops
  * gracefully on Ctrl-C / SIGTERM with a checkpoint, and resumes with --resume.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { parseNoiseSpec } from '../../engine/data/noise';
@@ -15,7 +16,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X]
              [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
-             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--resume] [--json]
+             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (default: all cores)] [--resume] [--json]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -25,7 +26,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
-    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
   }, TRAIN_USAGE);
   const resume = Boolean(v.resume);
   const out = required(v, 'out', TRAIN_USAGE);
@@ -61,6 +62,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     seed: num(v, 'seed', TRAIN_DEFAULTS.seed),
     checkpointMinutes: num(v, 'checkpoint-minutes', TRAIN_DEFAULTS.checkpointMinutes),
     microBatch: num(v, 'micro-batch', TRAIN_DEFAULTS.microBatch),
+    workers: num(v, 'workers', os.availableParallelism()),
   };
   for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];
   if (config.archOptions?.batchNorm === undefined) delete config.archOptions?.batchNorm;
@@ -107,6 +109,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
         break;
     }
   };
-  await train(config, { onEvent, signal: controller.signal }, resume ? { epochs: num(v, 'epochs') } : undefined);
+  await train(config, { onEvent, signal: controller.signal }, resume ? { epochs: num(v, 'epochs'), workers: num(v, 'workers') } : undefined);
   return 0;
 }
