@@ -21,6 +21,8 @@ export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> 
   quality?: number;
   overwrite?: boolean;
   maxMegapixels?: number;
+  /** A model for grey photos (the default set bundles one beside the colour model). */
+  greyModel?: { runner: ModelRunner; manifest: DenoiserManifest };
   onFile?: (e: FileProgress) => void;
 }
 
@@ -80,7 +82,8 @@ export async function denoiseFiles(
     try {
       const decoded = await readImage(input, { autoOrient: false, maxMegapixels: opts.maxMegapixels });
       const format = opts.format ?? extensionFormat(input) ?? 'png';
-      const r = await denoiseImage(runner, manifest, decoded.image, {
+      const grey = decoded.image.channels === 1 && opts.greyModel;
+      const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, decoded.image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });

@@ -60,6 +60,7 @@ export class DenoiseQueue {
 
   async run(ids: string[], modelId?: string, sigma?: number, strength?: number): Promise<QueueItem[]> {
     const modelDir = await this.models.resolveDir(modelId);
+    const greyModelDir = await this.models.greyCompanion(modelId);
     const done: QueueItem[] = [];
     for (const id of ids) {
       const item = this.get(id);
@@ -68,7 +69,7 @@ export class DenoiseQueue {
       try {
         await fs.rm(outDir, { recursive: true, force: true });
         const r = await this.ctx.worker().request<{ output: string; sigma?: number }>(
-          'denoise', { modelDir, input: item.path, outDir, sigma, strength },
+          'denoise', { modelDir, greyModelDir, input: item.path, outDir, sigma, strength },
           (e) => this.update({ ...this.get(id), fraction: (e as { fraction: number }).fraction }),
         );
         this.ctx.media.allow(outDir);
@@ -82,7 +83,10 @@ export class DenoiseQueue {
 
   async preview(id: string, modelId?: string, sigma?: number, strength?: number): Promise<RequestResults['denoise:preview']> {
     const item = this.get(id);
-    return this.ctx.worker().request('preview', { modelDir: await this.models.resolveDir(modelId), input: item.path, sigma, strength, maxSide: 1200 });
+    return this.ctx.worker().request('preview', {
+      modelDir: await this.models.resolveDir(modelId), greyModelDir: await this.models.greyCompanion(modelId),
+      input: item.path, sigma, strength, maxSide: 1200,
+    });
   }
 
   /** Writes the denoised results to `dir` in `format`, keeping the originals' metadata. */

@@ -78,19 +78,20 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
       return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
     }
     case 'denoise': {
-      const p = params as { modelDir: string; input: string; outDir: string; sigma?: number; strength?: number; format?: OutputFormat };
+      const p = params as { modelDir: string; greyModelDir?: string; input: string; outDir: string; sigma?: number; strength?: number; format?: OutputFormat };
       const { runner, manifest } = await model(p.modelDir);
+      const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
       const [r] = await denoiseFiles(runner, manifest, [p.input], {
-        outDir: p.outDir, sigma: p.sigma, strength: p.strength, format: p.format,
+        outDir: p.outDir, sigma: p.sigma, strength: p.strength, format: p.format, greyModel,
         onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
       });
       if (!r.ok) throw new UserError(r.error);
       return r;
     }
     case 'preview': {
-      const p = params as { modelDir: string; input: string; sigma?: number; strength?: number; maxSide: number };
-      const { runner, manifest } = await model(p.modelDir);
+      const p = params as { modelDir: string; greyModelDir?: string; input: string; sigma?: number; strength?: number; maxSide: number };
       const { image } = await readImage(p.input, { autoOrient: true });
+      const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
       const small = await fitPreview(image, p.maxSide);
       const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength });
       return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };

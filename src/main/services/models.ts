@@ -56,6 +56,14 @@ export class ModelService {
     }));
   }
 
+  /** The grey companion to use beside a model: only for the bundled default, when bundled. */
+  async greyCompanion(id?: string): Promise<string | undefined> {
+    const all = await this.scan();
+    const chosen = id ?? (await this.defaultId(all));
+    if (chosen !== 'bundled:default') return undefined;
+    return all.find((m) => m.id === 'bundled:default-grey')?.dir;
+  }
+
   async resolveDir(id?: string): Promise<string> {
     const all = await this.scan();
     const want = id ?? (await this.defaultId(all));

@@ -3,7 +3,7 @@ import { initBackend } from '../../engine/backend';
 import { denoiseFiles } from '../../engine/denoise-files';
 import { UserError } from '../../engine/errors';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image-io';
-import { defaultModelDir } from '../../engine/models/registry';
+import { defaultGreyModelDir, defaultModelDir } from '../../engine/models/registry';
 import { openDenoiser } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
@@ -23,12 +23,16 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   const quality = num(v, 'quality');
   if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
   await initBackend();
-  const { runner, manifest } = await openDenoiser(str(v, 'model') ?? (await defaultModelDir()));
+  const modelDir = str(v, 'model');
+  const { runner, manifest } = await openDenoiser(modelDir ?? (await defaultModelDir()));
+  // With the bundled default, grey photos go to its grey companion when there is one.
+  const greyDir = modelDir ? undefined : await defaultGreyModelDir();
+  const greyModel = greyDir ? await openDenoiser(greyDir) : undefined;
   const bar = new Progress();
   const results = await denoiseFiles(runner, manifest, positionals, {
     outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'),
     format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
-    maxMegapixels: num(v, 'max-megapixels'),
+    maxMegapixels: num(v, 'max-megapixels'), greyModel,
     onFile: (p) => bar.update(p.tilesDone / p.tilesTotal, `[${p.index + 1}/${p.total}] ${p.input} tile ${p.tilesDone}/${p.tilesTotal}`, 5000),
   });
   let failed = 0;

@@ -10,6 +10,8 @@ import { UserError } from '../errors';
 import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './store';
 
 export const DEFAULT_MODEL_NAME = 'default';
+/** Optional companion of the default model, used for grey photos. */
+export const DEFAULT_GREY_MODEL_NAME = 'default-grey';
 
 export function resourcesDir(): string {
   if (process.env.DENOISE_RESOURCES) return process.env.DENOISE_RESOURCES;
@@ -29,6 +31,12 @@ export async function defaultModelDir(): Promise<string> {
     throw new UserError(`no default model is bundled yet (looked in ${dir}); pass --model <dir> with a trained model`);
   }
   return dir;
+}
+
+/** The bundled grey companion model, if there is one. */
+export async function defaultGreyModelDir(): Promise<string | undefined> {
+  const dir = path.join(bundledModelsDir(), DEFAULT_GREY_MODEL_NAME);
+  return fs.access(path.join(dir, MANIFEST_FILE)).then(() => dir, () => undefined);
 }
 
 /** The bundled models with their manifests. */
