@@ -350,104 +350,104 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   }
 
   async function runLoop(): Promise<EpochSummary | undefined> {
-  const stepsPerEpoch = source.stepsPerEpoch(config.batch);
-  const totalSteps = stepsPerEpoch * config.epochs;
-  const rng = new Rng(state?.rng ?? config.seed);
-  let epoch = state?.epoch ?? 0;
-  let step = state?.step ?? 0;
-  let plan = state?.plan ?? null;
-  const history: EpochSummary[] = state?.history ?? [];
-  let elapsed = state?.elapsedSec ?? 0;
-  let partial = state?.partial ?? { lossSum: 0, samples: 0, seconds: 0 };
-  emit({
-    type: 'start', config, backend: backend.name, dataset: source.description, params: stats.params,
-    trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch,
-    resumedFrom: state ? { epoch: state.epoch, step: state.step } : undefined,
-  });
+    const stepsPerEpoch = source.stepsPerEpoch(config.batch);
+    const totalSteps = stepsPerEpoch * config.epochs;
+    const rng = new Rng(state?.rng ?? config.seed);
+    let epoch = state?.epoch ?? 0;
+    let step = state?.step ?? 0;
+    let plan = state?.plan ?? null;
+    const history: EpochSummary[] = state?.history ?? [];
+    let elapsed = state?.elapsedSec ?? 0;
+    let partial = state?.partial ?? { lossSum: 0, samples: 0, seconds: 0 };
+    emit({
+      type: 'start', config, backend: backend.name, dataset: source.description, params: stats.params,
+      trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch,
+      resumedFrom: state ? { epoch: state.epoch, step: state.step } : undefined,
+    });
 
-  const created = new Date().toISOString();
-  const snapshot = (): CheckpointState => ({ config, epoch, step, rng: rng.state(), plan, history, elapsedSec: elapsed, partial, created });
-  let lastCheckpoint = checkpointDir ?? '';
-  let lastCheckpointTime = Date.now();
-  let stepSecEma = 0;
-  const size = source.sampleSize;
-  const c = source.channels;
+    const created = new Date().toISOString();
+    const snapshot = (): CheckpointState => ({ config, epoch, step, rng: rng.state(), plan, history, elapsedSec: elapsed, partial, created });
+    let lastCheckpoint = checkpointDir ?? '';
+    let lastCheckpointTime = Date.now();
+    let stepSecEma = 0;
+    const size = source.sampleSize;
+    const c = source.channels;
 
-  const manifest = (): DenoiserManifest => {
-    const last = history[history.length - 1];
-    return {
-      format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
-      arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, sizeMultiple: arch.sizeMultiple,
-      noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
-      params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
-      training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name },
-      metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
-      created, updated: new Date().toISOString(),
-      engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
+    const manifest = (): DenoiserManifest => {
+      const last = history[history.length - 1];
+      return {
+        format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
+        arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, sizeMultiple: arch.sizeMultiple,
+        noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
+        params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
+        training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name },
+        metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
+        created, updated: new Date().toISOString(),
+        engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
+      };
     };
-  };
 
-  while (epoch < config.epochs) {
-    if (step === 0) plan = source.epochPlan(rng);
-    for (; step < stepsPerEpoch; ) {
-      // Let messages (a stop request in an engine host) in between steps.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (handle.signal?.aborted) {
-        lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-        await saveModel(config.out, model, manifest());
-        emit({ type: 'done', reason: 'stopped', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final: history[history.length - 1] });
-        model.dispose();
-        optimizer.dispose();
-        return history[history.length - 1];
+    while (epoch < config.epochs) {
+      if (step === 0) plan = source.epochPlan(rng);
+      for (; step < stepsPerEpoch; ) {
+        // Let messages (a stop request in an engine host) in between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (handle.signal?.aborted) {
+          lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+          await saveModel(config.out, model, manifest());
+          emit({ type: 'done', reason: 'stopped', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final: history[history.length - 1] });
+          model.dispose();
+          optimizer.dispose();
+          return history[history.length - 1];
+        }
+        const t0 = performance.now();
+        const lr = learningRate(config, (epoch * stepsPerEpoch + step) / totalSteps);
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        const { data: clean, n } = source.batch(step, config.batch, plan, rng);
+        const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
+        const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
+        const y = tf.tensor4d(clean, [n, size, size, c]);
+        const loss = parallel
+          ? await parallel.step(model, optimizer, variables, x, y, config.loss)
+          : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+        tf.dispose([x, y]);
+        if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
+        const sec = (performance.now() - t0) / 1000;
+        elapsed += sec;
+        partial = { lossSum: partial.lossSum + loss * n, samples: partial.samples + n, seconds: partial.seconds + sec };
+        stepSecEma = stepSecEma === 0 ? sec : 0.9 * stepSecEma + 0.1 * sec;
+        step++;
+        const remaining = totalSteps - (epoch * stepsPerEpoch + step);
+        emit({ type: 'step', epoch: epoch + 1, step, stepsPerEpoch, loss, lr, samplesPerSec: n / sec, elapsedSec: elapsed, etaSec: remaining * stepSecEma });
+        if (config.checkpointMinutes > 0 && Date.now() - lastCheckpointTime > config.checkpointMinutes * 60_000 && step < stepsPerEpoch) {
+          lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+          lastCheckpointTime = Date.now();
+        }
       }
-      const t0 = performance.now();
-      const lr = learningRate(config, (epoch * stepsPerEpoch + step) / totalSteps);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const { data: clean, n } = source.batch(step, config.batch, plan, rng);
-      const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
-      const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
-      const y = tf.tensor4d(clean, [n, size, size, c]);
-      const loss = parallel
-        ? await parallel.step(model, optimizer, variables, x, y, config.loss)
-        : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
-      tf.dispose([x, y]);
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
-      const sec = (performance.now() - t0) / 1000;
-      elapsed += sec;
-      partial = { lossSum: partial.lossSum + loss * n, samples: partial.samples + n, seconds: partial.seconds + sec };
-      stepSecEma = stepSecEma === 0 ? sec : 0.9 * stepSecEma + 0.1 * sec;
-      step++;
-      const remaining = totalSteps - (epoch * stepsPerEpoch + step);
-      emit({ type: 'step', epoch: epoch + 1, step, stepsPerEpoch, loss, lr, samplesPerSec: n / sec, elapsedSec: elapsed, etaSec: remaining * stepSecEma });
-      if (config.checkpointMinutes > 0 && Date.now() - lastCheckpointTime > config.checkpointMinutes * 60_000 && step < stepsPerEpoch) {
-        lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-        lastCheckpointTime = Date.now();
-      }
+      const tv = performance.now();
+      const v = validate(model, source, config, spec, arch.noiseMap);
+      elapsed += (performance.now() - tv) / 1000;
+      const previewFile = path.join(config.out, 'previews', `epoch-${String(epoch + 1).padStart(4, '0')}.png`);
+      await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
+      const summary: EpochSummary = {
+        epoch: epoch + 1, loss: partial.lossSum / Math.max(1, partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
+        noisyPsnr: v.noisyPsnr, samplesPerSec: partial.samples / Math.max(1e-9, partial.seconds), seconds: partial.seconds,
+        lr: learningRate(config, ((epoch + 1) * stepsPerEpoch) / totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
+      };
+      history.push(summary);
+      epoch++;
+      step = 0;
+      plan = null;
+      partial = { lossSum: 0, samples: 0, seconds: 0 };
+      lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
+      lastCheckpointTime = Date.now();
+      await saveModel(config.out, model, manifest());
+      emit({ type: 'epoch', ...summary, epochs: config.epochs, elapsedSec: elapsed, etaSec: (config.epochs - epoch) * stepsPerEpoch * stepSecEma, checkpoint: lastCheckpoint });
     }
-    const tv = performance.now();
-    const v = validate(model, source, config, spec, arch.noiseMap);
-    elapsed += (performance.now() - tv) / 1000;
-    const previewFile = path.join(config.out, 'previews', `epoch-${String(epoch + 1).padStart(4, '0')}.png`);
-    await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
-    const summary: EpochSummary = {
-      epoch: epoch + 1, loss: partial.lossSum / Math.max(1, partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
-      noisyPsnr: v.noisyPsnr, samplesPerSec: partial.samples / Math.max(1e-9, partial.seconds), seconds: partial.seconds,
-      lr: learningRate(config, ((epoch + 1) * stepsPerEpoch) / totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
-    };
-    history.push(summary);
-    epoch++;
-    step = 0;
-    plan = null;
-    partial = { lossSum: 0, samples: 0, seconds: 0 };
-    lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-    lastCheckpointTime = Date.now();
-    await saveModel(config.out, model, manifest());
-    emit({ type: 'epoch', ...summary, epochs: config.epochs, elapsedSec: elapsed, etaSec: (config.epochs - epoch) * stepsPerEpoch * stepSecEma, checkpoint: lastCheckpoint });
-  }
-  const final = history[history.length - 1];
-  emit({ type: 'done', reason: 'completed', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final });
-  model.dispose();
-  optimizer.dispose();
-  return final;
+    const final = history[history.length - 1];
+    emit({ type: 'done', reason: 'completed', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final });
+    model.dispose();
+    optimizer.dispose();
+    return final;
   }
 }
