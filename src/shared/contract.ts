@@ -90,6 +90,7 @@ export interface ArchitectureInfo {
 export interface EngineStatus {
   state: 'starting' | 'ready' | 'crashed';
   backend: string;
+  /** CPU threads the engine uses (training workers, ONNX Runtime). */
   threads: number;
   memoryMb: number;
   restarts: number;

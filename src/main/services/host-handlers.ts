@@ -69,7 +69,7 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
           flopsPerPixel: { grey: stats[0].flopsPerPixel, colour: stats[1].flopsPerPixel },
         };
       });
-      return { backend: backend.name, threads: backend.threads, cpus: os.cpus().length, architectures };
+      return { backend: backend.name, cpus: os.availableParallelism(), architectures };
     }
     case 'memory':
       return { rssMb: process.memoryUsage().rss / 1e6 };

@@ -54,13 +54,13 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     status = { ...status, ...s, restarts };
     opts.emit('engine:status', status);
   };
-  let info: Promise<{ backend: string; threads: number; architectures: RequestResults['app:info']['architectures'] }> | null = null;
+  let info: Promise<{ backend: string; cpus: number; architectures: RequestResults['app:info']['architectures'] }> | null = null;
   const getWorker = (): EngineClient => {
     if (worker && !worker.exited) return worker;
     const client = new EngineClient(opts.spawnHost, 'worker');
     worker = client;
     info = client.request('info');
-    info.then((i) => setStatus({ state: 'ready', backend: i.backend, threads: i.threads })).catch(() => undefined);
+    info.then((i) => setStatus({ state: 'ready', backend: i.backend, threads: i.cpus })).catch(() => undefined);
     client.onExit((code) => {
       if (worker !== client) return;
       restarts++;

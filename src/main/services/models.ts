@@ -24,14 +24,17 @@ export class ModelService {
     return [['bundled', this.ctx.bundledModels], ['user', this.ctx.paths.models], ['run', this.ctx.paths.runs]];
   }
 
-  private async scan(): Promise<{ id: string; source: Source; dir: string; manifest: DenoiserManifest }[]> {
-    const out: { id: string; source: Source; dir: string; manifest: DenoiserManifest }[] = [];
+  private async scan(): Promise<{ id: string; source: Source; dir: string; manifest: DenoiserManifest; label: string }[]> {
+    const out: { id: string; source: Source; dir: string; manifest: DenoiserManifest; label: string }[] = [];
     for (const [source, root] of this.roots()) {
       const names = await fs.readdir(root).catch(() => [] as string[]);
       for (const name of names.sort()) {
         const dir = path.join(root, name);
         try {
-          out.push({ id: `${source}:${name}`, source, dir, manifest: await readManifest(dir) });
+          const manifest = await readManifest(dir);
+          // A run's model is shown under the run's own name.
+          const run = source === 'run' ? await readJson<{ name?: string } | null>(path.join(dir, 'run.json'), null) : null;
+          out.push({ id: `${source}:${name}`, source, dir, manifest, label: run?.name ? `${run.name} (run)` : manifest.name });
         } catch {
           // not a model folder (yet: a run before its first epoch)
         }
@@ -49,8 +52,8 @@ export class ModelService {
   async list(): Promise<ModelEntry[]> {
     const all = await this.scan();
     const def = await this.defaultId(all);
-    return all.map(({ id, source, dir, manifest: m }) => ({
-      id, name: source === 'run' ? `${m.name} (run)` : m.name, dir, bundled: source === 'bundled', isDefault: id === def,
+    return all.map(({ id, source, dir, manifest: m, label }) => ({
+      id, name: label, dir, bundled: source === 'bundled', isDefault: id === def,
       arch: m.arch.name, channels: m.channels, noise: m.noise, params: m.trainableParams, flopsPerPixel: m.flopsPerPixel,
       metrics: m.metrics, updated: m.updated,
     }));
