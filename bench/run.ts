@@ -75,6 +75,18 @@ async function main() {
     model.dispose();
   }
 
+  if (wanted('train_ffdnet')) {
+    // The default models' architecture, as trained: colour, 64x64 patches, batch 32, noise map input.
+    const model = getArchitecture('ffdnet').build({ channels: 3, depth: 10, width: 48, seed: 1 });
+    const x = tf.randomUniform([32, 64, 64, 4]) as tf.Tensor4D;
+    const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
+    const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
+    const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
+    print('train_ffdnet_patches_per_s', 32 / Math.min(sec1, secN), 'patches/s', b, { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48', threads: secN < sec1 ? threads : 1, one_thread: 32 / sec1, all_threads: 32 / secN });
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+
   if (wanted('train_dncnn17') || wanted('train_gflops')) {
     const model = getArchitecture('dncnn').build({ channels: 1, depth: 17, width: 64, batchNorm: true, seed: 1 });
     const batch = 64;
