@@ -143,6 +143,18 @@ function withFormat(pipe: sharp.Sharp, format: OutputFormat, quality: number): s
   }
 }
 
+/** The first `n` bytes of a file (without reading the rest). */
+async function readHeader(file: string, n: number): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await handle.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 export interface EncodeOptions {
   format: OutputFormat;
   quality?: number;
@@ -155,7 +167,7 @@ export async function encodeImage(img: FloatImage, opts: EncodeOptions): Promise
   const { data, channels } = toBytes(img, opts.alpha);
   const raw = { width: img.width, height: img.height, channels };
   const quality = opts.quality ?? 95;
-  if (opts.metadataFrom && !isBmp(await fs.readFile(opts.metadataFrom).then((b) => b.subarray(0, 2)))) {
+  if (opts.metadataFrom && !isBmp(await readHeader(opts.metadataFrom, 2))) {
     // Composite the new pixels over the source so libvips carries its metadata,
     // then drop the alpha channel compositing adds and restore the colour type.
     const merged = await sharp(opts.metadataFrom, { limitInputPixels: false })

@@ -14,7 +14,7 @@ import { makeImage, type FloatImage } from '../engine/image';
 import { encodeImage, readImage, type OutputFormat } from '../engine/image-io';
 import { denoiseImage } from '../engine/infer';
 import { psnr } from '../engine/metrics';
-import { ARCHITECTURES, modelStats } from '../engine/models/architectures';
+import { ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
 import type { ModelRunner } from '../engine/runner';
 import { Rng } from '../engine/rng';
@@ -56,17 +56,12 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
   switch (method) {
     case 'info': {
       const architectures = Object.values(ARCHITECTURES).map((arch) => {
-        const stats = ([1, 3] as const).map((channels) => {
-          const m = arch.build({ ...arch.defaults, channels, seed: 1 });
-          const s = modelStats(m);
-          m.dispose();
-          return s;
-        });
+        const { grey, colour } = architectureStats(arch);
         return {
           name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
           defaults: { depth: arch.defaults.depth, width: arch.defaults.width },
-          params: { grey: stats[0].trainableParams, colour: stats[1].trainableParams },
-          flopsPerPixel: { grey: stats[0].flopsPerPixel, colour: stats[1].flopsPerPixel },
+          params: { grey: grey.trainableParams, colour: colour.trainableParams },
+          flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
         };
       });
       return { backend: backend.name, cpus: os.availableParallelism(), architectures };

@@ -1,7 +1,7 @@
 /** `info`: the backend, versions, and the architectures with their sizes. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
-import { ARCHITECTURES, modelStats } from '../../engine/models/architectures';
+import { ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
 import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runner';
 
@@ -15,15 +15,10 @@ export async function infoCommand(): Promise<number> {
   console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, all cores)` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of Object.values(ARCHITECTURES)) {
-    const stats = ([1, 3] as const).map((channels) => {
-      const model = arch.build({ ...arch.defaults, channels });
-      const s = modelStats(model);
-      model.dispose();
-      return s;
-    });
+    const { grey, colour } = architectureStats(arch);
     const fmt = (n: number) => n.toLocaleString('en-US');
-    console.log(`  ${arch.name.padEnd(7)} ${fmt(stats[0].trainableParams).padStart(9)} / ${fmt(stats[1].trainableParams).padStart(9)} params, ` +
-      `${fmt(stats[0].flopsPerPixel).padStart(9)} / ${fmt(stats[1].flopsPerPixel).padStart(9)} FLOPs/pixel  ${arch.description}`);
+    console.log(`  ${arch.name.padEnd(7)} ${fmt(grey.trainableParams).padStart(9)} / ${fmt(colour.trainableParams).padStart(9)} params, ` +
+      `${fmt(grey.flopsPerPixel).padStart(9)} / ${fmt(colour.flopsPerPixel).padStart(9)} FLOPs/pixel  ${arch.description}`);
   }
   tf.disposeVariables();
   return 0;

@@ -71,22 +71,27 @@ function fixedConv(
   return kind === 'conv2d' ? tf.layers.conv2d(cfg) : tf.layers.conv2dTranspose(cfg);
 }
 
-/** [H,W,C] -> [H/2,W/2,4C]: output channel (2*dy+dx)*C + c takes pixel (dy,dx) of channel c. */
-export function pixelUnshuffle(c: number, name: string) {
-  return fixedConv('conv2d', name, [2, 2, c, 4 * c], 4 * c, 2, (w) => {
+/**
+ * The one-hot [2,2,c,4c] kernel linking pixel (dy,dx) of channel k to block channel
+ * (2*dy+dx)*c + k. The same array serves both directions: a conv kernel is
+ * [kh,kw,in,out] and a transposed-conv kernel [kh,kw,out,in].
+ */
+function blockOneHot(c: number) {
+  return (w: Float32Array) => {
     for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let k = 0; k < c; k++) {
       w[((dy * 2 + dx) * c + k) * 4 * c + (dy * 2 + dx) * c + k] = 1;
     }
-  });
+  };
 }
 
-/** The inverse of pixelUnshuffle: [H/2,W/2,4C] -> [H,W,C]. Transpose-conv kernels are [kh,kw,out,in]. */
+/** [H,W,C] -> [H/2,W/2,4C]: output channel (2*dy+dx)*C + c takes pixel (dy,dx) of channel c. */
+export function pixelUnshuffle(c: number, name: string) {
+  return fixedConv('conv2d', name, [2, 2, c, 4 * c], 4 * c, 2, blockOneHot(c));
+}
+
+/** The inverse of pixelUnshuffle: [H/2,W/2,4C] -> [H,W,C]. */
 export function pixelShuffle(c: number, name: string) {
-  return fixedConv('conv2dTranspose', name, [2, 2, c, 4 * c], c, 2, (w) => {
-    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let k = 0; k < c; k++) {
-      w[((dy * 2 + dx) * c + k) * 4 * c + (dy * 2 + dx) * c + k] = 1;
-    }
-  });
+  return fixedConv('conv2dTranspose', name, [2, 2, c, 4 * c], c, 2, blockOneHot(c));
 }
 
 /** Keeps the first `c` of `cin` channels (drops the noise map). */
@@ -200,4 +205,15 @@ export function modelStats(model: tf.LayersModel): ModelStats {
   }
   const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   return { params: model.countParams(), trainableParams: trainable, flopsPerPixel: Math.round(flops / (size * size)) };
+}
+
+/** Sizes of an architecture at its defaults, for grey and for colour input. */
+export function architectureStats(arch: Architecture): { grey: ModelStats; colour: ModelStats } {
+  const [grey, colour] = ([1, 3] as const).map((channels) => {
+    const model = arch.build({ ...arch.defaults, channels, seed: 1 });
+    const stats = modelStats(model);
+    model.dispose();
+    return stats;
+  });
+  return { grey, colour };
 }
