@@ -121,4 +121,33 @@ describe('train', () => {
     expect(events[0]).toMatchObject({ type: 'start', resumedFrom: { epoch: ckpt!.epoch } });
     expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'completed', epochsDone: ckpt!.epoch + 1 });
   });
+
+  it('fine-tunes from a saved model with --init: its weights and architecture, a fresh optimizer, a warmed-up learning rate', async () => {
+    const base = path.join(tmp, 'base');
+    await train(tiny(base, 1), { onEvent: () => {} });
+    const out = path.join(tmp, 'fine-tuned');
+    const r = await runCli(['train', '--init', base, '--data', photos, '--noise', 'gaussian:25', '--epochs', '1', '--lr', '1e-3',
+      '--warmup', '8', '--batch', '4', '--patch', '16', '--patches-per-epoch', '16', '--val-images', '2', '--val-crop', '32',
+      '--workers', '1', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout) as TrainEvent[];
+    const start = events[0] as Extract<TrainEvent, { type: 'start' }>;
+    expect(start.config).toMatchObject({ arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3 });
+    const steps = events.filter((e) => e.type === 'step') as Extract<TrainEvent, { type: 'step' }>[];
+    expect(steps.map((s) => s.step)).toEqual([1, 4]); // --json prints the first, every tenth and the last step
+    expect(steps[0].lr).toBeCloseTo(1e-3 / 8, 12);
+    expect(steps[1].lr).toBeCloseTo(4e-3 / 8, 12);
+    // Four Adam steps of at most 5e-4 each move no weight far from where the base model left it.
+    const before = await weights(base);
+    const after = await weights(out);
+    let moved = 0;
+    before.forEach((w, i) => w.forEach((x, j) => (moved = Math.max(moved, Math.abs(after[i][j] - x)))));
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(2.5e-3);
+    expect((await readManifest(out)).training).toMatchObject({ init: base, warmupSteps: 8 });
+
+    const missing = await runCli(['train', '--init', path.join(tmp, 'no-such-model'), '--data', photos, '--noise', 'gaussian:25', '--out', path.join(tmp, 'x')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/no-such-model.*(no denoiser\.json|is this)/s);
+  });
 });

@@ -18,7 +18,7 @@ import { encodeImage } from './image-io';
 import { psnr, ssim } from './metrics';
 import { getArchitecture, modelStats, type ArchOptions } from './models/architectures';
 import { modelInput } from './models/input';
-import { loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
+import { loadDenoiser, loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
 import { Rng, type RngState } from './rng';
 import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
 import { DataParallel } from './parallel/data-parallel';
@@ -53,6 +53,10 @@ export interface TrainConfig {
   microBatch: number;
   /** CPU threads for data-parallel training (1 = this thread only). */
   workers: number;
+  /** Steps of linear learning-rate warm-up at the start of the run (0 = none). */
+  warmupSteps: number;
+  /** A saved model folder whose weights start this run (fine-tuning); its architecture is used. */
+  init?: string;
 }
 
 export type { LossName };
@@ -73,6 +77,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   checkpointMinutes: 10,
   microBatch: 0,
   workers: 1,
+  warmupSteps: 0,
 };
 
 export interface EpochSummary {
@@ -128,13 +133,20 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.lr > 0 && c.lr < 1)) throw new UserError(`--lr must be between 0 and 1, not ${c.lr}`);
   if (!['mse', 'l1', 'bce'].includes(c.loss)) throw new UserError(`--loss must be mse, l1 or bce, not "${c.loss}"`);
   if (!['constant', 'cosine', 'step'].includes(c.lrSchedule)) throw new UserError(`--lr-schedule must be constant, cosine or step`);
+  if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new UserError(`--warmup must be a whole number of steps, not ${c.warmupSteps}`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new UserError('--val-fraction must be between 0 and 1');
   const arch = getArchitecture(c.arch);
   if (c.patch % Math.max(4, arch.sizeMultiple) !== 0) throw new UserError(`--patch must be a multiple of ${Math.max(4, arch.sizeMultiple)}`);
   parseNoiseSpec(c.noise);
 }
 
-function learningRate(c: TrainConfig, progress: number): number {
+/** The learning rate at `step` of `totalSteps`: the schedule, scaled down linearly over the warm-up steps. */
+export function learningRate(c: TrainConfig, step: number, totalSteps: number): number {
+  const warmup = c.warmupSteps > 0 ? Math.min(1, (step + 1) / c.warmupSteps) : 1;
+  return warmup * scheduledRate(c, step / totalSteps);
+}
+
+function scheduledRate(c: TrainConfig, progress: number): number {
   switch (c.lrSchedule) {
     case 'constant': return c.lr;
     case 'cosine': return c.lrMin + 0.5 * (c.lr - c.lrMin) * (1 + Math.cos(Math.PI * Math.min(1, progress)));
@@ -318,7 +330,13 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
     state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, out: requested.out };
   }
-  const config = state?.config ?? requested;
+  const config: TrainConfig = { ...(state?.config ?? requested) };
+  config.warmupSteps ??= 0; // checkpoints from before warm-up existed
+  const initial = !checkpointDir && config.init ? await loadDenoiser(config.init) : null;
+  if (initial) {
+    const { channels: _c, seed: _s, ...options } = initial.manifest.arch.options as ArchOptions;
+    Object.assign(config, { arch: initial.manifest.arch.name, channels: initial.manifest.channels, archOptions: options });
+  }
   validateConfig(config);
   try {
     await fs.mkdir(checkpointRoot(config.out), { recursive: true });
@@ -335,7 +353,10 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   });
   for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
   const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: source.channels, seed: config.seed };
-  const model = checkpointDir ? await loadModelFiles(checkpointDir) : arch.build(archOptions);
+  if (initial && initial.manifest.channels !== source.channels) {
+    throw new UserError(`the model has ${initial.manifest.channels} channel(s) but the data was read with ${source.channels}`, config.init);
+  }
+  const model = checkpointDir ? await loadModelFiles(checkpointDir) : initial ? initial.model : arch.build(archOptions);
   const stats = modelStats(model);
   const optimizer = tf.train.adam(config.lr);
   const variables = trainableVariables(model);
@@ -401,7 +422,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
           return history[history.length - 1];
         }
         const t0 = performance.now();
-        const lr = learningRate(config, (epoch * stepsPerEpoch + step) / totalSteps);
+        const lr = learningRate(config, epoch * stepsPerEpoch + step, totalSteps);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const { data: clean, n } = source.batch(step, config.batch, plan, rng);
         const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
@@ -432,7 +453,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
       const summary: EpochSummary = {
         epoch: epoch + 1, loss: partial.lossSum / Math.max(1, partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
         noisyPsnr: v.noisyPsnr, samplesPerSec: partial.samples / Math.max(1e-9, partial.seconds), seconds: partial.seconds,
-        lr: learningRate(config, ((epoch + 1) * stepsPerEpoch) / totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
+        lr: learningRate(config, (epoch + 1) * stepsPerEpoch, totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
       };
       history.push(summary);
       epoch++;

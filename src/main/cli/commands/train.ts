@@ -13,7 +13,8 @@ import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
 
 export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed|dncnn|ffdnet> --noise <spec> --out <modelDir>
-             [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X]
+             [--init <modelDir> (fine-tune: start from that model's weights and architecture)]
+             [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X] [--warmup STEPS]
              [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (default: all cores)] [--resume] [--json]
@@ -21,7 +22,7 @@ noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v } = parse(argv, {
-    data: { type: 'string' }, arch: { type: 'string' }, noise: { type: 'string' }, out: { type: 'string' },
+    data: { type: 'string' }, arch: { type: 'string' }, init: { type: 'string' }, warmup: { type: 'string' }, noise: { type: 'string' }, out: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
@@ -32,7 +33,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const out = required(v, 'out', TRAIN_USAGE);
   // With --resume the checkpoint holds the config; only --epochs may be raised.
   const data = resume ? (str(v, 'data') ?? '') : required(v, 'data', TRAIN_USAGE);
-  const archName = resume ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE);
+  const init = str(v, 'init');
+  const archName = resume || init ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE);
   const arch = getArchitecture(archName);
   const noise = resume ? (str(v, 'noise') ?? 'none') : required(v, 'noise', TRAIN_USAGE);
   parseNoiseSpec(noise);
@@ -63,7 +65,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     checkpointMinutes: num(v, 'checkpoint-minutes', TRAIN_DEFAULTS.checkpointMinutes),
     microBatch: num(v, 'micro-batch', TRAIN_DEFAULTS.microBatch),
     workers: num(v, 'workers', os.availableParallelism()),
+    warmupSteps: num(v, 'warmup', TRAIN_DEFAULTS.warmupSteps),
+    init: init ? path.resolve(init) : undefined,
   };
+  if (!config.init) delete config.init;
   for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];
   if (config.archOptions?.batchNorm === undefined) delete config.archOptions?.batchNorm;
 
