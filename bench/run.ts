@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...]`: speed and memory
- * figures, one JSON line each: {"bench", "value", "unit", "backend", ...}.
- * Medians over repeats after warm-up. With --vs-torch, runs the PyTorch peer
- * (../shared/bench/torch_peer.py, needs Debian's python3-torch) in the same
- * run and prints the ratios.
+ * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...] [--wasm-threads N]`:
+ * speed and memory figures, one JSON line each: {"bench", "value", "unit",
+ * "backend", ...}. Medians over repeats after warm-up. Training runs on the
+ * wasm thread pool (all cores unless --wasm-threads); with --wasm-threads 1 it
+ * also measures data-parallel training over --threads replicas. With
+ * --vs-torch, runs the PyTorch peer (../shared/bench/torch_peer.py, needs
+ * Debian's python3-torch) in the same run and prints the ratios.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     'vs-torch': { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' },
     'torch-peer': { type: 'string', default: path.resolve('../shared/bench/torch_peer.py') },
     threads: { type: 'string' },
+    'wasm-threads': { type: 'string' },
     model: { type: 'string' },
     'with-tfjs': { type: 'boolean' },
   },
@@ -30,7 +33,7 @@ const quick = Boolean(args.quick);
 const only = args.only?.split(',');
 const wanted = (name: string) => !only || only.some((o) => name.startsWith(o));
 const figures: Record<string, number> = {};
-const threads = Number(args.threads ?? os.availableParallelism());
+const replicas = Number(args.threads ?? os.availableParallelism());
 
 function print(bench: string, value: number, unit: string, backend: string, extra: object = {}) {
   figures[bench] = value;
@@ -61,16 +64,19 @@ async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4
 }
 
 async function main() {
-  const backend = await initBackend();
+  const backend = await initBackend(undefined, args['wasm-threads'] ? Number(args['wasm-threads']) : undefined);
   const b = backend.name;
   print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model });
+  // Data-parallel replicas only pay off where the backend itself runs on one thread.
+  const threads = backend.threads === 1 ? replicas : 1;
+  const mode = (best: number, one: number) => (best < one ? `data-parallel x${threads}` : `${backend.threads} backend thread(s)`);
 
   if (wanted('train_seed')) {
     const model = getArchitecture('seed').build({ channels: 1, seed: 1 });
     const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, 1);
     const sec = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
-    print('train_seed_samples_per_s', 200 / Math.min(sec, sec1), 'samples/s', b, { batch: 200, input: '28x28x1', threads: sec < sec1 ? threads : 1, one_thread: 200 / sec1, all_threads: 200 / sec });
+    print('train_seed_samples_per_s', 200 / Math.min(sec, sec1), 'samples/s', b, { batch: 200, input: '28x28x1', mode: mode(sec, sec1), one_replica: 200 / sec1, data_parallel: threads > 1 ? 200 / sec : undefined });
     tf.dispose([x]);
     model.dispose();
   }
@@ -82,7 +88,7 @@ async function main() {
     const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
     const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
-    print('train_ffdnet_patches_per_s', 32 / Math.min(sec1, secN), 'patches/s', b, { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48', threads: secN < sec1 ? threads : 1, one_thread: 32 / sec1, all_threads: 32 / secN });
+    print('train_ffdnet_patches_per_s', 32 / Math.min(sec1, secN), 'patches/s', b, { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48', mode: mode(secN, sec1), one_replica: 32 / sec1, data_parallel: threads > 1 ? 32 / secN : undefined });
     tf.dispose([x, y]);
     model.dispose();
   }
@@ -92,14 +98,14 @@ async function main() {
     const batch = 64;
     const patch = 40;
     const x = tf.randomUniform([batch, patch, patch, 1]) as tf.Tensor4D;
-    const microBatch = 16; // on one thread the whole batch does not fit the 4 GB wasm heap
+    const microBatch = 16; // in one wasm instance the whole batch does not fit the 4 GB heap
     const sec1 = await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, 1, microBatch);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, threads) : sec1;
     const sec = Math.min(sec1, secN);
     const { flopsPerPixel } = modelStats(model);
     // Backward costs about twice the forward pass (input and weight gradients).
     const gflops = (3 * flopsPerPixel * patch * patch * batch) / sec / 1e9;
-    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, patch: '40x40x1', threads: secN < sec1 ? threads : 1, one_thread_micro_batch_16: batch / sec1, all_threads: batch / secN });
+    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, patch: '40x40x1', mode: mode(secN, sec1), one_replica_micro_batch_16: batch / sec1, data_parallel: threads > 1 ? batch / secN : undefined });
     print('train_gflops', gflops, 'GFLOP/s', b, { model: 'dncnn17', wasm_simd_ceiling_gflops: 67, fraction_of_ceiling: gflops / 67 });
     tf.dispose([x]);
     model.dispose();

@@ -90,7 +90,7 @@ export interface ArchitectureInfo {
 export interface EngineStatus {
   state: 'starting' | 'ready' | 'crashed';
   backend: string;
-  /** CPU threads the engine uses (training workers, ONNX Runtime). */
+  /** CPU threads the engine uses (the wasm thread pool, ONNX Runtime). */
   threads: number;
   memoryMb: number;
   restarts: number;

@@ -76,3 +76,34 @@ describe('wasm convolution gradient kernels', () => {
     tf.dispose([x, w]);
   });
 });
+
+describe('BatchNorm gradient (broadcasting, no Tile)', () => {
+  /** Gradients of sum(batchNorm(x) * r) through the fused kernel, and through the same formula spelled out in elementwise ops. */
+  function grads(fused: boolean) {
+    return tf.tidy(() => {
+      const x = tf.randomNormal([3, 5, 6, 4], 2, 3, 'float32', 11);
+      const r = tf.randomNormal([3, 5, 6, 4], 0, 1, 'float32', 12);
+      const scale = tf.randomNormal([4], 1, 0.5, 'float32', 13);
+      const offset = tf.randomNormal([4], 0, 1, 'float32', 14);
+      const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        const y = fused
+          ? tf.batchNorm(a, mean, variance, o, s, 1e-3)
+          : tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, 1e-3))), s), o);
+        return tf.sum(tf.mul(y, r));
+      };
+      return tf.grads(f)([x, scale, offset]).map((g) => Float32Array.from(g.dataSync()));
+    });
+  }
+
+  for (const backend of ['wasm', 'cpu']) {
+    it(`matches the elementwise formula on ${backend}`, async () => {
+      await initBackend('wasm');
+      await tf.setBackend(backend);
+      const got = grads(true);
+      const ref = grads(false);
+      got.forEach((g, i) => expect(maxAbsDiff(g, ref[i])).toBeLessThan(2e-4));
+      await tf.setBackend('wasm');
+    });
+  }
+});

@@ -1,14 +1,17 @@
 /**
  * Chooses the compute backend once per process: native TensorFlow
  * (@tensorflow/tfjs-node, when it is installed and loads), then wasm (with the
- * project's own convolution gradient kernels), then plain JavaScript (cpu).
- * Reports what was chosen and why the faster ones were skipped.
+ * project's own convolution gradient kernels; multi-threaded SIMD when more
+ * than one thread is asked for), then plain JavaScript (cpu). Reports what was
+ * chosen and why the faster ones were skipped.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { registerBatchNormGradient } from './kernels/batch-norm-grad';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
+import { registerThreadedWasm, wasmThreadCount } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -17,7 +20,10 @@ export interface BackendReport {
   /** Why each faster backend was not used. */
   skipped: { name: BackendName; reason: string }[];
   simd: boolean;
+  /** Compute threads the backend uses. */
   threads: number;
+  /** Why wasm runs on fewer threads than asked for, if it does. */
+  threadsNote?: string;
   tfjsVersion: string;
 }
 
@@ -37,13 +43,29 @@ export function wasmBinaryDir(): string {
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 }
 
-async function tryWasm(): Promise<void> {
+/** Starts wasm: the threaded build when `threads` > 1 and it starts, else the single-threaded SIMD build. Returns why threads were dropped. */
+async function tryWasm(threads: number): Promise<string | undefined> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmBinaryDir());
-  // Threaded wasm starts its pthread workers from a blob: URL, which Node refuses.
+  // The package's own threaded start-up needs blob: workers, which Node refuses; wasm-threads.ts does it with files.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  let note: string | undefined;
+  if (threads > 1) {
+    try {
+      await registerThreadedWasm(threads, wasmBinaryDir());
+    } catch (err) {
+      note = `threaded wasm unavailable (${firstLine(err)}); running on one thread`;
+    }
+  }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   registerWasmConvGradients();
+  return note;
+}
+
+/** Threads for the wasm backend: DENOISE_WASM_THREADS, else every core. */
+export function defaultWasmThreads(): number {
+  const fromEnv = Number(process.env.DENOISE_WASM_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : os.availableParallelism();
 }
 
 /** The cpu backend greets Node users with advice to install tfjs-node; we already report the backend ourselves. */
@@ -52,7 +74,7 @@ function silenceCpuGreeting(): void {
   if (cpu) cpu.firstUse = false;
 }
 
-async function choose(preferred?: BackendName): Promise<BackendReport> {
+async function choose(preferred: BackendName | undefined, wasmThreads: number): Promise<BackendReport> {
   silenceCpuGreeting();
   const order: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
   const candidates = preferred ? order.slice(order.indexOf(preferred)) : order;
@@ -61,15 +83,18 @@ async function choose(preferred?: BackendName): Promise<BackendReport> {
     .map((name) => ({ name, reason: `not requested (DENOISE_BACKEND=${preferred})` }));
   for (const name of candidates) {
     try {
+      let threadsNote: string | undefined;
       if (name === 'tensorflow') await tryTensorflow();
-      else if (name === 'wasm') await tryWasm();
+      else if (name === 'wasm') threadsNote = await tryWasm(wasmThreads);
       else await tf.setBackend('cpu');
       await tf.ready();
+      registerBatchNormGradient();
       return {
         name,
         skipped,
         simd: name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false,
-        threads: name === 'tensorflow' ? os.availableParallelism() : 1,
+        threads: name === 'tensorflow' ? os.availableParallelism() : name === 'wasm' ? await wasmThreadCount() : 1,
+        threadsNote,
         tfjsVersion: tf.version.tfjs,
       };
     } catch (err) {
@@ -85,13 +110,14 @@ function firstLine(err: unknown): string {
 }
 
 /**
- * Initialises the fastest working backend (memoised). `DENOISE_BACKEND` may
- * force a slower one, e.g. `cpu` for reference computations.
+ * Initialises the fastest working backend (memoised: the first call's options
+ * hold for the process). `DENOISE_BACKEND` may force a slower one, e.g. `cpu`
+ * for reference computations; `wasmThreads` sizes the wasm thread pool.
  */
-export function initBackend(preferred = process.env.DENOISE_BACKEND as BackendName | undefined): Promise<BackendReport> {
+export function initBackend(preferred = process.env.DENOISE_BACKEND as BackendName | undefined, wasmThreads = defaultWasmThreads()): Promise<BackendReport> {
   if (preferred && !['tensorflow', 'wasm', 'cpu'].includes(preferred)) {
     return Promise.reject(new Error(`DENOISE_BACKEND must be tensorflow, wasm or cpu, not "${preferred}"`));
   }
-  chosen ??= choose(preferred);
+  chosen ??= choose(preferred, wasmThreads);
   return chosen;
 }

@@ -51,7 +51,10 @@ export interface TrainConfig {
   checkpointMinutes: number;
   /** Split each batch into micro-batches of this size (0 = whole batch) to bound memory. */
   microBatch: number;
-  /** CPU threads for data-parallel training (1 = this thread only). */
+  /**
+   * Data-parallel replicas on worker threads, each on a one-thread wasm
+   * instance (1 = no replicas: the backend's own thread pool uses the cores).
+   */
   workers: number;
   /** Steps of linear learning-rate warm-up at the start of the run (0 = none). */
   warmupSteps: number;
@@ -319,8 +322,18 @@ export interface ResumeOptions {
  * With `resume`, the config comes from the newest checkpoint (only the epoch
  * target may change), and training continues from its exact position.
  */
+/**
+ * Wasm threads for a training process: data-parallel replicas bring their own
+ * threads, so the backend runs on one; without replicas it uses every core.
+ * (Measured here: replicas beat the thread pool, e.g. DnCNN-17 6.0 against 4.0 patches/s.)
+ */
+export function trainingWasmThreads(workers: number | undefined): number | undefined {
+  return (workers ?? 1) > 1 ? 1 : undefined;
+}
+
 export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
-  const backend = await initBackend();
+  // Effective only if this is the process's first backend call (the CLI; engine hosts pass the same count).
+  const backend = await initBackend(undefined, trainingWasmThreads(resume?.workers ?? requested.workers));
   const emit = handle.onEvent;
   let state: CheckpointState | null = null;
   let checkpointDir: string | null = null;
@@ -363,7 +376,11 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
 
   const workers = Math.max(1, Math.floor(config.workers ?? 1));
-  const parallel = workers > 1 && backend.name !== 'tensorflow' ? await DataParallel.create(model, workers, backend.name) : null;
+  const replicate = workers > 1 && backend.name !== 'tensorflow' && backend.threads === 1;
+  if (workers > 1 && !replicate) {
+    emit({ type: 'log', level: 'info', message: `${backend.name} already computes on ${backend.threads} threads; training without data-parallel replicas` });
+  }
+  const parallel = replicate ? await DataParallel.create(model, workers, backend.name) : null;
   try {
     return await runLoop();
   } finally {

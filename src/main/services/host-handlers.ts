@@ -18,7 +18,7 @@ import { ARCHITECTURES, architectureStats } from '../engine/models/architectures
 import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
 import type { ModelRunner } from '../engine/runner';
 import { Rng } from '../engine/rng';
-import { train, type TrainConfig } from '../engine/train';
+import { train, trainingWasmThreads, type TrainConfig } from '../engine/train';
 
 export interface HostContext {
   signal: AbortSignal;
@@ -52,7 +52,7 @@ async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
 }
 
 export async function handleHostRequest(method: string, params: unknown, ctx: HostContext): Promise<unknown> {
-  const backend = await initBackend();
+  const backend = await initBackend(undefined, method === 'train' ? trainingWasmThreads((params as { config: TrainConfig }).config.workers) : undefined);
   switch (method) {
     case 'info': {
       const architectures = Object.values(ARCHITECTURES).map((arch) => {

@@ -17,7 +17,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X] [--warmup STEPS]
              [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
-             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (default: all cores)] [--resume] [--json]
+             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores)] [--resume] [--json]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
 
 export async function trainCommand(argv: string[]): Promise<number> {

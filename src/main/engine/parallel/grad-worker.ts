@@ -25,7 +25,7 @@ export interface GradResponse {
 }
 
 async function main() {
-  await initBackend(workerData.backend);
+  await initBackend(workerData.backend, 1); // one thread per replica: the replicas are the parallelism
   const model = await tf.models.modelFromJSON(JSON.parse(workerData.topology));
   const variables = trainableVariables(model);
   parentPort!.on('message', (req: GradRequest) => {
