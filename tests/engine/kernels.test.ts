@@ -12,6 +12,10 @@ const cases: Case[] = [
   { n: 2, h: 7, w: 12, ci: 3, co: 2, k: 5, s: 2, pad: 'same' },
   { n: 1, h: 12, w: 12, ci: 2, co: 2, k: 2, s: 2, pad: 'valid' },
   { n: 2, h: 28, w: 28, ci: 1, co: 16, k: 3, s: 2, pad: 'same' },
+  { n: 1, h: 10, w: 11, ci: 3, co: 4, k: 4, s: 2, pad: 'same' },
+  { n: 2, h: 13, w: 9, ci: 2, co: 3, k: 5, s: 3, pad: 'same' },
+  { n: 1, h: 14, w: 12, ci: 2, co: 2, k: 3, s: 3, pad: 'valid' },
+  { n: 1, h: 9, w: 10, ci: 3, co: 2, k: 2, s: 3, pad: 'valid' },
 ];
 
 function random(shape: number[], seed: number): Float32Array {

@@ -5,10 +5,9 @@
  * left 'running' by a crashed app comes back as 'paused', ready to resume.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { TrainEvent, TrainConfig } from '../engine/train';
-import { TRAIN_DEFAULTS } from '../engine/train';
+import { TRAIN_DEFAULTS, defaultTrainingWorkers } from '../engine/train';
 import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
@@ -65,7 +64,7 @@ export class RunService {
       archOptions: { ...(req.depth ? { depth: req.depth } : {}), ...(req.width ? { width: req.width } : {}) },
       channels: fmnist ? 1 : req.channels, noise: req.noise, out, epochs: req.epochs, batch: req.batch, lr: req.lr,
       lrSchedule: req.lrSchedule, loss: req.loss, patch: req.patch, patchesPerEpoch: req.patchesPerEpoch,
-      valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: os.availableParallelism(),
+      valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: defaultTrainingWorkers(data),
     };
   }
 

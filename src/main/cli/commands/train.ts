@@ -2,12 +2,11 @@
  * `train`: trains a model with progress lines (or a bar on a terminal), stops
  * gracefully on Ctrl-C / SIGTERM with a checkpoint, and resumes with --resume.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { parseNoiseSpec } from '../../engine/data/noise';
 import { getArchitecture } from '../../engine/models/architectures';
-import { TRAIN_DEFAULTS, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
+import { TRAIN_DEFAULTS, defaultTrainingWorkers, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
 import { choice, num, parse, required, str } from '../args';
 import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
@@ -17,7 +16,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X] [--warmup STEPS]
              [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
-             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores)] [--resume] [--json]
+             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)] [--resume] [--json]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -64,7 +63,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     seed: num(v, 'seed', TRAIN_DEFAULTS.seed),
     checkpointMinutes: num(v, 'checkpoint-minutes', TRAIN_DEFAULTS.checkpointMinutes),
     microBatch: num(v, 'micro-batch', TRAIN_DEFAULTS.microBatch),
-    workers: num(v, 'workers', os.availableParallelism()),
+    workers: num(v, 'workers', defaultTrainingWorkers(data)),
     warmupSteps: num(v, 'warmup', TRAIN_DEFAULTS.warmupSteps),
     init: init ? path.resolve(init) : undefined,
   };
