@@ -158,7 +158,7 @@ export function conv2dBackpropInputWasm(args: {
     attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const s = new Scratch(backend);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: ih, inWidth: iw } = info;
-  if (sh === sw && sh > 1 && !process.env.OLDBPI) return s.release(subPixelBackpropInput(s, dy, filter, info));
+  if (sh === sw && sh > 1) return s.release(subPixelBackpropInput(s, dy, filter, info));
   const dyd = insertZeros(s, dy, sh, sw);
   const [, hd, wd] = dyd.shape;
   const top = kh - 1 - info.padInfo.top;
