@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...] [--wasm-threads N]`:
+ * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...] [--wasm-threads N] [--model DIR]`:
  * speed and memory figures, one JSON line each: {"bench", "value", "unit",
  * "backend", ...}. Medians over repeats after warm-up. Training runs on the
  * wasm thread pool (all cores unless --wasm-threads); with --wasm-threads 1 it
@@ -13,11 +13,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { initBackend } from '../src/main/engine/backend';
 import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
 import { DataParallel } from '../src/main/engine/parallel/data-parallel';
 import { trainableVariables, trainStep, type LossName } from '../src/main/engine/train-step';
 import { createRunner, tfjsRunner } from '../src/main/engine/runner';
+import { denoiseFiles } from '../src/main/engine/denoise-files';
+import { defaultModelDir } from '../src/main/engine/models/registry';
+import { openDenoiser } from '../src/main/engine/models/store';
 
 const { values: args } = parseArgs({
   options: {
@@ -140,6 +144,33 @@ async function main() {
     if (child.status !== 0 || !result.seconds) throw new Error(`denoise child failed: ${child.stdout}`);
     print('infer_default_12mp_s', result.seconds, 's', result.backend, { image: `${w}x${h}x3`, model: result.model, tiles: result.tiles, file_to_file: true });
     print('infer_default_12mp_peak_rss_mb', result.peakRssMb, 'MB', result.backend, { image: `${w}x${h}x3` });
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+
+  if (wanted('infer_batch')) {
+    // Eight 3 MP colour JPEGs in one call (decode ahead, write behind) against the same files one call each.
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-batch-'));
+    const [w, h] = quick ? [800, 600] : [2000, 1500];
+    const files: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const px = Buffer.alloc(w * h * 3);
+      for (let j = 0; j < px.length; j++) px[j] = (j * 2654435761 + i * 97) % 251;
+      files.push(path.join(tmp, `photo-${i}.jpg`));
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(files[i]);
+    }
+    const { runner, manifest } = await openDenoiser(args.model ?? (await defaultModelDir()));
+    const timeIt = async (f: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await f();
+      return (performance.now() - t0) / 1000;
+    };
+    await denoiseFiles(runner, manifest, [files[0]], { outDir: path.join(tmp, 'warm'), sigma: 25 });
+    const oneByOne = await timeIt(async () => {
+      for (const f of files) await denoiseFiles(runner, manifest, [f], { outDir: path.join(tmp, 'single'), sigma: 25 });
+    });
+    const pipelined = await timeIt(() => denoiseFiles(runner, manifest, files, { outDir: path.join(tmp, 'batch'), sigma: 25 }));
+    print('infer_batch_8x3mp_s', pipelined, 's', runner.kind === 'onnxruntime' ? 'onnxruntime' : b,
+      { images: `8 x ${w}x${h}x3 JPEG`, one_call_per_file_s: oneByOne, speedup: oneByOne / pipelined });
     await fs.rm(tmp, { recursive: true, force: true });
   }
 

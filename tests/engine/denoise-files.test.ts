@@ -60,4 +60,23 @@ describe('denoiseFiles', () => {
     expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'photo-1.png') });
     expect(await fs.readFile(input)).toEqual(before);
   });
+
+  it('pipelines a batch (decode ahead, write behind) without mixing photos up or clashing names', async () => {
+    const a = await writePattern(path.join(tmp, 'batch', 'one', 'x.png'), 36, 24, 3, 1);
+    await fs.mkdir(path.join(tmp, 'batch', 'bad'), { recursive: true });
+    const broken = path.join(tmp, 'batch', 'bad', 'broken.png');
+    await fs.writeFile(broken, 'not an image');
+    const b = await writePattern(path.join(tmp, 'batch', 'two', 'x.png'), 30, 40, 3, 2);
+    const c = await writePattern(path.join(tmp, 'batch', 'two', 'y.png'), 26, 26, 1, 3);
+    const out = path.join(tmp, 'batch-out');
+    const results = await denoiseFiles(model, manifest, [a, broken, b, c], { outDir: out, sigma: 20 });
+    expect(results.map((r) => [r.input, r.ok])).toEqual([[a, true], [broken, false], [b, true], [c, true]]);
+    expect(results.map((r) => (r.ok ? path.basename(r.output) : null))).toEqual(['x.png', null, 'x-1.png', 'y.png']);
+    // Each output is what denoising that photo alone gives.
+    for (const [input, output] of [[a, 'x.png'], [b, 'x-1.png'], [c, 'y.png']]) {
+      const alone = await denoiseFiles(model, manifest, [input], { outDir: path.join(tmp, 'alone', path.basename(output)), sigma: 20 });
+      const solo = alone[0] as { output: string };
+      expect(await sharp(path.join(out, output)).raw().toBuffer()).toEqual(await sharp(solo.output).raw().toBuffer());
+    }
+  });
 });

@@ -53,18 +53,36 @@ async function exists(p: string): Promise<boolean> {
   return fs.access(p).then(() => true, () => false);
 }
 
-/** Picks the output path, refusing inputs and avoiding clashes with a numbered suffix. */
-export async function outputPath(input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean): Promise<string> {
+/**
+ * Picks the output path, refusing inputs (and paths in `claimed`, outputs a
+ * batch has taken but may not have written yet) and avoiding clashes with a
+ * numbered suffix.
+ */
+export async function outputPath(
+  input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean, claimed: Set<string> = new Set(),
+): Promise<string> {
   const stem = path.basename(input, path.extname(input));
   const base = path.join(outDir, stem);
   let candidate = base + extensionFor(format);
-  for (let i = 1; inputs.has(path.resolve(candidate)) || (!overwrite && (await exists(candidate))); i++) {
+  const taken = (p: string) => inputs.has(path.resolve(p)) || claimed.has(path.resolve(p));
+  for (let i = 1; taken(candidate) || (!overwrite && (await exists(candidate))); i++) {
     if (i > 9999) throw new UserError('too many files with this name in the output folder', candidate);
     candidate = `${base}-${i}${extensionFor(format)}`;
   }
   return candidate;
 }
 
+/** Photos up to this size are decoded one ahead while the previous one computes (bounds memory for huge photos). */
+const DECODE_AHEAD_MAX_PIXELS = 16e6;
+
+type Decoded = { ok: true; value: Awaited<ReturnType<typeof readImage>> } | { ok: false; error: string };
+
+/**
+ * Denoises files as a pipeline: while one photo's tiles compute (on ONNX
+ * Runtime's threads, or the wasm pool), the next photo decodes and the
+ * previous one encodes and writes, both on libvips's threads. At most one
+ * decode runs ahead (none after photos over 16 MP) and one write runs behind.
+ */
 export async function denoiseFiles(
   runner: ModelRunner, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
 ): Promise<FileResult[]> {
@@ -76,26 +94,51 @@ export async function denoiseFiles(
   } catch (err) {
     throw explainFsError(err, opts.outDir);
   }
+  const decode = (file: string): Promise<Decoded> => readImage(file, { autoOrient: false, maxMegapixels: opts.maxMegapixels })
+    .then((value) => ({ ok: true as const, value }), (err: Error) => ({ ok: false as const, error: err.message }));
+  // Outputs claimed by this batch, including files still being written.
+  const claimed = new Set<string>();
   const results: FileResult[] = [];
+  let ahead: Promise<Decoded> | null = null;
+  let writing: Promise<void> = Promise.resolve();
   for (const [index, input] of files.entries()) {
     const t0 = performance.now();
+    const decoded = await (ahead ?? decode(input));
+    ahead = null;
+    const small = decoded.ok && decoded.value.image.width * decoded.value.image.height <= DECODE_AHEAD_MAX_PIXELS;
+    if (index + 1 < files.length && (small || !decoded.ok)) ahead = decode(files[index + 1]);
+    if (!decoded.ok) {
+      results.push({ input, ok: false, error: decoded.error });
+      continue;
+    }
     try {
-      const decoded = await readImage(input, { autoOrient: false, maxMegapixels: opts.maxMegapixels });
       const format = opts.format ?? extensionFormat(input) ?? 'png';
-      const grey = decoded.image.channels === 1 && opts.greyModel;
-      const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, decoded.image, {
+      const { image, alpha } = decoded.value;
+      const grey = image.channels === 1 && opts.greyModel;
+      const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });
-      const output = await outputPath(input, opts.outDir, format, resolvedInputs, opts.overwrite ?? false);
-      await writeImage(output, r.image, { format, quality: opts.quality, alpha: decoded.alpha, metadataFrom: input });
-      results.push({
-        input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels,
-        sigma: r.sigma, seconds: (performance.now() - t0) / 1000,
-      });
+      const output = await outputPath(input, opts.outDir, format, resolvedInputs, opts.overwrite ?? false, claimed);
+      claimed.add(path.resolve(output));
+      await writing; // one write at a time behind the compute
+      const slot = results.push({ input, ok: false, error: 'not written' }) - 1;
+      writing = writeImage(output, r.image, { format, quality: opts.quality, alpha, metadataFrom: input }).then(
+        () => {
+          results[slot] = {
+            input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels,
+            sigma: r.sigma, seconds: (performance.now() - t0) / 1000,
+          };
+        },
+        (err: Error) => {
+          results[slot] = { input, ok: false, error: err.message };
+        },
+      );
     } catch (err) {
       results.push({ input, ok: false, error: (err as Error).message });
     }
   }
+  await writing;
+  await ahead; // a decode started for a file that failed earlier settles before returning
   return results;
 }
