@@ -14,11 +14,14 @@ describe('noise specs', () => {
     ['poisson-gaussian:0.01,5', { kind: 'poisson-gaussian', gain: [0.01, 0.01], sigma: [5, 5] }],
     ['salt-pepper:0.05', { kind: 'salt-pepper', amount: [0.05, 0.05] }],
     ['none', { kind: 'none' }],
+    ['gaussian:0-55+poisson-gaussian:0.001-0.02,0-10', {
+      kind: 'mixture', parts: [{ kind: 'gaussian', sigma: [0, 55] }, { kind: 'poisson-gaussian', gain: [0.001, 0.02], sigma: [0, 10] }],
+    }],
   ])('parses %s and formats it back', (text, spec) => {
     expect(parseNoiseSpec(text)).toEqual(spec);
     expect(formatNoiseSpec(parseNoiseSpec(text))).toBe(text);
   });
-  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2'])(
+  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25'])(
     'rejects %s with a usage message', (text) => {
       expect(() => parseNoiseSpec(text)).toThrow(UserError);
     });
@@ -80,5 +83,21 @@ describe('Rng', () => {
     const expected = Array.from({ length: 5 }, () => r.normal());
     const restored = new Rng(saved);
     expect(Array.from({ length: 5 }, () => restored.normal())).toEqual(expected);
+  });
+});
+
+describe('noise mixtures', () => {
+  it('draws each image from one of the models, about equally often', () => {
+    const spec = parseNoiseSpec('gaussian:25+salt-pepper:0.2');
+    const rng = new Rng(9);
+    let impulsive = 0;
+    for (let i = 0; i < 400; i++) {
+      const { noisy } = applyNoise(grey(0.5, 200), spec, rng);
+      // Salt-and-pepper leaves most pixels exactly at the clean value (0.5 rounds to 128/255); Gaussian noise at 25 moves nearly all.
+      const unchanged = noisy.filter((v) => Math.abs(v - 128 / 255) < 1e-6).length;
+      if (unchanged > 100) impulsive++;
+    }
+    expect(impulsive).toBeGreaterThan(160);
+    expect(impulsive).toBeLessThan(240);
   });
 });

@@ -8,6 +8,8 @@
  *   gaussian:S | gaussian:A-B
  *   poisson-gaussian:G,S     shot noise with variance G*x (x in [0,1]) plus read noise S; G and S may be ranges
  *   salt-pepper:P            a fraction P (0-1) of pixels set to black or white; may be a range
+ *   A+B[+C...]               a mixture: each image gets one of the models, chosen uniformly
+ *                            (e.g. gaussian:0-55+poisson-gaussian:0.001-0.02,0-10)
  * All but `factor` produce 8-bit inputs (clipped and rounded), as a user's photo is.
  */
 import { UserError } from '../errors';
@@ -20,9 +22,11 @@ export type NoiseSpec =
   | { kind: 'factor'; factor: number }
   | { kind: 'gaussian'; sigma: Range }
   | { kind: 'poisson-gaussian'; gain: Range; sigma: Range }
-  | { kind: 'salt-pepper'; amount: Range };
+  | { kind: 'salt-pepper'; amount: Range }
+  | { kind: 'mixture'; parts: SingleNoiseSpec[] };
+type SingleNoiseSpec = Exclude<NoiseSpec, { kind: 'mixture' }>;
 
-const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P';
+const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, or a mixture A+B';
 
 function parseRange(text: string, what: string, max: number): Range {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e-?\d+)?)\s*(?:-\s*([0-9]*\.?[0-9]+(?:e-?\d+)?))?\s*$/i.exec(text);
@@ -36,6 +40,16 @@ function parseRange(text: string, what: string, max: number): Range {
 }
 
 export function parseNoiseSpec(spec: string): NoiseSpec {
+  const parts = spec.split('+');
+  if (parts.length === 1) return parseSingle(spec);
+  const parsed = parts.map(parseSingle);
+  if (parsed.some((p) => p.kind === 'factor' || p.kind === 'none')) {
+    throw new UserError(`bad noise spec "${spec}": a mixture combines gaussian, poisson-gaussian and salt-pepper models`);
+  }
+  return { kind: 'mixture', parts: parsed };
+}
+
+function parseSingle(spec: string): SingleNoiseSpec {
   const [kind, arg = '', extra] = spec.trim().split(':');
   if (extra !== undefined) throw new UserError(`bad noise spec "${spec}". ${USAGE}`);
   switch (kind) {
@@ -67,6 +81,7 @@ export function formatNoiseSpec(spec: NoiseSpec): string {
     case 'gaussian': return `gaussian:${r(spec.sigma)}`;
     case 'poisson-gaussian': return `poisson-gaussian:${r(spec.gain)},${r(spec.sigma)}`;
     case 'salt-pepper': return `salt-pepper:${r(spec.amount)}`;
+    case 'mixture': return spec.parts.map(formatNoiseSpec).join('+');
   }
 }
 
@@ -76,6 +91,7 @@ export function maxSigma(spec: NoiseSpec): number {
     case 'gaussian': return spec.sigma[1] / 255;
     case 'poisson-gaussian': return Math.sqrt(spec.gain[1] + (spec.sigma[1] / 255) ** 2);
     case 'factor': return spec.factor;
+    case 'mixture': return Math.max(...spec.parts.map(maxSigma));
     default: return 0;
   }
 }
@@ -100,6 +116,7 @@ function poisson(lambda: number, rng: Rng): number {
 
 /** Returns a noisy copy of `clean` (values in [0,1]); draws one level per call. */
 export function applyNoise(clean: Float32Array, spec: NoiseSpec, rng: Rng): NoisyResult {
+  if (spec.kind === 'mixture') return applyNoise(clean, spec.parts[Math.min(spec.parts.length - 1, Math.floor(rng.next() * spec.parts.length))], rng);
   const out = new Float32Array(clean.length);
   switch (spec.kind) {
     case 'none':
