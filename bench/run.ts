@@ -177,8 +177,19 @@ async function main() {
   if (args['vs-torch']) vsTorch();
 }
 
+/** The first Python that imports torch: $PYTHON, python3 on the PATH, then Debian's (python3-torch installs there). */
+function pythonWithTorch(): string | null {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p));
+  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
+}
+
 function vsTorch() {
-  const peer = spawnSync('python3', [args['torch-peer']!, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const python = pythonWithTorch();
+  if (!python) {
+    console.log(JSON.stringify({ bench: 'vs_torch', error: 'no Python with torch found (apt-get install -y python3-torch)' }));
+    return;
+  }
+  const peer = spawnSync(python, [args['torch-peer']!, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (peer.status !== 0) {
     console.log(JSON.stringify({ bench: 'vs_torch', error: 'the PyTorch peer did not run (apt-get install -y python3-torch)' }));
     return;
