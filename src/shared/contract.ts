@@ -29,6 +29,10 @@ export const TrainRequestSchema = z.object({
   loss: z.enum(['mse', 'l1', 'bce']),
   patch: z.number().int().min(16).max(512),
   patchesPerEpoch: z.number().int().min(1).max(10_000_000),
+  /** Fine-tune: start from this model's weights and architecture (arch, depth, width, channels then come from it). */
+  initModelId: id.optional(),
+  /** Linear learning-rate warm-up over this many steps. */
+  warmupSteps: z.number().int().min(0).max(1_000_000).optional(),
 }).strict();
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 
@@ -122,6 +126,8 @@ export interface EpochPoint {
   ssim: number;
   noisyPsnr: number;
   samplesPerSec: number;
+  /** Learning rate at the epoch's end (absent in runs saved before it was recorded). */
+  lr?: number;
   preview?: string;
 }
 

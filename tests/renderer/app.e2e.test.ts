@@ -119,6 +119,23 @@ describe('Denoise Lab in Chromium', () => {
     expect(stopped.epochs.length).toBeGreaterThan(paused.epochs.length);
   });
 
+  it('fine-tunes a trained model: architecture from the model, learning rate warmed up', async () => {
+    const { page } = harness;
+    const base = (await harness.services.handle('models:list', undefined)).find((m) => m.arch === 'seed' && !m.bundled);
+    expect(base).toBeTruthy();
+    await page.getByTestId('train-init').selectOption(base!.id);
+    expect(await page.getByTestId('train-arch').isDisabled()).toBe(true);
+    expect(await page.getByTestId('train-warmup').inputValue()).toBe('200');
+    await page.getByTestId('train-epochs').fill('1');
+    await page.getByTestId('train-start').click();
+    const done = await waitForRun((r) => r.request.initModelId === base!.id && r.status === 'completed');
+    expect(done.name).toMatch(/fine-tuned on Fashion-MNIST/);
+    expect(done.epochs).toHaveLength(1);
+    // The warm-up shows in the learning rate the epoch ended with: one short epoch stays far below the base rate of 2e-4.
+    expect(done.epochs[0].lr).toBeGreaterThan(0);
+    expect(done.epochs[0].lr).toBeLessThan(0.0002 / 4);
+  });
+
   it('denoises a dropped photo, compares before and after, and exports it', async () => {
     const { page } = harness;
     const photo = await writePattern(path.join(tmp, 'drops', 'noisy phötö.png'), 160, 120, 3, 4);

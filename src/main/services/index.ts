@@ -78,7 +78,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   media.allow(opts.bundledModels);
   const datasets = new DatasetService(ctx, opts.fashionMnistMirror);
   const models = new ModelService(ctx);
-  const runs = new RunService(ctx, datasets);
+  const runs = new RunService(ctx, datasets, models);
   const queue = new DenoiseQueue(ctx, models);
   getWorker();
 

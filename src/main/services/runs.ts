@@ -12,6 +12,7 @@ import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
 import type { DatasetService } from './datasets';
+import type { ModelService } from './models';
 import { EngineClient } from './engine-client';
 
 const MAX_STEP_POINTS = 3000;
@@ -21,7 +22,7 @@ export class RunService {
   private active = new Map<string, { client: EngineClient; requestId: number }>();
   private loaded = false;
 
-  constructor(private readonly ctx: ServiceContext, private readonly datasets: DatasetService) {}
+  constructor(private readonly ctx: ServiceContext, private readonly datasets: DatasetService, private readonly models: ModelService) {}
 
   private runFile(id: string): string {
     return path.join(this.ctx.paths.runs, id, 'run.json');
@@ -65,6 +66,8 @@ export class RunService {
       channels: fmnist ? 1 : req.channels, noise: req.noise, out, epochs: req.epochs, batch: req.batch, lr: req.lr,
       lrSchedule: req.lrSchedule, loss: req.loss, patch: req.patch, patchesPerEpoch: req.patchesPerEpoch,
       valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: defaultTrainingWorkers(data),
+      warmupSteps: req.warmupSteps ?? 0,
+      ...(req.initModelId ? { init: await this.models.resolveDir(req.initModelId) } : {}),
     };
   }
 
@@ -75,7 +78,8 @@ export class RunService {
     const modelDir = path.join(this.ctx.paths.runs, id);
     const config = await this.config(req, modelDir);
     const run: Run = {
-      id, name: req.name ?? `${req.arch} on ${(await this.datasets.get(req.datasetId)).name}`, request: req, status: 'running',
+      id, name: req.name ?? `${req.initModelId ? `${path.basename(config.init ?? '')} fine-tuned` : req.arch} on ${(await this.datasets.get(req.datasetId)).name}`,
+      request: req, status: 'running',
       created: new Date().toISOString(), modelDir, epochs: [], steps: [], elapsedSec: 0, etaSec: 0, samplesPerSec: 0,
     };
     this.runs.set(id, run);
@@ -126,7 +130,7 @@ export class RunService {
       } else if (e.type === 'epoch') {
         run.epochs.push({
           epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, psnr: e.psnr, ssim: e.ssim, noisyPsnr: e.noisyPsnr,
-          samplesPerSec: e.samplesPerSec, preview: e.preview ? this.ctx.media.fileUrl(e.preview) : undefined,
+          samplesPerSec: e.samplesPerSec, lr: e.lr, preview: e.preview ? this.ctx.media.fileUrl(e.preview) : undefined,
         });
         run.elapsedSec = e.elapsedSec;
         run.etaSec = e.etaSec;
