@@ -9,6 +9,7 @@ export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
   console.log(`Denoise Lab engine ${ENGINE_VERSION}`);
   console.log(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}, threads: ${backend.threads}`);
+  if (backend.threadsNote) console.log(`  ${backend.threadsNote}`);
   for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
   const ort = loadOnnxRuntime();
