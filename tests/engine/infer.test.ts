@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
 import { applyNoise, parseNoiseSpec } from '../../src/main/engine/data/noise';
 import { makeImage, type FloatImage } from '../../src/main/engine/image';
-import { denoiseImage, estimateNoiseSigma } from '../../src/main/engine/infer';
+import { denoiseImage, estimateNoiseSigma, tileLayout } from '../../src/main/engine/infer';
 import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
 import { Rng } from '../../src/main/engine/rng';
@@ -82,4 +82,20 @@ describe('estimateNoiseSigma', () => {
     const est = estimateNoiseSigma(makeImage(400, 300, 1, noisy));
     expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
   });
+});
+
+describe('tileLayout', () => {
+  it.each([[4000, 1024, 64, 2], [3000, 1024, 64, 2], [6000, 1024, 64, 4], [1025, 1024, 64, 2], [517, 128, 32, 4], [300, 512, 64, 2]])(
+    'covers %i px with tiles of at most ~%i, overlap >= %i, evenly', (n, max, o, m) => {
+      const { size, starts } = tileLayout(n, max, o, m);
+      expect(starts[0]).toBe(0);
+      expect(starts.at(-1)! + size).toBe(n);
+      if (starts.length > 1) {
+        expect(size % m).toBe(0);
+        expect(size).toBeLessThan(max + m);
+        for (let i = 1; i < starts.length; i++) expect(starts[i - 1] + size - starts[i]).toBeGreaterThanOrEqual(o);
+      }
+      // No axis is computed much more than once: at most the overlaps plus rounding.
+      expect(size * starts.length).toBeLessThanOrEqual(n + (starts.length - 1) * (o + 2 * m));
+    });
 });

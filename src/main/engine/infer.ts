@@ -64,14 +64,17 @@ export function chooseTileSize(manifest: DenoiserManifest, requested?: number): 
   return Math.max(128, Math.min(1024, Math.floor(side / m) * m));
 }
 
-/** Positions of tiles of size `t` with overlap `o` covering [0, n). */
-function tileStarts(n: number, t: number, o: number): number[] {
-  if (n <= t) return [0];
-  const step = t - o;
-  const starts: number[] = [];
-  for (let s = 0; s + t < n; s += step) starts.push(s);
-  starts.push(n - t);
-  return starts;
+/**
+ * Tiles along one axis of length `n`: as few tiles of at most `max` pixels as
+ * cover it with at least `o` pixels of overlap, all of one length (a multiple
+ * of `m`) and evenly spaced, so no tile is computed mostly twice.
+ */
+export function tileLayout(n: number, max: number, o: number, m: number): { size: number; starts: number[] } {
+  if (n <= max) return { size: n, starts: [0] };
+  const count = Math.ceil((n - o) / (max - o));
+  const size = Math.min(n, Math.ceil((Math.ceil((n - o) / count) + o) / m) * m);
+  const starts = Array.from({ length: count }, (_, i) => Math.round((i * (n - size)) / (count - 1)));
+  return { size, starts };
 }
 
 /**
@@ -118,8 +121,8 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   const m = Math.max(1, manifest.sizeMultiple);
   const t = chooseTileSize(manifest, opts.tile);
   const o = Math.min(opts.overlap ?? 64, Math.floor(t / 4));
-  const xs = tileStarts(img.width, t, o);
-  const ys = tileStarts(img.height, t, o);
+  const { size: tw, starts: xs } = tileLayout(img.width, t, o, m);
+  const { size: th, starts: ys } = tileLayout(img.height, t, o, m);
   const c = img.channels;
   const acc = new Float32Array(img.width * img.height * c);
   const wsum = new Float32Array(img.width * img.height);
@@ -127,8 +130,8 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   let done = 0;
   for (const y0 of ys) {
     for (const x0 of xs) {
-      const w = Math.min(t, img.width - x0);
-      const h = Math.min(t, img.height - y0);
+      const w = Math.min(tw, img.width - x0);
+      const h = Math.min(th, img.height - y0);
       const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
       const input = modelInputData(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
       const out = await runner.run(input, 1, ph, pw, sigma01 === null ? c : c + 1);
