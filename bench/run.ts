@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...] [--wasm-threads N] [--model DIR]`:
  * speed and memory figures, one JSON line each: {"bench", "value", "unit",
- * "backend", ...}. Medians over repeats after warm-up. Training runs on the
- * wasm thread pool (all cores unless --wasm-threads); with --wasm-threads 1 it
- * also measures data-parallel training over --threads replicas. With
+ * "backend", ...}. Medians over repeats after warm-up. Training is timed on
+ * the wasm thread pool (all cores unless --wasm-threads) and with data-parallel
+ * replicas on one-thread wasm (--threads of them); each figure is the faster
+ * mode, with both in the line. With
  * --vs-torch, runs the PyTorch peer (../shared/bench/torch_peer.py, needs
  * Debian's python3-torch) in the same run and prints the ratios.
  */
@@ -67,20 +68,51 @@ async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4
   return median(times);
 }
 
+type Figure = { bench: string; value: number; mode: string } & Record<string, unknown>;
+
+/**
+ * Training figures with data-parallel replicas on one-thread wasm, measured in
+ * a child process (a process's wasm thread pool is fixed once started).
+ */
+function replicaFigures(names: string[]): Record<string, Figure> {
+  if (!names.length) return {};
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), '--only', names.join(','), '--wasm-threads', '1',
+    '--threads', String(replicas), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out: Record<string, Figure> = {};
+  for (const line of child.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const d = JSON.parse(line) as Figure;
+    if (d.bench.startsWith('train_')) out[d.bench] = d;
+  }
+  return out;
+}
+
 async function main() {
   const backend = await initBackend(undefined, args['wasm-threads'] ? Number(args['wasm-threads']) : undefined);
   const b = backend.name;
   print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model });
-  // Data-parallel replicas only pay off where the backend itself runs on one thread.
+  // One-thread wasm: this process also times replicas; a thread pool: a child process does.
   const threads = backend.threads === 1 ? replicas : 1;
-  const mode = (best: number, one: number) => (best < one ? `data-parallel x${threads}` : `${backend.threads} backend thread(s)`);
+  const replicaRuns = backend.threads > 1 && replicas > 1 ? replicaFigures(['train_seed', 'train_ffdnet', 'train_dncnn17'].filter(wanted)) : {};
+  /** Prints a training figure: the best of this process's modes and the replica child's, with each mode's value. */
+  const report = (name: string, one: number, many: number, unit: string, extra: object): number => {
+    const here = Math.max(one, many);
+    const hereMode = many > one ? `data-parallel x${threads}, one wasm thread each` : backend.threads > 1 ? `wasm thread pool x${backend.threads}` : 'one wasm thread';
+    const alt = replicaRuns[name];
+    const modes = backend.threads > 1
+      ? { thread_pool: one, one_thread: alt?.one_thread, data_parallel: alt?.data_parallel }
+      : { one_thread: one, data_parallel: threads > 1 ? many : undefined };
+    if (alt && alt.value > here) print(name, alt.value, unit, b, { ...extra, mode: alt.mode, ...modes });
+    else print(name, here, unit, b, { ...extra, mode: hereMode, ...modes });
+    return alt ? Math.max(alt.value, here) : here;
+  };
 
   if (wanted('train_seed')) {
     const model = getArchitecture('seed').build({ channels: 1, seed: 1 });
     const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, 1);
-    const sec = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
-    print('train_seed_samples_per_s', 200 / Math.min(sec, sec1), 'samples/s', b, { batch: 200, input: '28x28x1', mode: mode(sec, sec1), one_replica: 200 / sec1, data_parallel: threads > 1 ? 200 / sec : undefined });
+    const secN = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
+    report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' });
     tf.dispose([x]);
     model.dispose();
   }
@@ -92,7 +124,7 @@ async function main() {
     const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
     const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
-    print('train_ffdnet_patches_per_s', 32 / Math.min(sec1, secN), 'patches/s', b, { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48', mode: mode(secN, sec1), one_replica: 32 / sec1, data_parallel: threads > 1 ? 32 / secN : undefined });
+    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' });
     tf.dispose([x, y]);
     model.dispose();
   }
@@ -105,11 +137,10 @@ async function main() {
     const microBatch = 16; // in one wasm instance the whole batch does not fit the 4 GB heap
     const sec1 = await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, 1, microBatch);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, threads) : sec1;
-    const sec = Math.min(sec1, secN);
+    const perSec = report('train_dncnn17_patches_per_s', batch / sec1, batch / secN, 'patches/s', { batch, patch: '40x40x1', one_instance_micro_batch: 16 });
     const { flopsPerPixel } = modelStats(model);
     // Backward costs about twice the forward pass (input and weight gradients).
-    const gflops = (3 * flopsPerPixel * patch * patch * batch) / sec / 1e9;
-    print('train_dncnn17_patches_per_s', batch / sec, 'patches/s', b, { batch, patch: '40x40x1', mode: mode(secN, sec1), one_replica_micro_batch_16: batch / sec1, data_parallel: threads > 1 ? batch / secN : undefined });
+    const gflops = (3 * flopsPerPixel * patch * patch * perSec) / 1e9;
     print('train_gflops', gflops, 'GFLOP/s', b, { model: 'dncnn17', wasm_simd_ceiling_gflops: 67, fraction_of_ceiling: gflops / 67 });
     tf.dispose([x]);
     model.dispose();
