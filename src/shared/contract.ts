@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
+import type { EpochMetrics } from './epoch-metrics';
 
 export { EVENT_CHANNELS, REQUEST_CHANNELS };
 
@@ -118,17 +119,9 @@ export interface DatasetItem {
   url: string;
 }
 
-export interface EpochPoint {
-  epoch: number;
-  loss: number;
-  valLoss: number;
-  psnr: number;
-  ssim: number;
-  noisyPsnr: number;
-  samplesPerSec: number;
+export interface EpochPoint extends EpochMetrics {
   /** Learning rate at the epoch's end (absent in runs saved before it was recorded). */
   lr?: number;
-  preview?: string;
 }
 
 export type RunStatus = 'running' | 'paused' | 'completed' | 'crashed';

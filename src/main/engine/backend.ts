@@ -46,13 +46,14 @@ export function wasmBinaryDir(): string {
 /** Starts wasm: the threaded build when `threads` > 1 and it starts, else the single-threaded SIMD build. Returns why threads were dropped. */
 async function tryWasm(threads: number): Promise<string | undefined> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(wasmBinaryDir());
+  const binaries = wasmBinaryDir();
+  wasm.setWasmPaths(binaries);
   // The package's own threaded start-up needs blob: workers, which Node refuses; wasm-threads.ts does it with files.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   let note: string | undefined;
   if (threads > 1) {
     try {
-      await registerThreadedWasm(threads, wasmBinaryDir());
+      await registerThreadedWasm(threads, binaries);
     } catch (err) {
       note = `threaded wasm unavailable (${firstLine(err)}); running on one thread`;
     }

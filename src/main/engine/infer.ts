@@ -130,8 +130,7 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   let done = 0;
   for (const y0 of ys) {
     for (const x0 of xs) {
-      const w = Math.min(tw, img.width - x0);
-      const h = Math.min(th, img.height - y0);
+      const [w, h] = [tw, th]; // tileLayout keeps every tile inside the image
       const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
       const input = modelInputData(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
       const out = await runner.run(input, 1, ph, pw, sigma01 === null ? c : c + 1);

@@ -21,6 +21,23 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
 }
 
+/**
+ * Loss and gradients for rows [start, start + size) of `x` and `y`, the loss
+ * being that slice's mean scaled by `weight` (its share of the whole batch),
+ * so the gradients of a batch's slices sum to the batch's gradients.
+ */
+export function sliceGradients(
+  model: tf.LayersModel, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName,
+  weight: number, start = 0, size = x.shape[0],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const whole = start === 0 && size === x.shape[0];
+  return tf.variableGrads(() => tf.tidy(() => {
+    const xs = whole ? x : x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
+    const ys = whole ? y : y.slice([start, 0, 0, 0], [size, -1, -1, -1]);
+    return lossFn(loss, ys, model.apply(xs, { training: true }) as tf.Tensor).mul(weight) as tf.Scalar;
+  }), variables);
+}
+
 /** Runs one step on inputs `x` and targets `y`; returns the mean loss. */
 export function trainStep(
   model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[],
@@ -35,11 +52,7 @@ export function trainStep(
   let lossSum = 0;
   for (let start = 0; start < n; start += chunk) {
     const size = Math.min(chunk, n - start);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const xs = x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
-      const ys = y.slice([start, 0, 0, 0], [size, -1, -1, -1]);
-      return lossFn(loss, ys, model.apply(xs, { training: true }) as tf.Tensor).mul(size / n) as tf.Scalar;
-    }), variables);
+    const { value, grads } = sliceGradients(model, variables, x, y, loss, size / n, start, size);
     lossSum += value.dataSync()[0];
     value.dispose();
     const next: Record<string, tf.Tensor> = {};

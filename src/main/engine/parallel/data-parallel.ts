@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { lossFn, type LossName } from '../train-step';
+import { sliceGradients, type LossName } from '../train-step';
 import type { GradRequest, GradResponse } from './grad-worker';
 
 /** The worker entry: the TypeScript source under tsx, the built file in the app. */
@@ -72,11 +72,7 @@ export class DataParallel {
       weights: weights.map((w) => w.slice()), x: shard(x, k + 1), xShape: shape(x, k + 1), y: shard(y, k + 1), yShape: shape(y, k + 1),
       loss, weight: sizes[k + 1] / n,
     }));
-    const local = tf.variableGrads(() => tf.tidy(() => {
-      const xs = x.slice([0, 0, 0, 0], [sizes[0], -1, -1, -1]);
-      const ys = y.slice([0, 0, 0, 0], [sizes[0], -1, -1, -1]);
-      return lossFn(loss, ys, model.apply(xs, { training: true }) as tf.Tensor).mul(sizes[0] / n) as tf.Scalar;
-    }), variables);
+    const local = sliceGradients(model, variables, x, y, loss, sizes[0] / n, 0, sizes[0]);
     const answers = await Promise.all(remote);
     let total = local.value.dataSync()[0];
     const summed: tf.NamedTensorMap = {};

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend';
-import { lossFn, trainableVariables, type LossName } from '../train-step';
+import { sliceGradients, trainableVariables, type LossName } from '../train-step';
 
 export interface GradRequest {
   weights: Float32Array[];
@@ -35,8 +35,7 @@ async function main() {
       });
       const x = tf.tensor4d(req.x, req.xShape);
       const y = tf.tensor4d(req.y, req.yShape);
-      const { value, grads } = tf.variableGrads(
-        () => lossFn(req.loss, y, model.apply(x, { training: true }) as tf.Tensor).mul(req.weight) as tf.Scalar, variables);
+      const { value, grads } = sliceGradients(model, variables, x, y, req.loss, req.weight);
       const out: GradResponse = { loss: value.dataSync()[0], grads: variables.map((v) => Float32Array.from(grads[v.name].dataSync() as Float32Array)) };
       tf.dispose([x, y, value, ...Object.values(grads)]);
       parentPort!.postMessage(out, out.grads.map((g) => g.buffer as ArrayBuffer));
