@@ -24,6 +24,7 @@ import { Rng, type RngState } from './rng';
 import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
 import { DataParallel } from './parallel/data-parallel';
 import { ENGINE_VERSION } from './version';
+import type { EpochMetrics } from '../../shared/epoch-metrics';
 
 export type LrSchedule = 'constant' | 'cosine' | 'step';
 
@@ -84,19 +85,10 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   warmupSteps: 0,
 };
 
-export interface EpochSummary {
-  epoch: number;
-  loss: number;
-  valLoss: number;
-  psnr: number;
-  ssim: number;
-  /** PSNR of the noisy validation inputs, for reference. */
-  noisyPsnr: number;
-  samplesPerSec: number;
+export interface EpochSummary extends EpochMetrics {
   seconds: number;
   lr: number;
   tensors: number;
-  preview?: string;
 }
 
 export type TrainEvent =
@@ -319,11 +311,6 @@ export interface ResumeOptions {
 }
 
 /**
- * Trains a model, writing checkpoints and the latest model to `config.out`.
- * With `resume`, the config comes from the newest checkpoint (only the epoch
- * target may change), and training continues from its exact position.
- */
-/**
  * Default data-parallel replicas. Measured here (2 cores, wasm): for photo
  * patches, one-thread replicas beat the wasm thread pool (DnCNN-17 6.0 against
  * 4.0 patches/s; FFDNet about equal); for Fashion-MNIST's 28x28 images the
@@ -337,15 +324,18 @@ export function defaultTrainingWorkers(data: string): number {
 /**
  * Wasm threads for a training process: data-parallel replicas bring their own
  * threads, so the backend runs on one; without replicas it uses every core.
- * (Measured here: replicas beat the thread pool, e.g. DnCNN-17 6.0 against 4.0 patches/s.)
  */
 export function trainingWasmThreads(workers: number | undefined): number | undefined {
   return (workers ?? 1) > 1 ? 1 : undefined;
 }
 
+/**
+ * Trains a model, writing checkpoints and the latest model to `config.out`.
+ * With `resume`, the config comes from the newest checkpoint (only the epoch
+ * target and the replica count may change), and training continues from its
+ * exact position. With `config.init`, the run starts from that model's weights.
+ */
 export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
-  // Effective only if this is the process's first backend call (the CLI; engine hosts pass the same count).
-  const backend = await initBackend(undefined, trainingWasmThreads(resume?.workers ?? requested.workers));
   const emit = handle.onEvent;
   let state: CheckpointState | null = null;
   let checkpointDir: string | null = null;
@@ -357,6 +347,9 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   }
   const config: TrainConfig = { ...(state?.config ?? requested) };
   config.warmupSteps ??= 0; // checkpoints from before warm-up existed
+  // Sized from the run's own replica count (a resumed run's comes from its checkpoint). Effective only
+  // if this is the process's first backend call: the CLI's; engine hosts start it with the same count.
+  const backend = await initBackend(undefined, trainingWasmThreads(config.workers));
   const initial = !checkpointDir && config.init ? await loadDenoiser(config.init) : null;
   if (initial) {
     const { channels: _c, seed: _s, ...options } = initial.manifest.arch.options as ArchOptions;

@@ -57,7 +57,8 @@ export class RunService {
     return [...this.runs.values()].sort((a, b) => b.created.localeCompare(a.created));
   }
 
-  private async config(req: TrainRequest, out: string): Promise<TrainConfig> {
+  /** The engine config for a request; a resumed run takes its weights from its checkpoint, so its base model is not looked up. */
+  private async config(req: TrainRequest, out: string, resuming = false): Promise<TrainConfig> {
     const data = await this.datasets.trainingData(req.datasetId);
     const fmnist = data === 'fashion-mnist';
     return {
@@ -67,7 +68,7 @@ export class RunService {
       lrSchedule: req.lrSchedule, loss: req.loss, patch: req.patch, patchesPerEpoch: req.patchesPerEpoch,
       valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: defaultTrainingWorkers(data),
       warmupSteps: req.warmupSteps ?? 0,
-      ...(req.initModelId ? { init: await this.models.resolveDir(req.initModelId) } : {}),
+      ...(req.initModelId && !resuming ? { init: await this.models.resolveDir(req.initModelId) } : {}),
     };
   }
 
@@ -77,9 +78,9 @@ export class RunService {
     const id = `run-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
     const modelDir = path.join(this.ctx.paths.runs, id);
     const config = await this.config(req, modelDir);
+    const what = config.init ? `${path.basename(config.init)} fine-tuned` : req.arch;
     const run: Run = {
-      id, name: req.name ?? `${req.initModelId ? `${path.basename(config.init ?? '')} fine-tuned` : req.arch} on ${(await this.datasets.get(req.datasetId)).name}`,
-      request: req, status: 'running',
+      id, name: req.name ?? `${what} on ${(await this.datasets.get(req.datasetId)).name}`, request: req, status: 'running',
       created: new Date().toISOString(), modelDir, epochs: [], steps: [], elapsedSec: 0, etaSec: 0, samplesPerSec: 0,
     };
     this.runs.set(id, run);
@@ -96,7 +97,7 @@ export class RunService {
     run.status = 'running';
     run.lastError = undefined;
     await this.save(run);
-    this.launch(run, await this.config(run.request, run.modelDir), true);
+    this.launch(run, await this.config(run.request, run.modelDir, true), true);
     return run;
   }
 
