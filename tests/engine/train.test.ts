@@ -97,6 +97,20 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBeLessThan(50);
   });
 
+  it('computes steps on ONNX Runtime by default and on TF.js on request, to the same weights within float error', async () => {
+    const runs: Record<string, TrainEvent[]> = { onnxruntime: [], tfjs: [] };
+    for (const trainer of ['onnxruntime', 'tfjs'] as const) {
+      await train({ ...tiny(path.join(tmp, `trainer-${trainer}`), 1), trainer, workers: 1 }, { onEvent: (e) => runs[trainer].push(e) });
+    }
+    expect(runs.onnxruntime[0]).toMatchObject({ type: 'start', steps: { name: 'onnxruntime' } });
+    expect(runs.tfjs[0]).toMatchObject({ type: 'start', steps: { name: 'wasm', replicas: 1 } });
+    const losses = (t: string) => runs[t].filter((e) => e.type === 'step').map((e) => (e as { loss: number }).loss);
+    losses('tfjs').forEach((l, i) => expect(losses('onnxruntime')[i]).toBeCloseTo(l, 5));
+    const a = await weights(path.join(tmp, 'trainer-onnxruntime'));
+    const b = await weights(path.join(tmp, 'trainer-tfjs'));
+    a.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - b[i][j])).toBeLessThan(1e-4)));
+  });
+
   it('recovers from kill -9 with --resume', async () => {
     const out = path.join(tmp, 'killed');
     const args = ['train', '--data', photos, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--channels', '1', '--noise', 'gaussian:25',
@@ -145,6 +159,18 @@ describe('train', () => {
     expect(moved).toBeGreaterThan(0);
     expect(moved).toBeLessThan(2.5e-3);
     expect((await readManifest(out)).training).toMatchObject({ init: base, warmupSteps: 8 });
+
+    // A larger --depth grows the base model: same validation result after a step at a negligible rate.
+    const grown = path.join(tmp, 'grown');
+    const g = await runCli(['train', '--init', base, '--depth', '5', '--data', photos, '--noise', 'gaussian:10-30', '--epochs', '1', '--lr', '1e-9',
+      '--batch', '4', '--patch', '16', '--patches-per-epoch', '4', '--val-images', '2', '--val-crop', '32', '--out', grown, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    const grownEvents = jsonLines(g.stdout) as TrainEvent[];
+    expect(grownEvents.find((e) => e.type === 'log' && /deepened the base model from 3 to 5 layers/.test(e.message))).toBeTruthy();
+    expect((await readManifest(grown)).arch.options).toMatchObject({ depth: 5, width: 8 });
+    const baseVal = (await readManifest(base)).metrics!.valPsnr as number;
+    const grownVal = (grownEvents.find((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>).psnr;
+    expect(Math.abs(grownVal - baseVal)).toBeLessThan(0.01);
 
     const missing = await runCli(['train', '--init', path.join(tmp, 'no-such-model'), '--data', photos, '--noise', 'gaussian:25', '--out', path.join(tmp, 'x')]);
     expect(missing.code).not.toBe(0);

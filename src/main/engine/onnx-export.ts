@@ -6,14 +6,9 @@
  * its edges (one Transpose in, one out) and runs NCHW inside, as ONNX expects.
  */
 import * as tf from '@tensorflow/tfjs';
-import onnxProto, { type onnx as Onnx } from 'onnx-proto';
+import { attrFloat, attrInts, attrString, encodeModel, initializer, valueInfo, type Onnx } from './onnx-graph';
 
-// onnx-proto is CommonJS: Node's ESM loader only offers its default export.
-const { onnx } = onnxProto;
-
-const OPSET = 13;
-
-interface LayerConfig {
+export interface LayerConfig {
   filters?: number;
   kernelSize?: number[];
   strides?: number[];
@@ -25,36 +20,10 @@ interface LayerConfig {
   scale?: boolean;
 }
 
-function attrInts(name: string, ints: number[]): Onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
-}
-function attrFloat(name: string, f: number): Onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f };
-}
-function attrString(name: string, s: string): Onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) };
-}
-
 /** Permutes a row-major tensor's axes. */
-function permute(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
+export function permute(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
   const out = tf.tidy(() => tf.transpose(tf.tensor(data, shape), perm).dataSync() as Float32Array);
   return { data: Float32Array.from(out), shape: perm.map((p) => shape[p]) };
-}
-
-function initializer(name: string, data: Float32Array, dims: number[]): Onnx.ITensorProto {
-  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
-}
-
-function valueInfo(name: string, dims: (number | string)[]): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
 }
 
 /** Returns the ONNX model bytes for a TF.js layers model with NHWC input and output. */
@@ -149,17 +118,11 @@ export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uin
   const last = outputName.get(model.layers[model.layers.length - 1].name)!;
   nodes.push({ opType: 'Transpose', input: [last], output: ['output'], attribute: [attrInts('perm', [0, 2, 3, 1])] });
 
-  const modelProto: Onnx.IModelProto = {
-    irVersion: 8,
-    producerName: producer,
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
-      name: model.name,
-      node: nodes,
-      initializer: inits,
-      input: [valueInfo('input', ['N', 'H', 'W', channelsIn])],
-      output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
-    },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(modelProto)).finish();
+  return encodeModel({
+    name: model.name,
+    node: nodes,
+    initializer: inits,
+    input: [valueInfo('input', ['N', 'H', 'W', channelsIn])],
+    output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
+  }, producer);
 }

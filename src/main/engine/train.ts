@@ -18,11 +18,13 @@ import { makeImage, type FloatImage } from './image';
 import { encodeImage } from './image-io';
 import { psnr, ssim } from './metrics';
 import { getArchitecture, modelStats, type ArchOptions } from './models/architectures';
+import { deepenInto } from './models/deepen';
 import { modelInput } from './models/input';
 import { loadDenoiser, loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
 import { Rng, type RngState } from './rng';
 import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
 import { DataParallel } from './parallel/data-parallel';
+import { OnnxTrainStep, onnxTrainingUnavailable, type TrainerChoice } from './onnx-train-step';
 import { ENGINE_VERSION } from './version';
 import type { EpochMetrics } from '../../shared/epoch-metrics';
 
@@ -62,6 +64,12 @@ export interface TrainConfig {
   warmupSteps: number;
   /** A saved model folder whose weights start this run (fine-tuning); its architecture is used. */
   init?: string;
+  /**
+   * What computes the training steps: ONNX Runtime's native kernels through the gradient
+   * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the
+   * model, unless the backend is native TensorFlow.
+   */
+  trainer?: TrainerChoice;
 }
 
 export type { LossName };
@@ -91,8 +99,15 @@ export interface EpochSummary extends EpochMetrics {
   tensors: number;
 }
 
+/** What computes the training steps: ONNX Runtime or the TF.js backend, on how many threads and replicas. */
+export interface StepsEngine {
+  name: string;
+  threads: number;
+  replicas: number;
+}
+
 export type TrainEvent =
-  | { type: 'start'; config: TrainConfig; backend: string; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
+  | { type: 'start'; config: TrainConfig; backend: string; steps: StepsEngine; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; samplesPerSec: number; elapsedSec: number; etaSec: number }
   | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochSummary)
@@ -308,6 +323,7 @@ export interface TrainHandle {
 export interface ResumeOptions {
   epochs?: number;
   workers?: number;
+  trainer?: TrainerChoice;
 }
 
 /**
@@ -332,7 +348,7 @@ export function trainingWasmThreads(workers: number | undefined): number | undef
 /**
  * Trains a model, writing checkpoints and the latest model to `config.out`.
  * With `resume`, the config comes from the newest checkpoint (only the epoch
- * target and the replica count may change), and training continues from its
+ * target, the replica count and the trainer may change), and training continues from its
  * exact position. With `config.init`, the run starts from that model's weights.
  */
 export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
@@ -343,7 +359,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     checkpointDir = await readLatest(requested.out);
     if (!checkpointDir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
     state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
-    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, out: requested.out };
+    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, trainer: resume.trainer ?? state.config.trainer, out: requested.out };
   }
   const config: TrainConfig = { ...(state?.config ?? requested) };
   config.warmupSteps ??= 0; // checkpoints from before warm-up existed
@@ -351,9 +367,13 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   // if this is the process's first backend call: the CLI's; engine hosts start it with the same count.
   const backend = await initBackend(undefined, trainingWasmThreads(config.workers));
   const initial = !checkpointDir && config.init ? await loadDenoiser(config.init) : null;
+  // --init with a larger --depth grows the base model (identity layers); otherwise its architecture is kept.
+  const baseDepth = (initial?.manifest.arch.options as ArchOptions | undefined)?.depth;
+  const deeper = initial && requested.archOptions?.depth !== undefined && baseDepth !== undefined && requested.archOptions.depth > baseDepth
+    ? requested.archOptions.depth : undefined;
   if (initial) {
     const { channels: _c, seed: _s, ...options } = initial.manifest.arch.options as ArchOptions;
-    Object.assign(config, { arch: initial.manifest.arch.name, channels: initial.manifest.channels, archOptions: options });
+    Object.assign(config, { arch: initial.manifest.arch.name, channels: initial.manifest.channels, archOptions: { ...options, ...(deeper ? { depth: deeper } : {}) } });
   }
   validateConfig(config);
   try {
@@ -374,22 +394,33 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   if (initial && initial.manifest.channels !== source.channels) {
     throw new UserError(`the model has ${initial.manifest.channels} channel(s) but the data was read with ${source.channels}`, config.init);
   }
-  const model = checkpointDir ? await loadModelFiles(checkpointDir) : initial ? initial.model : arch.build(archOptions);
+  const model = checkpointDir ? await loadModelFiles(checkpointDir)
+    : initial ? (deeper ? deepenInto(initial.model, arch.build(archOptions)) : initial.model)
+      : arch.build(archOptions);
+  if (initial && deeper) {
+    emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
+    initial.model.dispose();
+  }
   const stats = modelStats(model);
   const optimizer = tf.train.adam(config.lr);
   const variables = trainableVariables(model);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
 
+  const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
   const workers = Math.max(1, Math.floor(config.workers ?? 1));
-  const replicate = workers > 1 && backend.name !== 'tensorflow' && backend.threads === 1;
-  if (workers > 1 && !replicate) {
+  const replicate = !onnxStep && workers > 1 && backend.name !== 'tensorflow' && backend.threads === 1;
+  if (!onnxStep && workers > 1 && !replicate) {
     emit({ type: 'log', level: 'info', message: `${backend.name} already computes on ${backend.threads} threads; training without data-parallel replicas` });
   }
   const parallel = replicate ? await DataParallel.create(model, workers, backend.name) : null;
+  const stepsEngine: StepsEngine = onnxStep
+    ? { name: 'onnxruntime', threads: onnxStep.threads, replicas: 1 }
+    : { name: backend.name, threads: backend.threads, replicas: parallel ? workers : 1 };
   try {
     return await runLoop();
   } finally {
     await parallel?.dispose();
+    onnxStep?.dispose();
   }
 
   async function runLoop(): Promise<EpochSummary | undefined> {
@@ -403,7 +434,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     let elapsed = state?.elapsedSec ?? 0;
     let partial = state?.partial ?? { lossSum: 0, samples: 0, seconds: 0 };
     emit({
-      type: 'start', config, backend: backend.name, dataset: source.description, params: stats.params,
+      type: 'start', config, backend: backend.name, steps: stepsEngine, dataset: source.description, params: stats.params,
       trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch,
       resumedFrom: state ? { epoch: state.epoch, step: state.step } : undefined,
     });
@@ -450,9 +481,11 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
         const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
         const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
         const y = tf.tensor4d(clean, [n, size, size, c]);
-        const loss = parallel
-          ? await parallel.step(model, optimizer, variables, x, y, config.loss)
-          : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+        const loss = onnxStep
+          ? await onnxStep.step(optimizer, variables, x, y)
+          : parallel
+            ? await parallel.step(model, optimizer, variables, x, y, config.loss)
+            : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
         tf.dispose([x, y]);
         if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
         const sec = (performance.now() - t0) / 1000;
@@ -493,4 +526,15 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     optimizer.dispose();
     return final;
   }
+}
+
+/** The ONNX Runtime step runner the run asked for, or null for TF.js steps. */
+async function onnxTrainer(choice: TrainerChoice, model: tf.LayersModel, loss: LossName, backend: string): Promise<OnnxTrainStep | null> {
+  if (choice === 'tfjs' || (choice === 'auto' && backend === 'tensorflow')) return null;
+  const reason = onnxTrainingUnavailable(model, loss);
+  if (reason) {
+    if (choice === 'onnxruntime') throw new UserError(`cannot train on ONNX Runtime: ${reason}`);
+    return null;
+  }
+  return OnnxTrainStep.create(model, loss);
 }

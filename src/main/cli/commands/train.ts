@@ -7,16 +7,18 @@ import { UserError } from '../../engine/errors';
 import { parseNoiseSpec } from '../../engine/data/noise';
 import { getArchitecture } from '../../engine/models/architectures';
 import { TRAIN_DEFAULTS, defaultTrainingWorkers, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
+import type { TrainerChoice } from '../../engine/onnx-train-step';
 import { choice, num, parse, required, str } from '../args';
 import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
 
 export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed|dncnn|ffdnet> --noise <spec> --out <modelDir>
-             [--init <modelDir> (fine-tune: start from that model's weights and architecture)]
+             [--init <modelDir> (fine-tune: start from that model's weights and architecture; a larger --depth grows it)]
              [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X] [--warmup STEPS]
              [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
-             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)] [--resume] [--json]
+             [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
+             [--trainer auto|onnxruntime|tfjs (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -26,7 +28,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
-    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
   }, TRAIN_USAGE);
   const resume = Boolean(v.resume);
   const out = required(v, 'out', TRAIN_USAGE);
@@ -66,6 +68,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     workers: num(v, 'workers', defaultTrainingWorkers(data)),
     warmupSteps: num(v, 'warmup', TRAIN_DEFAULTS.warmupSteps),
     init: init ? path.resolve(init) : undefined,
+    trainer: choice<TrainerChoice>(v, 'trainer', ['auto', 'onnxruntime', 'tfjs'], 'auto'),
   };
   if (!config.init) delete config.init;
   for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];
@@ -92,7 +95,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       case 'start':
         bar.line(`${e.resumedFrom ? `resuming at epoch ${e.resumedFrom.epoch + 1}, step ${e.resumedFrom.step}` : 'training'} ${e.config.arch} ` +
           `(${e.trainableParams.toLocaleString('en-US')} params, ${e.flopsPerPixel.toLocaleString('en-US')} FLOPs/pixel) on ${e.dataset}`);
-        bar.line(`backend ${e.backend}, noise ${e.config.noise}, loss ${e.config.loss}, batch ${e.config.batch}, ${e.stepsPerEpoch} steps/epoch, ${e.config.epochs} epochs`);
+        bar.line(`steps on ${e.steps.name} (${e.steps.threads} thread${e.steps.threads > 1 ? 's' : ''}${e.steps.replicas > 1 ? ` x ${e.steps.replicas} replicas` : ''}), ` +
+          `updates on ${e.backend}, noise ${e.config.noise}, loss ${e.config.loss}, batch ${e.config.batch}, ${e.stepsPerEpoch} steps/epoch, ${e.config.epochs} epochs`);
         break;
       case 'log':
         bar.line(`${e.level}: ${e.message}`);
@@ -113,6 +117,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
         break;
     }
   };
-  await train(config, { onEvent, signal: controller.signal }, resume ? { epochs: num(v, 'epochs'), workers: num(v, 'workers') } : undefined);
+  await train(config, { onEvent, signal: controller.signal }, resume ? { epochs: num(v, 'epochs'), workers: num(v, 'workers'), trainer: v.trainer ? config.trainer : undefined } : undefined);
   return 0;
 }
