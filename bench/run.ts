@@ -2,9 +2,10 @@
  * `npm run bench [-- --vs-torch] [--quick] [--only NAME,...] [--wasm-threads N] [--model DIR]`:
  * speed and memory figures, one JSON line each: {"bench", "value", "unit",
  * "backend", ...}. Medians over repeats after warm-up. Training is timed on
- * the wasm thread pool (all cores unless --wasm-threads) and with data-parallel
- * replicas on one-thread wasm (--threads of them); each figure is the faster
- * mode, with both in the line. With
+ * ONNX Runtime (the gradient graph, where the model allows it), on the wasm
+ * thread pool (all cores unless --wasm-threads) and with data-parallel
+ * replicas on one-thread wasm (--threads of them); each figure is the fastest
+ * mode, with every mode and the best wasm-only one in the line. With
  * --vs-torch, runs the PyTorch peer (../shared/bench/torch_peer.py, needs
  * Debian's python3-torch) in the same run and prints the ratios.
  */
@@ -20,6 +21,7 @@ import { getArchitecture, modelStats } from '../src/main/engine/models/architect
 import { DataParallel } from '../src/main/engine/parallel/data-parallel';
 import { trainableVariables, trainStep, type LossName } from '../src/main/engine/train-step';
 import { createRunner, tfjsRunner } from '../src/main/engine/runner';
+import { OnnxTrainStep, onnxTrainingUnavailable } from '../src/main/engine/onnx-train-step';
 import { denoiseFiles } from '../src/main/engine/denoise-files';
 import { defaultModelDir } from '../src/main/engine/models/registry';
 import { openDenoiser } from '../src/main/engine/models/store';
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     'wasm-threads': { type: 'string' },
     model: { type: 'string' },
     'with-tfjs': { type: 'boolean' },
+    'no-onnx-training': { type: 'boolean' },
   },
 });
 const quick = Boolean(args.quick);
@@ -68,6 +71,24 @@ async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4
   return median(times);
 }
 
+/** Seconds per training step with the forward and backward passes on ONNX Runtime; undefined where it cannot run them. */
+async function timeOnnxTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number): Promise<number | undefined> {
+  if (args['no-onnx-training'] || onnxTrainingUnavailable(model, loss)) return undefined;
+  const opt = tf.train.adam(1e-3);
+  const vars = trainableVariables(model);
+  const onnx = await OnnxTrainStep.create(model, loss);
+  for (let i = 0; i < warmup; i++) await onnx.step(opt, vars, x, y);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await onnx.step(opt, vars, x, y);
+    times.push((performance.now() - t0) / 1000);
+  }
+  onnx.dispose();
+  opt.dispose();
+  return median(times);
+}
+
 type Figure = { bench: string; value: number; mode: string } & Record<string, unknown>;
 
 /**
@@ -76,7 +97,7 @@ type Figure = { bench: string; value: number; mode: string } & Record<string, un
  */
 function replicaFigures(names: string[]): Record<string, Figure> {
   if (!names.length) return {};
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), '--only', names.join(','), '--wasm-threads', '1',
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), '--only', names.join(','), '--wasm-threads', '1', '--no-onnx-training',
     '--threads', String(replicas), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const out: Record<string, Figure> = {};
   for (const line of child.stdout.split('\n')) {
@@ -94,17 +115,26 @@ async function main() {
   // One-thread wasm: this process also times replicas; a thread pool: a child process does.
   const threads = backend.threads === 1 ? replicas : 1;
   const replicaRuns = backend.threads > 1 && replicas > 1 ? replicaFigures(['train_seed', 'train_ffdnet', 'train_dncnn17'].filter(wanted)) : {};
-  /** Prints a training figure: the best of this process's modes and the replica child's, with each mode's value. */
-  const report = (name: string, one: number, many: number, unit: string, extra: object): number => {
+  /**
+   * Prints a training figure: the fastest of ONNX Runtime, this process's wasm modes and the
+   * replica child's, with each mode's value and the best wasm-only one (also kept as NAME_wasm).
+   */
+  const report = (name: string, one: number, many: number, unit: string, extra: object, onnxSec?: number): number => {
     const here = Math.max(one, many);
     const hereMode = many > one ? `data-parallel x${threads}, one wasm thread each` : backend.threads > 1 ? `wasm thread pool x${backend.threads}` : 'one wasm thread';
     const alt = replicaRuns[name];
     const modes = backend.threads > 1
       ? { thread_pool: one, one_thread: alt?.one_thread, data_parallel: alt?.data_parallel }
       : { one_thread: one, data_parallel: threads > 1 ? many : undefined };
-    if (alt && alt.value > here) print(name, alt.value, unit, b, { ...extra, mode: alt.mode, ...modes });
-    else print(name, here, unit, b, { ...extra, mode: hereMode, ...modes });
-    return alt ? Math.max(alt.value, here) : here;
+    const wasm = alt && alt.value > here ? { value: alt.value, mode: alt.mode } : { value: here, mode: hereMode };
+    const onnx = onnxSec === undefined ? undefined : (extra as { batch: number }).batch / onnxSec;
+    figures[`${name}_wasm`] = wasm.value;
+    if (onnx !== undefined && onnx > wasm.value) {
+      print(name, onnx, unit, 'onnxruntime', { ...extra, mode: `onnxruntime x${os.availableParallelism()} threads`, onnxruntime: onnx, ...modes, wasm_best: wasm.value });
+      return onnx;
+    }
+    print(name, wasm.value, unit, b, { ...extra, mode: wasm.mode, onnxruntime: onnx, ...modes, wasm_best: wasm.value });
+    return wasm.value;
   };
 
   if (wanted('train_seed')) {
@@ -112,7 +142,7 @@ async function main() {
     const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, 1);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
-    report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' });
+    report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' }, await timeOnnxTraining(model, x, x, 'bce', 3, quick ? 5 : 30));
     tf.dispose([x]);
     model.dispose();
   }
@@ -124,7 +154,8 @@ async function main() {
     const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
     const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
-    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' });
+    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' },
+      await timeOnnxTraining(model, x, y, 'mse', 1, quick ? 2 : 5));
     tf.dispose([x, y]);
     model.dispose();
   }
@@ -137,11 +168,16 @@ async function main() {
     const microBatch = 16; // in one wasm instance the whole batch does not fit the 4 GB heap
     const sec1 = await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, 1, microBatch);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, threads) : sec1;
-    const perSec = report('train_dncnn17_patches_per_s', batch / sec1, batch / secN, 'patches/s', { batch, patch: '40x40x1', one_instance_micro_batch: 16 });
+    const onnxSec = await timeOnnxTraining(model, x, x, 'mse', 1, quick ? 1 : 3);
+    const perSec = report('train_dncnn17_patches_per_s', batch / sec1, batch / secN, 'patches/s', { batch, patch: '40x40x1', one_instance_micro_batch: 16 }, onnxSec);
     const { flopsPerPixel } = modelStats(model);
     // Backward costs about twice the forward pass (input and weight gradients).
-    const gflops = (3 * flopsPerPixel * patch * patch * perSec) / 1e9;
-    print('train_gflops', gflops, 'GFLOP/s', b, { model: 'dncnn17', wasm_simd_ceiling_gflops: 67, fraction_of_ceiling: gflops / 67 });
+    const gflopsAt = (patchesPerSec: number) => (3 * flopsPerPixel * patch * patch * patchesPerSec) / 1e9;
+    const wasmGflops = gflopsAt(figures.train_dncnn17_patches_per_s_wasm);
+    print('train_gflops', gflopsAt(perSec), 'GFLOP/s', onnxSec !== undefined && batch / onnxSec > figures.train_dncnn17_patches_per_s_wasm ? 'onnxruntime' : b, {
+      model: 'dncnn17', cpu_ceiling_gflops: 270, fraction_of_cpu_ceiling: gflopsAt(perSec) / 270,
+      wasm_gflops: wasmGflops, wasm_simd_ceiling_gflops: 67, wasm_fraction_of_ceiling: wasmGflops / 67,
+    });
     tf.dispose([x]);
     model.dispose();
   }
@@ -236,6 +272,8 @@ function vsTorch() {
     ['train_dncnn17_patches_per_s', 'dncnn17_train', 'higher'],
     ['infer_dncnn20c_1mp_s', 'dncnn20c_infer_color', 'lower'],
   ];
+  // Training figures also as wasm alone: what a machine without onnxruntime-node gets.
+  pairs.splice(2, 0, ['train_seed_samples_per_s_wasm', 'seed_ae_train', 'higher'], ['train_dncnn17_patches_per_s_wasm', 'dncnn17_train', 'higher']);
   for (const [ours, theirs, better] of pairs) {
     if (figures[ours] === undefined || torch[theirs] === undefined) continue;
     const ratio = better === 'higher' ? figures[ours] / torch[theirs] : torch[theirs] / figures[ours];
