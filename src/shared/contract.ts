@@ -138,6 +138,8 @@ export interface Run {
   elapsedSec: number;
   etaSec: number;
   samplesPerSec: number;
+  /** What computes the steps, e.g. "onnxruntime, 2 threads" (set when a run starts or resumes). */
+  engine?: string;
   lastError?: string;
 }
 

@@ -136,8 +136,10 @@ export class RunService {
         run.elapsedSec = e.elapsedSec;
         run.etaSec = e.etaSec;
         void this.save(run);
-      } else if (e.type === 'start' && e.resumedFrom) {
-        run.epochs = run.epochs.slice(0, e.resumedFrom.epoch);
+      } else if (e.type === 'start') {
+        const { name, threads, replicas } = e.steps;
+        run.engine = `${name}, ${threads} thread${threads > 1 ? 's' : ''}${replicas > 1 ? ` x ${replicas} replicas` : ''}`;
+        if (e.resumedFrom) run.epochs = run.epochs.slice(0, e.resumedFrom.epoch);
       }
       this.publish(run);
     };
