@@ -8,14 +8,15 @@
  *
  * Supported: Conv2D (trainable when stride 1 with an odd 'same' kernel; fixed
  * pixel-(un)shuffle and channel-selection convs of any stride), fixed
- * Conv2DTranspose with kernel = stride, relu / linear activations,
- * ReLU, Add and BatchNormalization (batch statistics, as in training), with
- * MSE or L1 loss. Anything else is refused by `gradientGraphSupport`.
+ * Conv2DTranspose with kernel = stride, relu / linear activations, ReLU, Add
+ * and BatchNormalization with scale and offset (batch statistics, as in
+ * training), with MSE or L1 loss. Anything else is refused by
+ * `gradientGraphSupport`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from './train-step';
 import { permute, type LayerConfig } from './onnx-export';
-import { attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './onnx-graph';
+import { attrFloat, attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './onnx-graph';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -26,6 +27,8 @@ export interface GradientGraph {
   batchNormLayers: string[];
 }
 
+/** Epsilon of the BatchNormalization used as a plain per-channel affine map (variance 1 - epsilon). */
+const UNIT_EPSILON = 1e-5;
 const TF_TO_ONNX_CONV = [3, 2, 0, 1]; // [kh,kw,in,out] -> [out,in,kh,kw]
 const NHWC_TO_NCHW = [0, 3, 1, 2];
 
@@ -40,7 +43,7 @@ interface LayerRecord {
   kernel?: string;
   /** Indices into the model's trainable weights, per layer weight (kernel, bias / gamma, beta). */
   trainable: (number | undefined)[];
-  bn?: { xhat: string; invStd: string; gamma: string };
+  bn?: { centred: string; invStd: string; gamma: string; count: string };
 }
 
 /** Why the model cannot train through the gradient graph, or null when it can. */
@@ -59,6 +62,7 @@ export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): str
         break;
       case 'BatchNormalization':
         if ((cfg as { axis?: number }).axis !== 3 && (cfg as { axis?: number }).axis !== -1) return 'BatchNormalization over an axis other than channels';
+        if (cfg.scale === false || cfg.center === false) return 'BatchNormalization without scale or offset';
         break;
       case 'Conv2D':
         if (trainable && !(sh === 1 && sw === 1 && cfg.padding === 'same' && kh % 2 === 1 && kw % 2 === 1)) return `trainable Conv2D ${layer.name} (stride ${sh}, ${cfg.padding}, kernel ${kh}x${kw})`;
@@ -94,7 +98,11 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
     return name;
   };
   inits.push(int64Initializer('axes_nhw', [0, 2, 3]));
-  const one = () => constant('one', 1);
+  const fixedVector = (name: string, length: number, value: number) => {
+    if (!constants.has(name)) inits.push(initializer(name, new Float32Array(length).fill(value), [length]));
+    constants.set(name, value);
+    return name;
+  };
   const zero = () => constant('zero', 0);
   let int64Count = 0;
   const int64Const = (values: number[]) => {
@@ -144,28 +152,22 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         break;
       }
       case 'BatchNormalization': {
-        const bnCfg = cfg as LayerConfig & { epsilon?: number };
-        let j = 0;
-        const gamma = cfg.scale !== false ? weightName(j++) : undefined;
-        const beta = cfg.center !== false ? weightName(j++) : undefined;
-        const mean = op('ReduceMean', [ins[0]], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
-        const centred = op('Sub', [ins[0], mean]);
-        const variance = op('ReduceMean', [op('Mul', [centred, centred])], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
-        const invStd = op('Reciprocal', [op('Sqrt', [op('Add', [variance, constant(`${layer.name}_eps`, bnCfg.epsilon ?? 1e-3)])])]);
-        const xhat = op('Mul', [centred, invStd]);
-        let y = xhat;
-        const channelShape = `${layer.name}_cshape`;
-        inits.push(int64Initializer(channelShape, [1, -1, 1, 1]));
-        const gammaC = gamma ? op('Reshape', [gamma, channelShape]) : undefined;
-        if (gammaC) y = op('Mul', [y, gammaC]);
-        if (beta) y = op('Add', [y, op('Reshape', [beta, channelShape])]);
-        rec.output = y;
-        rec.bn = { xhat, invStd, gamma: gammaC ?? one() };
-        for (const [stat, value] of [['mean', mean], ['var', variance]] as const) {
-          const name = `${layer.name}_batch_${stat}`;
-          nodes.push({ opType: 'Reshape', input: [value, 'flat_shape'], output: [name] });
-          outputs.push(valueInfo(name, ['C']));
-        }
+        // Batch statistics in two passes (mean, then the centred sum of squares); the
+        // normalisation itself is ONNX's fused inference-mode BatchNormalization.
+        const c = layer.getWeights()[0].shape[0];
+        const gamma = weightName(0);
+        const beta = weightName(1);
+        const epsilon = (cfg as { epsilon?: number }).epsilon ?? 1e-3;
+        const count = op('Div', [op('Cast', [op('Size', [ins[0]])], [attrInt('to', 1)]), constant(`${layer.name}_channels`, c)]);
+        const meanC = op('ReduceMean', [ins[0]], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
+        const centred = op('Sub', [ins[0], meanC]);
+        const varianceC = op('Div', [op('ReduceSumSquare', [centred], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]), count]);
+        const mean = op('Reshape', [meanC, 'flat_shape'], [], `${layer.name}_batch_mean`);
+        const variance = op('Reshape', [varianceC, 'flat_shape'], [], `${layer.name}_batch_var`);
+        outputs.push(valueInfo(mean, ['C']), valueInfo(variance, ['C']));
+        rec.output = op('BatchNormalization', [ins[0], gamma, beta, mean, variance], [attrFloat('epsilon', epsilon)]);
+        const invStd = op('Reciprocal', [op('Sqrt', [op('Add', [varianceC, constant(`${layer.name}_eps`, epsilon)])])]);
+        rec.bn = { centred, invStd, gamma, count };
         batchNormLayers.push(layer.name);
         break;
       }
@@ -264,15 +266,25 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         break;
       }
       case 'BatchNormalization': {
-        const { xhat, invStd, gamma } = rec.bn!;
-        let j = 0;
-        const reduceMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
-        if (cfg.scale !== false) gradOutput(rec.trainable[j++], sumChannels(op('Mul', [g, xhat])));
-        if (cfg.center !== false) gradOutput(rec.trainable[j++], sumChannels(g));
+        // With xhat = centred * invStd: dgamma = sum(g * xhat), dbeta = sum(g), and
+        // dx = a*g + b*centred + c per channel, a = gamma*invStd, b = -a*invStd^2*mean(g*centred),
+        // c = -a*mean(g); a*g + c runs as one fused BatchNormalization (mean 0, variance 1).
+        const { centred, invStd, gamma, count } = rec.bn!;
+        const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
+        const flat = (t: string) => op('Reshape', [t, 'flat_shape']);
+        const meanG = channelMean(g);
+        const meanGC = channelMean(op('Mul', [g, centred]));
+        gradOutput(rec.trainable[0], flat(op('Mul', [op('Mul', [meanGC, invStd]), count])));
+        gradOutput(rec.trainable[1], flat(op('Mul', [meanG, count])));
         if (needsGrad.has(ins[0])) {
-          // dx = gamma * invStd * (g - mean(g) - xhat * mean(g * xhat))
-          const inner = op('Sub', [op('Sub', [g, reduceMean(g)]), op('Mul', [xhat, reduceMean(op('Mul', [g, xhat]))])]);
-          addGrad(ins[0], op('Mul', [inner, op('Mul', [gamma, invStd])]));
+          const a = op('Mul', [op('Reshape', [gamma, int64Const([1, -1, 1, 1])]), invStd]);
+          const b = op('Neg', [op('Mul', [op('Mul', [a, op('Mul', [invStd, invStd])]), meanGC])]);
+          const c = op('Neg', [op('Mul', [a, meanG])]);
+          const channels = rec.layer.getWeights()[0].shape[0];
+          const unit = `${rec.layer.name}_unit`;
+          const affine = op('BatchNormalization', [g, flat(a), flat(c), fixedVector(`${unit}_mean`, channels, 0), fixedVector(`${unit}_var`, channels, 1 - UNIT_EPSILON)],
+            [attrFloat('epsilon', UNIT_EPSILON)]);
+          addGrad(ins[0], op('Add', [affine, op('Mul', [centred, b])]));
         }
         break;
       }
