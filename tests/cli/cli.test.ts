@@ -18,6 +18,10 @@ describe('cli', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/backend: (tensorflow|wasm|cpu)/);
     expect(r.stdout).toMatch(/seed\s+3,217/);
+    // With onnxruntime-node (which ships its CPU binaries), ffdnet and dncnn train on it; the seed model on TF.js.
+    expect(r.stdout).toMatch(/training steps: onnxruntime-node/);
+    expect(r.stdout).toMatch(/ffdnet\*/);
+    expect(r.stdout).toMatch(/seed\s/);
   });
 
   it.each([

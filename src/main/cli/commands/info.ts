@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend';
 import { ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
+import { gradientGraphSupport } from '../../engine/onnx-gradients';
 import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runner';
 
 export async function infoCommand(): Promise<number> {
@@ -14,11 +15,13 @@ export async function infoCommand(): Promise<number> {
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
   const ort = loadOnnxRuntime();
   console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, all cores)` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of Object.values(ARCHITECTURES)) {
     const { grey, colour } = architectureStats(arch);
     const fmt = (n: number) => n.toLocaleString('en-US');
-    console.log(`  ${arch.name.padEnd(7)} ${fmt(grey.trainableParams).padStart(9)} / ${fmt(colour.trainableParams).padStart(9)} params, ` +
+    const onnxTrained = ort && !gradientGraphSupport(arch.build({ channels: 1, seed: 1 }), arch.sigmoidOutput ? 'bce' : 'mse');
+    console.log(`  ${`${arch.name}${onnxTrained ? '*' : ''}`.padEnd(7)} ${fmt(grey.trainableParams).padStart(9)} / ${fmt(colour.trainableParams).padStart(9)} params, ` +
       `${fmt(grey.flopsPerPixel).padStart(9)} / ${fmt(colour.flopsPerPixel).padStart(9)} FLOPs/pixel  ${arch.description}`);
   }
   tf.disposeVariables();
