@@ -407,6 +407,9 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
 
   const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
+  if (onnxStep && config.microBatch > 0 && config.microBatch < config.batch) {
+    emit({ type: 'log', level: 'info', message: 'ONNX Runtime computes whole batches (its memory is not the wasm heap); --micro-batch applies to TF.js steps only' });
+  }
   const workers = Math.max(1, Math.floor(config.workers ?? 1));
   const replicate = !onnxStep && workers > 1 && backend.name !== 'tensorflow' && backend.threads === 1;
   if (!onnxStep && workers > 1 && !replicate) {
