@@ -457,7 +457,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
         arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, sizeMultiple: arch.sizeMultiple,
         noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
         params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
-        training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name },
+        training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name, steps: stepsEngine.name },
         metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
         created, updated: new Date().toISOString(),
         engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
