@@ -53,12 +53,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Seconds per training step, median over `steps` after `warmup`; data-parallel over `threads` when > 1. */
-async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, threads: number, microBatch = 0): Promise<number> {
-  const opt = tf.train.adam(1e-3);
-  const vars = trainableVariables(model);
-  const parallel = threads > 1 ? await DataParallel.create(model, threads, tf.getBackend()) : null;
-  const step = () => (parallel ? parallel.step(model, opt, vars, x, y, loss) : Promise.resolve(trainStep(model, opt, vars, x, y, loss, microBatch)));
+/** Seconds per call of `step`, median over `steps` calls after `warmup`. */
+async function medianStepSeconds(step: () => Promise<unknown>, warmup: number, steps: number): Promise<number> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -66,9 +62,19 @@ async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4
     await step();
     times.push((performance.now() - t0) / 1000);
   }
+  return median(times);
+}
+
+/** Seconds per TF.js training step, median over `steps` after `warmup`; data-parallel over `threads` when > 1. */
+async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, threads: number, microBatch = 0): Promise<number> {
+  const opt = tf.train.adam(1e-3);
+  const vars = trainableVariables(model);
+  const parallel = threads > 1 ? await DataParallel.create(model, threads, tf.getBackend()) : null;
+  const seconds = await medianStepSeconds(
+    () => (parallel ? parallel.step(model, opt, vars, x, y, loss) : Promise.resolve(trainStep(model, opt, vars, x, y, loss, microBatch))), warmup, steps);
   await parallel?.dispose();
   opt.dispose();
-  return median(times);
+  return seconds;
 }
 
 /** Seconds per training step with the forward and backward passes on ONNX Runtime; undefined where it cannot run them. */
@@ -77,16 +83,10 @@ async function timeOnnxTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Ten
   const opt = tf.train.adam(1e-3);
   const vars = trainableVariables(model);
   const onnx = await OnnxTrainStep.create(model, loss);
-  for (let i = 0; i < warmup; i++) await onnx.step(opt, vars, x, y);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await onnx.step(opt, vars, x, y);
-    times.push((performance.now() - t0) / 1000);
-  }
+  const seconds = await medianStepSeconds(() => onnx.step(opt, vars, x, y), warmup, steps);
   onnx.dispose();
   opt.dispose();
-  return median(times);
+  return seconds;
 }
 
 type Figure = { bench: string; value: number; mode: string } & Record<string, unknown>;
@@ -119,7 +119,7 @@ async function main() {
    * Prints a training figure: the fastest of ONNX Runtime, this process's wasm modes and the
    * replica child's, with each mode's value and the best wasm-only one (also kept as NAME_wasm).
    */
-  const report = (name: string, one: number, many: number, unit: string, extra: object, onnxSec?: number): number => {
+  const report = (name: string, one: number, many: number, unit: string, extra: object, onnx?: number): number => {
     const here = Math.max(one, many);
     const hereMode = many > one ? `data-parallel x${threads}, one wasm thread each` : backend.threads > 1 ? `wasm thread pool x${backend.threads}` : 'one wasm thread';
     const alt = replicaRuns[name];
@@ -127,7 +127,6 @@ async function main() {
       ? { thread_pool: one, one_thread: alt?.one_thread, data_parallel: alt?.data_parallel }
       : { one_thread: one, data_parallel: threads > 1 ? many : undefined };
     const wasm = alt && alt.value > here ? { value: alt.value, mode: alt.mode } : { value: here, mode: hereMode };
-    const onnx = onnxSec === undefined ? undefined : (extra as { batch: number }).batch / onnxSec;
     figures[`${name}_wasm`] = wasm.value;
     if (onnx !== undefined && onnx > wasm.value) {
       print(name, onnx, unit, 'onnxruntime', { ...extra, mode: `onnxruntime x${os.availableParallelism()} threads`, onnxruntime: onnx, ...modes, wasm_best: wasm.value });
@@ -142,7 +141,8 @@ async function main() {
     const x = tf.randomUniform([200, 28, 28, 1]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, 1);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'bce', 3, quick ? 5 : 30, threads) : sec1;
-    report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' }, await timeOnnxTraining(model, x, x, 'bce', 3, quick ? 5 : 30));
+    const onnxSec = await timeOnnxTraining(model, x, x, 'bce', 3, quick ? 5 : 30);
+    report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' }, onnxSec && 200 / onnxSec);
     tf.dispose([x]);
     model.dispose();
   }
@@ -154,8 +154,8 @@ async function main() {
     const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
     const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
-    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' },
-      await timeOnnxTraining(model, x, y, 'mse', 1, quick ? 2 : 5));
+    const onnxSec = await timeOnnxTraining(model, x, y, 'mse', 1, quick ? 2 : 5);
+    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' }, onnxSec && 32 / onnxSec);
     tf.dispose([x, y]);
     model.dispose();
   }
@@ -169,12 +169,12 @@ async function main() {
     const sec1 = await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, 1, microBatch);
     const secN = threads > 1 ? await timeTraining(model, x, x, 'mse', 1, quick ? 1 : 3, threads) : sec1;
     const onnxSec = await timeOnnxTraining(model, x, x, 'mse', 1, quick ? 1 : 3);
-    const perSec = report('train_dncnn17_patches_per_s', batch / sec1, batch / secN, 'patches/s', { batch, patch: '40x40x1', one_instance_micro_batch: 16 }, onnxSec);
+    const perSec = report('train_dncnn17_patches_per_s', batch / sec1, batch / secN, 'patches/s', { batch, patch: '40x40x1', one_instance_micro_batch: 16 }, onnxSec && batch / onnxSec);
     const { flopsPerPixel } = modelStats(model);
     // Backward costs about twice the forward pass (input and weight gradients).
     const gflopsAt = (patchesPerSec: number) => (3 * flopsPerPixel * patch * patch * patchesPerSec) / 1e9;
     const wasmGflops = gflopsAt(figures.train_dncnn17_patches_per_s_wasm);
-    print('train_gflops', gflopsAt(perSec), 'GFLOP/s', onnxSec !== undefined && batch / onnxSec > figures.train_dncnn17_patches_per_s_wasm ? 'onnxruntime' : b, {
+    print('train_gflops', gflopsAt(perSec), 'GFLOP/s', perSec > figures.train_dncnn17_patches_per_s_wasm ? 'onnxruntime' : b, {
       model: 'dncnn17', cpu_ceiling_gflops: 270, fraction_of_cpu_ceiling: gflopsAt(perSec) / 270,
       wasm_gflops: wasmGflops, wasm_simd_ceiling_gflops: 67, wasm_fraction_of_ceiling: wasmGflops / 67,
     });

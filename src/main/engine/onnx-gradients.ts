@@ -43,7 +43,7 @@ interface LayerRecord {
   kernel?: string;
   /** Indices into the model's trainable weights, per layer weight (kernel, bias / gamma, beta). */
   trainable: (number | undefined)[];
-  bn?: { centred: string; invStd: string; gamma: string; count: string };
+  bn?: { centred: string; invStd: string; gamma: string; count: string; channels: number };
 }
 
 /** Why the model cannot train through the gradient graph, or null when it can. */
@@ -104,6 +104,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
     return name;
   };
   const zero = () => constant('zero', 0);
+  /** Per-channel means of an NCHW tensor, kept as [1, C, 1, 1]. */
+  const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
   let int64Count = 0;
   const int64Const = (values: number[]) => {
     const name = `int64_${int64Count++}`;
@@ -159,7 +161,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         const beta = weightName(1);
         const epsilon = (cfg as { epsilon?: number }).epsilon ?? 1e-3;
         const count = op('Div', [op('Cast', [op('Size', [ins[0]])], [attrInt('to', 1)]), constant(`${layer.name}_channels`, c)]);
-        const meanC = op('ReduceMean', [ins[0]], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
+        const meanC = channelMean(ins[0]);
         const centred = op('Sub', [ins[0], meanC]);
         const varianceC = op('Div', [op('ReduceSumSquare', [centred], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]), count]);
         const mean = op('Reshape', [meanC, 'flat_shape'], [], `${layer.name}_batch_mean`);
@@ -167,7 +169,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         outputs.push(valueInfo(mean, ['C']), valueInfo(variance, ['C']));
         rec.output = op('BatchNormalization', [ins[0], gamma, beta, mean, variance], [attrFloat('epsilon', epsilon)]);
         const invStd = op('Reciprocal', [op('Sqrt', [op('Add', [varianceC, constant(`${layer.name}_eps`, epsilon)])])]);
-        rec.bn = { centred, invStd, gamma, count };
+        rec.bn = { centred, invStd, gamma, count, channels: c };
         batchNormLayers.push(layer.name);
         break;
       }
@@ -269,8 +271,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         // With xhat = centred * invStd: dgamma = sum(g * xhat), dbeta = sum(g), and
         // dx = a*g + b*centred + c per channel, a = gamma*invStd, b = -a*invStd^2*mean(g*centred),
         // c = -a*mean(g); a*g + c runs as one fused BatchNormalization (mean 0, variance 1).
-        const { centred, invStd, gamma, count } = rec.bn!;
-        const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
+        const { centred, invStd, gamma, count, channels } = rec.bn!;
         const flat = (t: string) => op('Reshape', [t, 'flat_shape']);
         const meanG = channelMean(g);
         const meanGC = channelMean(op('Mul', [g, centred]));
@@ -280,7 +281,6 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
           const a = op('Mul', [op('Reshape', [gamma, int64Const([1, -1, 1, 1])]), invStd]);
           const b = op('Neg', [op('Mul', [op('Mul', [a, op('Mul', [invStd, invStd])]), meanGC])]);
           const c = op('Neg', [op('Mul', [a, meanG])]);
-          const channels = rec.layer.getWeights()[0].shape[0];
           const unit = `${rec.layer.name}_unit`;
           const affine = op('BatchNormalization', [g, flat(a), flat(c), fixedVector(`${unit}_mean`, channels, 0), fixedVector(`${unit}_var`, channels, 1 - UNIT_EPSILON)],
             [attrFloat('epsilon', UNIT_EPSILON)]);

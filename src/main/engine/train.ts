@@ -106,6 +106,11 @@ export interface StepsEngine {
   replicas: number;
 }
 
+/** E.g. "onnxruntime, 2 threads" or "wasm, 1 thread x 2 replicas". */
+export function describeSteps({ name, threads, replicas }: StepsEngine): string {
+  return `${name}, ${threads} thread${threads > 1 ? 's' : ''}${replicas > 1 ? ` x ${replicas} replicas` : ''}`;
+}
+
 export type TrainEvent =
   | { type: 'start'; config: TrainConfig; backend: string; steps: StepsEngine; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
   | { type: 'log'; level: 'info' | 'warn'; message: string }

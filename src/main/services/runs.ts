@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TrainEvent, TrainConfig } from '../engine/train';
-import { TRAIN_DEFAULTS, defaultTrainingWorkers } from '../engine/train';
+import { TRAIN_DEFAULTS, defaultTrainingWorkers, describeSteps } from '../engine/train';
 import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
@@ -137,8 +137,7 @@ export class RunService {
         run.etaSec = e.etaSec;
         void this.save(run);
       } else if (e.type === 'start') {
-        const { name, threads, replicas } = e.steps;
-        run.engine = `${name}, ${threads} thread${threads > 1 ? 's' : ''}${replicas > 1 ? ` x ${replicas} replicas` : ''}`;
+        run.engine = describeSteps(e.steps);
         if (e.resumedFrom) run.epochs = run.epochs.slice(0, e.resumedFrom.epoch);
       }
       this.publish(run);

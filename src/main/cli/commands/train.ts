@@ -6,7 +6,7 @@ import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { parseNoiseSpec } from '../../engine/data/noise';
 import { getArchitecture } from '../../engine/models/architectures';
-import { TRAIN_DEFAULTS, defaultTrainingWorkers, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
+import { TRAIN_DEFAULTS, defaultTrainingWorkers, describeSteps, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
 import type { TrainerChoice } from '../../engine/onnx-train-step';
 import { choice, num, parse, required, str } from '../args';
 import { defaultCacheDir } from './dataset';
@@ -95,7 +95,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       case 'start':
         bar.line(`${e.resumedFrom ? `resuming at epoch ${e.resumedFrom.epoch + 1}, step ${e.resumedFrom.step}` : 'training'} ${e.config.arch} ` +
           `(${e.trainableParams.toLocaleString('en-US')} params, ${e.flopsPerPixel.toLocaleString('en-US')} FLOPs/pixel) on ${e.dataset}`);
-        bar.line(`steps on ${e.steps.name} (${e.steps.threads} thread${e.steps.threads > 1 ? 's' : ''}${e.steps.replicas > 1 ? ` x ${e.steps.replicas} replicas` : ''}), ` +
+        bar.line(`steps on ${describeSteps(e.steps)}; ` +
           `updates on ${e.backend}, noise ${e.config.noise}, loss ${e.config.loss}, batch ${e.config.batch}, ${e.stepsPerEpoch} steps/epoch, ${e.config.epochs} epochs`);
         break;
       case 'log':
