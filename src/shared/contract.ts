@@ -38,6 +38,14 @@ export const TrainRequestSchema = z.object({
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 
 const none = z.undefined().or(z.object({}).strict());
+/** How a photo is denoised: the model, its noise level or strength, and the self-ensemble passes. */
+const denoiseSettings = {
+  modelId: id.optional(),
+  sigma: z.number().min(0).max(255).optional(),
+  strength: z.number().min(0).max(1).optional(),
+  ensemble: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
+};
+export type DenoiseSettings = z.infer<z.ZodObject<typeof denoiseSettings>>;
 
 /** Request channels: payload schema (validated in main) and result type. */
 export const requestSchemas = {
@@ -59,13 +67,8 @@ export const requestSchemas = {
   'denoise:add': z.object({ paths: z.array(localPath).min(1).max(1000) }).strict(),
   'denoise:openDialog': none,
   'denoise:remove': z.object({ ids: z.array(id).max(1000) }).strict(),
-  'denoise:run': z.object({
-    ids: z.array(id).min(1).max(1000), modelId: id.optional(),
-    sigma: z.number().min(0).max(255).optional(), strength: z.number().min(0).max(1).optional(),
-  }).strict(),
-  'denoise:preview': z.object({
-    id, modelId: id.optional(), sigma: z.number().min(0).max(255).optional(), strength: z.number().min(0).max(1).optional(),
-  }).strict(),
+  'denoise:run': z.object({ ids: z.array(id).min(1).max(1000), ...denoiseSettings }).strict(),
+  'denoise:preview': z.object({ id, ...denoiseSettings }).strict(),
   'denoise:export': z.object({
     ids: z.array(id).min(1).max(1000), format: z.enum(['png', 'jpeg', 'webp', 'tiff']), dir: localPath.optional(),
   }).strict(),
@@ -95,6 +98,8 @@ export interface ArchitectureInfo {
 export interface EngineStatus {
   state: 'starting' | 'ready' | 'crashed';
   backend: string;
+  /** Native runtime used next to the backend for denoising and training steps ("onnxruntime"), if it loads. */
+  accelerator?: string;
   /** CPU threads the engine uses (the wasm thread pool, ONNX Runtime). */
   threads: number;
   memoryMb: number;

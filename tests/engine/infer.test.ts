@@ -1,10 +1,11 @@
-/** Tiled inference: any size and channel count, seamless tiles, sigma estimation, strength. */
+/** Tiled inference: any size and channel count, seamless tiles, sigma estimation, strength, self-ensembles. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backend';
 import { applyNoise, parseNoiseSpec } from '../../src/main/engine/data/noise';
 import { makeImage, type FloatImage } from '../../src/main/engine/image';
 import { denoiseImage, estimateNoiseSigma, tileLayout } from '../../src/main/engine/infer';
+import { orient } from '../../src/main/engine/orientations';
 import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
 import { Rng } from '../../src/main/engine/rng';
@@ -72,6 +73,37 @@ describe('denoiseImage', () => {
     expect(Array.from(none)).toEqual(Array.from(img.data));
     expect(half[100]).toBeCloseTo((full[100] + img.data[100]) / 2, 5);
     await expect(denoiseImage(runner, manifest, img, { strength: 2 })).rejects.toThrow(/strength/);
+  });
+});
+
+describe('self-ensembles', () => {
+  it('average the model over flipped and turned copies, each turned back', async () => {
+    const model = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 3 });
+    // Random weights, so the model is not symmetric and each orientation gives its own result.
+    model.setWeights(model.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.2, 'float32', 10 + i)));
+    const manifest = manifestFor(model, 'ffdnet', 3, 8);
+    const img = smooth(38, 26, 3);
+    const runner = tfjsRunner(model);
+    const single = await denoiseImage(runner, manifest, img, { sigma: 20 });
+    for (const passes of [2, 4, 8]) {
+      const r = await denoiseImage(runner, manifest, img, { sigma: 20, ensemble: passes });
+      expect([r.image.width, r.image.height, r.image.channels]).toEqual([38, 26, 3]);
+      const expected = new Float32Array(img.data.length);
+      for (let t = 0; t < passes; t++) {
+        const turned = await denoiseImage(runner, manifest, orient(img, t), { sigma: 20 });
+        const back = orient(turned.image, t, true).data;
+        for (let i = 0; i < expected.length; i++) expected[i] += back[i] / passes;
+      }
+      let maxDiff = 0;
+      let fromSingle = 0;
+      for (let i = 0; i < expected.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(r.image.data[i] - expected[i]));
+        fromSingle = Math.max(fromSingle, Math.abs(r.image.data[i] - single.image.data[i]));
+      }
+      expect(maxDiff).toBeLessThan(1e-6);
+      expect(fromSingle).toBeGreaterThan(1e-3);
+    }
+    await expect(denoiseImage(runner, manifest, img, { ensemble: 3 })).rejects.toThrow(/ensemble must be one of 1, 2, 4, 8/);
   });
 });
 

@@ -60,8 +60,9 @@ afterAll(async () => {
 });
 
 describe('Denoise Lab in Chromium', () => {
-  it('shows the engine backend in the status bar', async () => {
+  it('shows the engine backend and ONNX Runtime in the status bar', async () => {
     await expect.poll(() => harness.page.getByTestId('backend').textContent(), { timeout: 60_000 }).toMatch(/wasm|tensorflow|cpu/);
+    expect(await harness.page.getByTestId('accelerator').textContent()).toBe('onnxruntime');
   });
 
   it('downloads Fashion-MNIST, browses and filters it, and inspects noise', async () => {
@@ -138,12 +139,16 @@ describe('Denoise Lab in Chromium', () => {
     expect(done.epochs[0].lr).toBeLessThan(0.0002 / 4);
   });
 
-  it('denoises a dropped photo, compares before and after, and exports it', async () => {
+  it('denoises a dropped photo, compares before and after at two qualities, and exports it', async () => {
     const { page } = harness;
     const photo = await writePattern(path.join(tmp, 'drops', 'noisy phötö.png'), 160, 120, 3, 4);
     await harness.dropFile(photo);
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
     await page.locator('img[alt=denoised]').waitFor({ state: 'visible', timeout: 60_000 });
+    // The 'Best' quality averages eight flipped and turned passes: the preview changes.
+    const onePass = await page.locator('img[alt=denoised]').getAttribute('src');
+    await page.getByTestId('ensemble').selectOption('8');
+    await expect.poll(() => page.locator('img[alt=denoised]').getAttribute('src'), { timeout: 60_000 }).not.toBe(onePass);
     await page.getByTestId('denoise-all').click();
     await expect.poll(() => page.locator('[data-testid=queue-item] .badge').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
     const exportDir = path.join(tmp, 'exported');

@@ -12,6 +12,7 @@ describe('validatePayload', () => {
     expect(validatePayload('train:start', goodTrain)).toMatchObject({ arch: 'seed' });
     expect(validatePayload('datasets:page', { id: 'fashion-mnist', offset: 0, limit: 100, label: null })).toBeTruthy();
     expect(validatePayload('datasets:list', undefined)).toBeUndefined();
+    expect(validatePayload('denoise:run', { ids: ['item-1'], sigma: 25, ensemble: 8 })).toMatchObject({ ensemble: 8 });
   });
 
   it.each([
@@ -28,6 +29,7 @@ describe('validatePayload', () => {
     ['non-object payloads', 'train:stop', 'run-1', /expected object/],
     ['out-of-range sigma', 'denoise:preview', { id: 'item-1', sigma: 1000 }, /sigma/],
     ['NaN', 'denoise:preview', { id: 'item-1', strength: NaN }, /strength/],
+    ['an ensemble size that is not 1, 2, 4 or 8', 'denoise:run', { ids: ['item-1'], ensemble: 3 }, /ensemble/],
     ['bad export format', 'denoise:export', { ids: ['item-1'], format: 'exe' }, /format/],
   ])('rejects %s', (_name, channel, payload, message) => {
     expect(() => validatePayload(channel as never, payload)).toThrow(message as RegExp);

@@ -36,7 +36,7 @@ export interface EvalReport {
 
 export async function evaluate(
   runner: ModelRunner, manifest: DenoiserManifest, cleanDir: string, noise: string, seed: number,
-  opts: { estimateSigma?: boolean; onRow?: (row: EvalRow) => void } = {},
+  opts: { estimateSigma?: boolean; ensemble?: number; onRow?: (row: EvalRow) => void } = {},
 ): Promise<EvalReport> {
   const spec = parseNoiseSpec(noise);
   const files = await scanImageFolder(cleanDir);
@@ -49,7 +49,7 @@ export async function evaluate(
     const { noisy, sigma } = applyNoise(clean.data, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     const nominal = spec.kind === 'gaussian' && spec.sigma[0] === spec.sigma[1] ? spec.sigma[0] : sigma * 255;
-    const r = await denoiseImage(runner, manifest, noisyImg, { sigma: manifest.noiseMap && !opts.estimateSigma ? nominal : undefined });
+    const r = await denoiseImage(runner, manifest, noisyImg, { sigma: manifest.noiseMap && !opts.estimateSigma ? nominal : undefined, ensemble: opts.ensemble });
     const row: EvalRow = {
       file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { outputPath } from '../engine/denoise-files';
 import { UserError } from '../engine/errors';
 import { IMAGE_EXTENSIONS, readImage, writeImage, type OutputFormat } from '../engine/image-io';
-import type { ExportResult, QueueItem, RequestResults } from '../../shared/contract';
+import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
 import type { ServiceContext } from './context';
 import type { ModelService } from './models';
 
@@ -58,7 +58,7 @@ export class DenoiseQueue {
     for (const id of ids) this.items.delete(id);
   }
 
-  async run(ids: string[], modelId?: string, sigma?: number, strength?: number): Promise<QueueItem[]> {
+  async run(ids: string[], { modelId, ...settings }: DenoiseSettings): Promise<QueueItem[]> {
     const modelDir = await this.models.resolveDir(modelId);
     const greyModelDir = await this.models.greyCompanion(modelId);
     const done: QueueItem[] = [];
@@ -69,7 +69,7 @@ export class DenoiseQueue {
       try {
         await fs.rm(outDir, { recursive: true, force: true });
         const r = await this.ctx.worker().request<{ output: string; sigma?: number }>(
-          'denoise', { modelDir, greyModelDir, input: item.path, outDir, sigma, strength },
+          'denoise', { modelDir, greyModelDir, input: item.path, outDir, ...settings },
           (e) => this.update({ ...this.get(id), fraction: (e as { fraction: number }).fraction }),
         );
         this.ctx.media.allow(outDir);
@@ -81,11 +81,11 @@ export class DenoiseQueue {
     return done;
   }
 
-  async preview(id: string, modelId?: string, sigma?: number, strength?: number): Promise<RequestResults['denoise:preview']> {
+  async preview(id: string, { modelId, ...settings }: DenoiseSettings): Promise<RequestResults['denoise:preview']> {
     const item = this.get(id);
     return this.ctx.worker().request('preview', {
       modelDir: await this.models.resolveDir(modelId), greyModelDir: await this.models.greyCompanion(modelId),
-      input: item.path, sigma, strength, maxSide: 1200,
+      input: item.path, ...settings, maxSide: 1200,
     });
   }
 

@@ -16,7 +16,7 @@ import { denoiseImage } from '../engine/infer';
 import { psnr } from '../engine/metrics';
 import { ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
-import type { ModelRunner } from '../engine/runner';
+import { loadOnnxRuntime, type ModelRunner } from '../engine/runner';
 import { Rng } from '../engine/rng';
 import { train, trainingWasmThreads, type TrainConfig } from '../engine/train';
 
@@ -64,7 +64,7 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
           flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
         };
       });
-      return { backend: backend.name, cpus: os.availableParallelism(), architectures };
+      return { backend: backend.name, accelerator: process.env.DENOISE_INFERENCE !== 'tfjs' && loadOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
     }
     case 'memory':
       return { rssMb: process.memoryUsage().rss / 1e6 };
@@ -73,22 +73,22 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
       return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
     }
     case 'denoise': {
-      const p = params as { modelDir: string; greyModelDir?: string; input: string; outDir: string; sigma?: number; strength?: number; format?: OutputFormat };
+      const p = params as { modelDir: string; greyModelDir?: string; input: string; outDir: string; sigma?: number; strength?: number; ensemble?: number; format?: OutputFormat };
       const { runner, manifest } = await model(p.modelDir);
       const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
       const [r] = await denoiseFiles(runner, manifest, [p.input], {
-        outDir: p.outDir, sigma: p.sigma, strength: p.strength, format: p.format, greyModel,
+        outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: p.format, greyModel,
         onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
       });
       if (!r.ok) throw new UserError(r.error);
       return r;
     }
     case 'preview': {
-      const p = params as { modelDir: string; greyModelDir?: string; input: string; sigma?: number; strength?: number; maxSide: number };
+      const p = params as { modelDir: string; greyModelDir?: string; input: string; sigma?: number; strength?: number; ensemble?: number; maxSide: number };
       const { image } = await readImage(p.input, { autoOrient: true });
       const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
       const small = await fitPreview(image, p.maxSide);
-      const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength });
+      const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
       return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
     }
     case 'inspect': {

@@ -54,13 +54,13 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     status = { ...status, ...s, restarts };
     opts.emit('engine:status', status);
   };
-  let info: Promise<{ backend: string; cpus: number; architectures: RequestResults['app:info']['architectures'] }> | null = null;
+  let info: Promise<{ backend: string; accelerator?: string; cpus: number; architectures: RequestResults['app:info']['architectures'] }> | null = null;
   const getWorker = (): EngineClient => {
     if (worker && !worker.exited) return worker;
     const client = new EngineClient(opts.spawnHost, 'worker');
     worker = client;
     info = client.request('info');
-    info.then((i) => setStatus({ state: 'ready', backend: i.backend, threads: i.cpus })).catch(() => undefined);
+    info.then((i) => setStatus({ state: 'ready', backend: i.backend, accelerator: i.accelerator, threads: i.cpus })).catch(() => undefined);
     client.onExit((code) => {
       if (worker !== client) return;
       restarts++;
@@ -107,8 +107,8 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'denoise:add': (p) => queue.add(p.paths),
     'denoise:openDialog': () => queue.openDialog(),
     'denoise:remove': async (p) => queue.remove(p.ids),
-    'denoise:run': (p) => queue.run(p.ids, p.modelId, p.sigma, p.strength),
-    'denoise:preview': (p) => queue.preview(p.id, p.modelId, p.sigma, p.strength),
+    'denoise:run': ({ ids, ...settings }) => queue.run(ids, settings),
+    'denoise:preview': ({ id, ...settings }) => queue.preview(id, settings),
     'denoise:export': (p) => queue.export(p.ids, p.format, p.dir),
     'models:list': () => models.list(),
     'models:import': (p) => models.import(p.dir),

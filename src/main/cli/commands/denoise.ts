@@ -9,13 +9,14 @@ import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
 
 export const DENOISE_USAGE = `usage: denoise <files or folders...> --out <dir> [--model <dir>] [--sigma S | --strength X]
-               [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--overwrite] [--max-megapixels N]`;
+               [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--ensemble 1|2|4|8] [--overwrite]
+               [--max-megapixels N]`;
 
 export async function denoiseCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parse(argv, {
     out: { type: 'string' }, model: { type: 'string' }, sigma: { type: 'string' }, strength: { type: 'string' },
     format: { type: 'string' }, quality: { type: 'string' }, tile: { type: 'string' }, overwrite: { type: 'boolean' },
-    'max-megapixels': { type: 'string' },
+    'max-megapixels': { type: 'string' }, ensemble: { type: 'string' },
   }, DENOISE_USAGE);
   if (positionals.length === 0) throw new UserError(`no input files given\n\n${DENOISE_USAGE}`);
   const outDir = required(v, 'out', DENOISE_USAGE);
@@ -30,7 +31,7 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   const greyModel = greyDir ? await openDenoiser(greyDir) : undefined;
   const bar = new Progress();
   const results = await denoiseFiles(runner, manifest, positionals, {
-    outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'),
+    outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'), ensemble: num(v, 'ensemble'),
     format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
     maxMegapixels: num(v, 'max-megapixels'), greyModel,
     onFile: (p) => bar.update(p.tilesDone / p.tilesTotal, `[${p.index + 1}/${p.total}] ${p.input} tile ${p.tilesDone}/${p.tilesTotal}`, 5000),

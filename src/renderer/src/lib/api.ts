@@ -38,3 +38,5 @@ export function formatDuration(sec: number): string {
 
 export const fmt = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 export const int = (n: number) => n.toLocaleString('en-US');
+/** A throughput: whole numbers with separators from 100 up, one decimal below. */
+export const rate = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n >= 100 ? int(Math.round(n)) : n.toFixed(1));
