@@ -2,7 +2,7 @@
  * Figures for docs/models.md: evaluates models on the standard test sets at
  * sigma 15/25/50 (8-bit noisy input, seed 0, the same path as `cli eval`)
  * and writes before/after crops of the real noisy photos in RNI6.
- * Usage: tsx bench/model-report.ts --data ../shared/data/denoise --model DIR [--model DIR] --crops docs/images
+ * Usage: tsx bench/model-report.ts --data ../shared/data/denoise --model DIR [--model DIR] [--ensemble 1,8] --crops docs/images
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,16 +14,16 @@ import { evaluate } from '../src/main/engine/evaluate';
 import { openDenoiser } from '../src/main/engine/models/store';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, model: { type: 'string', multiple: true }, crops: { type: 'string' }, sets: { type: 'string', default: 'BSD68,Set12' }, sigmas: { type: 'string', default: '15,25,50' } },
+  options: { data: { type: 'string' }, model: { type: 'string', multiple: true }, crops: { type: 'string' }, sets: { type: 'string', default: 'BSD68,Set12' }, sigmas: { type: 'string', default: '15,25,50' }, ensemble: { type: 'string', default: '1' } },
 });
 const data = values.data ?? '../shared/data/denoise';
 await initBackend();
 for (const dir of values.model ?? []) {
   const { runner, manifest } = await openDenoiser(dir);
   for (const set of values.sets!.split(',')) {
-    for (const sigma of values.sigmas!.split(',').map(Number)) {
-      const r = await evaluate(runner, manifest, path.join(data, 'test', set), `gaussian:${sigma}`, 0);
-      console.log(JSON.stringify({ model: dir, set, sigma, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: runner.kind }));
+    for (const sigma of values.sigmas!.split(',').map(Number)) for (const ensemble of values.ensemble!.split(',').map(Number)) {
+      const r = await evaluate(runner, manifest, path.join(data, 'test', set), `gaussian:${sigma}`, 0, { ensemble });
+      console.log(JSON.stringify({ model: dir, set, sigma, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: runner.kind }));
     }
   }
 }

@@ -1,28 +1,28 @@
 /**
  * The training loop: batches with on-the-fly noise, Adam with a learning-rate
- * schedule, validation (loss, PSNR, SSIM) and a preview image every epoch, and
- * an atomic checkpoint every epoch (and every few minutes) holding the model,
- * the optimizer state and the RNG position, so `resume` continues exactly
- * where a run stopped, even after SIGKILL. Progress goes out as events.
+ * schedule, validation and a preview image every epoch (train-validation.ts),
+ * and a checkpoint every epoch and every few minutes (train-checkpoints.ts), so
+ * `resume` continues exactly where a run stopped, even after SIGKILL. Progress
+ * goes out as events.
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic, explainFsError } from './atomic-fs';
+import { writeFileAtomic, explainFsError } from './atomic-fs';
 import { initBackend } from './backend';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from './data/noise';
-import { openSource, type TrainingSource } from './data/sources';
+import { openSource } from './data/sources';
 import { UserError } from './errors';
-import { makeImage, type FloatImage } from './image';
 import { encodeImage } from './image-io';
-import { psnr, ssim } from './metrics';
 import { getArchitecture, modelStats, type ArchOptions } from './models/architectures';
 import { deepenInto } from './models/deepen';
 import { modelInput } from './models/input';
-import { loadDenoiser, loadModelFiles, saveModel, saveModelFiles, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
-import { Rng, type RngState } from './rng';
-import { lossFn, trainableVariables, trainStep, type LossName } from './train-step';
+import { loadDenoiser, loadModelFiles, saveModel, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
+import { Rng } from './rng';
+import { trainableVariables, trainStep, type LossName } from './train-step';
+import { checkpointRoot, readLatest, restoreOptimizer, writeCheckpoint, type CheckpointState } from './train-checkpoints';
+import { previewSheet, validate } from './train-validation';
 import { DataParallel } from './parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable, type TrainerChoice } from './onnx-train-step';
 import { ENGINE_VERSION } from './version';
@@ -118,26 +118,6 @@ export type TrainEvent =
   | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochSummary)
   | { type: 'done'; reason: 'completed' | 'stopped'; epochsDone: number; modelDir: string; checkpoint: string; final?: EpochSummary };
 
-interface CheckpointState {
-  config: TrainConfig;
-  epoch: number;
-  step: number;
-  rng: RngState;
-  plan: number[] | null;
-  history: EpochSummary[];
-  elapsedSec: number;
-  /** Running sums for the partial epoch. */
-  partial: { lossSum: number; samples: number; seconds: number };
-  created: string;
-}
-
-const CHECKPOINT_DIR = 'checkpoints';
-const LATEST = 'latest.json';
-
-export function checkpointRoot(out: string): string {
-  return path.join(out, CHECKPOINT_DIR);
-}
-
 export function validateConfig(c: TrainConfig): void {
   const positiveInt = (v: number, name: string) => {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`${name} must be a positive whole number, not ${v}`);
@@ -183,141 +163,7 @@ function noisyBatch(clean: Float32Array, n: number, spec: NoiseSpec, rng: Rng): 
   return { noisy, sigmas };
 }
 
-/** Runs the model on one image (any size that fits its size multiple); returns the clipped output. */
-function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean): FloatImage {
-  const out = tf.tidy(() => {
-    const x = modelInput(noisy.data, 1, noisy.height, noisy.width, noisy.channels, noiseMap ? [sigma] : null);
-    return (model.predict(x) as tf.Tensor).clipByValue(0, 1).dataSync() as Float32Array;
-  });
-  return makeImage(noisy.width, noisy.height, noisy.channels, Float32Array.from(out));
-}
 
-interface Validation {
-  valLoss: number;
-  psnr: number;
-  ssim: number;
-  noisyPsnr: number;
-  preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
-}
-
-function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean): Validation {
-  const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
-  let lossSum = 0;
-  let psnrSum = 0;
-  let ssimSum = 0;
-  let noisySum = 0;
-  const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
-  const previewCount = source.sampleSize <= 32 ? 8 : 1;
-  for (const clean of source.validation) {
-    const { noisy, sigma } = applyNoise(clean.data, spec, rng);
-    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-    const den = predictImage(model, noisyImg, sigma, noiseMap);
-    lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
-    psnrSum += psnr(den.data, clean.data);
-    noisySum += psnr(noisy, clean.data);
-    ssimSum += ssim(den, clean);
-    if (preview.clean.length < previewCount) {
-      preview.noisy.push(noisyImg);
-      preview.denoised.push(den);
-      preview.clean.push(clean);
-    }
-  }
-  const n = Math.max(1, source.validation.length);
-  return { valLoss: lossSum / n, psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n, preview };
-}
-
-/** Rows of noisy, denoised and clean images, side by side. */
-export function previewSheet(p: Validation['preview']): FloatImage {
-  const rows = [p.noisy, p.denoised, p.clean];
-  const cell = p.clean[0];
-  const gap = 2;
-  const cols = p.clean.length;
-  const vertical = cols > 1; // many small images: one row per kind; one large image: three columns
-  const w = vertical ? cols * (cell.width + gap) - gap : 3 * (cell.width + gap) - gap;
-  const h = vertical ? 3 * (cell.height + gap) - gap : cell.height;
-  const sheet = makeImage(w, h, cell.channels);
-  sheet.data.fill(1);
-  rows.forEach((row, r) => row.forEach((img, k) => {
-    const x0 = vertical ? k * (cell.width + gap) : r * (cell.width + gap);
-    const y0 = vertical ? r * (cell.height + gap) : 0;
-    for (let y = 0; y < img.height; y++) {
-      const src = y * img.width * img.channels;
-      sheet.data.set(img.data.subarray(src, src + img.width * img.channels), ((y0 + y) * w + x0) * img.channels);
-    }
-  }));
-  return sheet;
-}
-
-async function readLatest(out: string): Promise<string | null> {
-  try {
-    const latest = JSON.parse(await fs.readFile(path.join(checkpointRoot(out), LATEST), 'utf8'));
-    return path.join(checkpointRoot(out), latest.dir);
-  } catch {
-    return null;
-  }
-}
-
-/** Describes the newest checkpoint of a run folder, if it has one. */
-export async function latestCheckpoint(out: string): Promise<{ dir: string; epoch: number; step: number; config: TrainConfig; history: EpochSummary[] } | null> {
-  const dir = await readLatest(out);
-  if (!dir) return null;
-  try {
-    const state: CheckpointState = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8'));
-    return { dir, epoch: state.epoch, step: state.step, config: state.config, history: state.history };
-  } catch {
-    return null;
-  }
-}
-
-async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<string> {
-  const root = checkpointRoot(out);
-  const name = `epoch-${String(state.epoch).padStart(4, '0')}-step-${String(state.step).padStart(6, '0')}`;
-  const final = path.join(root, name);
-  const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
-  await fs.rm(tmp, { recursive: true, force: true });
-  await saveModelFiles(tmp, model);
-  const named = await optimizer.getWeights();
-  const specs: { name: string; shape: number[] }[] = [];
-  const parts: Float32Array[] = [];
-  for (const { name: n, tensor } of named) {
-    specs.push({ name: n, shape: tensor.shape });
-    parts.push((await tensor.data()) as Float32Array);
-  }
-  // The moments are the optimizer's own variables; only the iteration count is a fresh tensor.
-  tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const flat = new Float32Array(total);
-  let o = 0;
-  for (const p of parts) {
-    flat.set(p, o);
-    o += p.length;
-  }
-  await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
-  await writeJsonAtomic(path.join(tmp, 'optimizer.json'), specs);
-  await writeJsonAtomic(path.join(tmp, 'state.json'), state);
-  await fs.rm(final, { recursive: true, force: true });
-  await fs.rename(tmp, final);
-  await writeJsonAtomic(path.join(root, LATEST), { dir: name, epoch: state.epoch, step: state.step });
-  // Keep the newest two checkpoints.
-  const dirs = (await fs.readdir(root)).filter((d) => /^epoch-\d+-step-\d+$/.test(d)).sort();
-  for (const d of dirs.slice(0, -2)) await fs.rm(path.join(root, d), { recursive: true, force: true });
-  return final;
-}
-
-async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
-  const specs: { name: string; shape: number[] }[] = JSON.parse(await fs.readFile(path.join(dir, 'optimizer.json'), 'utf8'));
-  const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
-  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  let o = 0;
-  const named = specs.map((s) => {
-    const size = s.shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(flat.subarray(o, o + size), s.shape);
-    o += size;
-    return { name: s.name, tensor };
-  });
-  await optimizer.setWeights(named);
-  tf.dispose(named.map((n) => n.tensor));
-}
 
 export interface TrainHandle {
   onEvent: (e: TrainEvent) => void;
