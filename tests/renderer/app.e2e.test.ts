@@ -132,7 +132,7 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-epochs').fill('1');
     await page.getByTestId('train-start').click();
     const done = await waitForRun((r) => r.request.initModelId === base!.id && r.status === 'completed');
-    expect(done.name).toMatch(/fine-tuned on Fashion-MNIST/);
+    expect(done.name).toBe(`${base!.name.replace(/ \(run\)$/, '')} fine-tuned on Fashion-MNIST`);
     expect(done.epochs).toHaveLength(1);
     // The warm-up shows in the learning rate the epoch ended with: one short epoch stays far below the base rate of 2e-4.
     expect(done.epochs[0].lr).toBeGreaterThan(0);
@@ -160,11 +160,15 @@ describe('Denoise Lab in Chromium', () => {
     await screenshot('denoise');
   });
 
-  it('lists trained models with their metrics', async () => {
+  it('lists trained and bundled models with their metrics', async () => {
     const { page } = harness;
+    // The bundled grey model, with the test-set scores its manifest carries.
+    await fs.cp(path.join(ROOT, 'resources', 'models', 'default-grey'), path.join(tmp, 'bundled', 'default-grey'), { recursive: true });
+    const manifest = JSON.parse(await fs.readFile(path.join(tmp, 'bundled', 'default-grey', 'denoiser.json'), 'utf8'));
     await page.click('[data-view=models]');
-    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await page.getByTestId('models-table').textContent()).toMatch(/seed.*factor:0\.3/);
+    expect(await page.getByTestId('model-benchmark').textContent()).toBe(`BSD68 σ=25: ${manifest.metrics.testSets.BSD68['25'][0].toFixed(2)} dB`);
     await screenshot('models');
   });
 });
