@@ -151,6 +151,14 @@ describe('Denoise Lab in Chromium', () => {
     await expect.poll(() => page.locator('img[alt=denoised]').getAttribute('src'), { timeout: 60_000 }).not.toBe(onePass);
     await page.getByTestId('denoise-all').click();
     await expect.poll(() => page.locator('[data-testid=queue-item] .badge').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    // Denoised: the comparison shows the full-resolution files, until the settings change.
+    await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/Full resolution/);
+    const fullSrc = (await page.locator('img[alt=denoised]').getAttribute('src')) ?? '';
+    expect(Buffer.from(fullSrc.split('/media/file/')[1] ?? '', 'base64url').toString()).toMatch(/[/\\]denoised[/\\].*noisy phötö\.png$/);
+    await page.getByTestId('ensemble').selectOption('1');
+    await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/settings changed/);
+    await page.getByTestId('ensemble').selectOption('8');
+    await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/Full resolution/);
     const exportDir = path.join(tmp, 'exported');
     harness.dialogs.folder = exportDir;
     await page.getByTestId('export-format').selectOption('jpeg');
