@@ -155,6 +155,9 @@ describe('Denoise Lab in Chromium', () => {
     await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/Full resolution/);
     const fullSrc = (await page.locator('img[alt=denoised]').getAttribute('src')) ?? '';
     expect(Buffer.from(fullSrc.split('/media/file/')[1] ?? '', 'base64url').toString()).toMatch(/[/\\]denoised[/\\].*noisy phötö\.png$/);
+    for (const alt of ['original', 'denoised']) {
+      await expect.poll(() => page.locator(`img[alt=${alt}]`).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160);
+    }
     await page.getByTestId('ensemble').selectOption('1');
     await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/settings changed/);
     await page.getByTestId('ensemble').selectOption('8');
