@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
+import { ENSEMBLE_PASSES } from './ensemble';
 import type { EpochMetrics } from './epoch-metrics';
 
 export { EVENT_CHANNELS, REQUEST_CHANNELS };
@@ -43,7 +44,7 @@ const denoiseSettings = {
   modelId: id.optional(),
   sigma: z.number().min(0).max(255).optional(),
   strength: z.number().min(0).max(1).optional(),
-  ensemble: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
+  ensemble: z.literal(ENSEMBLE_PASSES).optional(),
 };
 export type DenoiseSettings = z.infer<z.ZodObject<typeof denoiseSettings>>;
 

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from './image';
 import { orient } from './orientations';
+import { ENSEMBLE_PASSES } from '../../shared/ensemble';
 import { modelInputData } from './models/input';
 import type { DenoiserManifest } from './models/store';
 import type { ModelRunner } from './runner';
@@ -159,8 +160,6 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   }
   return { image: makeImage(img.width, img.height, c, acc), tiles: total };
 }
-
-export const ENSEMBLE_PASSES = [1, 2, 4, 8] as const;
 
 /** runTiles over the first `passes` orientations, each turned back, averaged. */
 async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {

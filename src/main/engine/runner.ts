@@ -55,9 +55,14 @@ export async function onnxRunner(model: tf.LayersModel, threads = os.availablePa
   };
 }
 
+/** Whether inference goes to ONNX Runtime: it loads, and DENOISE_INFERENCE (or `preferred`) does not ask for TF.js. */
+export function usesOnnxRuntime(preferred = process.env.DENOISE_INFERENCE): boolean {
+  return preferred !== 'tfjs' && loadOnnxRuntime() !== null;
+}
+
 /** The fastest runner available for a model. */
 export async function createRunner(model: tf.LayersModel, preferred = process.env.DENOISE_INFERENCE): Promise<ModelRunner> {
-  if (preferred !== 'tfjs' && loadOnnxRuntime()) {
+  if (usesOnnxRuntime(preferred)) {
     try {
       return await onnxRunner(model);
     } catch (err) {

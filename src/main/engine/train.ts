@@ -163,8 +163,6 @@ function noisyBatch(clean: Float32Array, n: number, spec: NoiseSpec, rng: Rng): 
   return { noisy, sigmas };
 }
 
-
-
 export interface TrainHandle {
   onEvent: (e: TrainEvent) => void;
   signal?: AbortSignal;

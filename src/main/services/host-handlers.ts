@@ -16,7 +16,7 @@ import { denoiseImage } from '../engine/infer';
 import { psnr } from '../engine/metrics';
 import { ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
-import { loadOnnxRuntime, type ModelRunner } from '../engine/runner';
+import { usesOnnxRuntime, type ModelRunner } from '../engine/runner';
 import { Rng } from '../engine/rng';
 import { train, trainingWasmThreads, type TrainConfig } from '../engine/train';
 
@@ -64,7 +64,7 @@ export async function handleHostRequest(method: string, params: unknown, ctx: Ho
           flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
         };
       });
-      return { backend: backend.name, accelerator: process.env.DENOISE_INFERENCE !== 'tfjs' && loadOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
+      return { backend: backend.name, accelerator: usesOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
     }
     case 'memory':
       return { rssMb: process.memoryUsage().rss / 1e6 };
