@@ -4,7 +4,7 @@
  * function; long ones (training, batch denoising) stream events back. A crash
  * here takes down only this process, never the window.
  */
-import type { HostMessage, HostRequest } from './host-protocol';
+import type { HostMessage, HostParams, HostRequest } from './host-protocol';
 import { handleHostRequest } from './services/host-handlers';
 
 interface Port {
@@ -27,7 +27,7 @@ const p = port();
 const controllers = new Map<number, AbortController>();
 p.onMessage((req) => {
   if (req.method === 'cancel') {
-    controllers.get((req.params as { id: number }).id)?.abort();
+    controllers.get((req.params as HostParams<'cancel'>).id)?.abort();
     p.post({ id: req.id, result: null });
     return;
   }

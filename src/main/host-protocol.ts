@@ -1,10 +1,44 @@
 /**
  * Messages between the main process and an engine host process: requests
  * with ids, their results or errors, and events tagged with the request id.
+ * `HostMethods` is the one typed map of what a host can be asked: the client
+ * sends through it and the host's handlers implement it, so neither side casts.
  */
+import type { ArchitectureInfo, RequestResults } from '../shared/contract';
+import type { FileResult } from './engine/denoise-files';
+import type { OutputFormat } from './engine/image-io';
+import type { EpochSummary, TrainConfig, TrainEvent } from './engine/train';
+
+interface DenoiseSettings {
+  modelDir: string;
+  /** Used instead of modelDir for grey photos, when given. */
+  greyModelDir?: string;
+  input: string;
+  sigma?: number;
+  strength?: number;
+  ensemble?: number;
+}
+
+export type InspectSource = { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string };
+
+export interface HostMethods {
+  info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
+  memory: { params: undefined; result: { rssMb: number }; event: never };
+  train: { params: { config: TrainConfig; resume: boolean }; result: EpochSummary | undefined; event: TrainEvent };
+  denoise: { params: DenoiseSettings & { outDir: string; format?: OutputFormat }; result: Extract<FileResult, { ok: true }>; event: { fraction: number } };
+  preview: { params: DenoiseSettings & { maxSide: number }; result: RequestResults['denoise:preview']; event: never };
+  inspect: { params: { source: InspectSource; index: number; noise: string; seed: number }; result: RequestResults['datasets:inspect']; event: never };
+  cancel: { params: { id: number }; result: null; event: never };
+}
+
+export type HostMethod = keyof HostMethods;
+export type HostParams<M extends HostMethod> = HostMethods[M]['params'];
+export type HostResult<M extends HostMethod> = HostMethods[M]['result'];
+export type HostEvent<M extends HostMethod> = HostMethods[M]['event'];
+
 export interface HostRequest {
   id: number;
-  method: string;
+  method: HostMethod;
   params?: unknown;
 }
 

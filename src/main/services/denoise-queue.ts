@@ -68,9 +68,9 @@ export class DenoiseQueue {
       const outDir = path.join(this.ctx.paths.denoised, id);
       try {
         await fs.rm(outDir, { recursive: true, force: true });
-        const r = await this.ctx.worker().request<{ output: string; sigma?: number }>(
+        const r = await this.ctx.worker().request(
           'denoise', { modelDir, greyModelDir, input: item.path, outDir, ...settings },
-          (e) => this.update({ ...this.get(id), fraction: (e as { fraction: number }).fraction }),
+          (e) => this.update({ ...this.get(id), fraction: e.fraction }),
         );
         this.ctx.media.allow(outDir);
         done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, sigma: r.sigma, outputUrl: this.ctx.media.fileUrl(r.output) }));

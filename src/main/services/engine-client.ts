@@ -4,7 +4,7 @@
  * requests, routes results and events, and fails every pending request with a
  * clear error if the process dies.
  */
-import type { HostMessage, HostRequest } from '../host-protocol';
+import type { HostEvent, HostMessage, HostMethod, HostParams, HostRequest, HostResult } from '../host-protocol';
 
 export interface HostProcess {
   send(msg: HostRequest): void;
@@ -67,18 +67,20 @@ export class EngineClient {
   }
 
   /** Sends a request; `onEvent` receives its streamed events. Returns its id via `started`. */
-  request<T>(method: string, params?: unknown, onEvent?: (e: unknown) => void, started?: (id: number) => void): Promise<T> {
+  request<M extends HostMethod>(
+    method: M, params: HostParams<M>, onEvent?: (e: HostEvent<M>) => void, started?: (id: number) => void,
+  ): Promise<HostResult<M>> {
     if (this.exited) return Promise.reject(new EngineError(`the engine process (${this.name}) is not running`, false, true));
     const id = this.nextId++;
     started?.(id);
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent });
+    return new Promise<HostResult<M>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent: onEvent as ((e: unknown) => void) | undefined });
       this.proc.send({ id, method, params });
     });
   }
 
-  cancel(requestId: number): Promise<void> {
-    return this.request('cancel', { id: requestId });
+  async cancel(requestId: number): Promise<void> {
+    await this.request('cancel', { id: requestId });
   }
 
   kill(): void {

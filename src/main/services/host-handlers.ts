@@ -11,14 +11,15 @@ import { applyNoise, parseNoiseSpec } from '../engine/data/noise';
 import { denoiseFiles } from '../engine/denoise-files';
 import { UserError } from '../engine/errors';
 import { makeImage, type FloatImage } from '../engine/image';
-import { encodeImage, readImage, type OutputFormat } from '../engine/image-io';
+import { encodeImage, readImage } from '../engine/image-io';
 import { denoiseImage } from '../engine/infer';
 import { psnr } from '../engine/metrics';
 import { ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type DenoiserManifest } from '../engine/models/store';
 import { usesOnnxRuntime, type ModelRunner } from '../engine/runner';
+import type { HostMethod, HostParams, HostResult } from '../host-protocol';
 import { Rng } from '../engine/rng';
-import { train, trainingWasmThreads, type TrainConfig } from '../engine/train';
+import { train, trainingWasmThreads } from '../engine/train';
 
 export interface HostContext {
   signal: AbortSignal;
@@ -51,65 +52,65 @@ async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
   return makeImage(w, h, img.channels, Float32Array.from(out, (v) => v / 255));
 }
 
-export async function handleHostRequest(method: string, params: unknown, ctx: HostContext): Promise<unknown> {
-  const backend = await initBackend(undefined, method === 'train' ? trainingWasmThreads((params as { config: TrainConfig }).config.workers) : undefined);
-  switch (method) {
-    case 'info': {
-      const architectures = Object.values(ARCHITECTURES).map((arch) => {
-        const { grey, colour } = architectureStats(arch);
-        return {
-          name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
-          defaults: { depth: arch.defaults.depth, width: arch.defaults.width },
-          params: { grey: grey.trainableParams, colour: colour.trainableParams },
-          flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
-        };
-      });
-      return { backend: backend.name, accelerator: usesOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
+type Handlers = { [M in Exclude<HostMethod, 'cancel'>]: (params: HostParams<M>, ctx: HostContext) => Promise<HostResult<M>> };
+
+const handlers: Handlers = {
+  info: async () => {
+    const architectures = Object.values(ARCHITECTURES).map((arch) => {
+      const { grey, colour } = architectureStats(arch);
+      return {
+        name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
+        defaults: { depth: arch.defaults.depth, width: arch.defaults.width },
+        params: { grey: grey.trainableParams, colour: colour.trainableParams },
+        flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
+      };
+    });
+    return { backend: (await initBackend()).name, accelerator: usesOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
+  },
+  memory: async () => ({ rssMb: process.memoryUsage().rss / 1e6 }),
+  train: async ({ config, resume }, ctx) => {
+    await initBackend(undefined, trainingWasmThreads(config.workers));
+    return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
+  },
+  denoise: async (p, ctx) => {
+    const { runner, manifest } = await model(p.modelDir);
+    const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
+    const [r] = await denoiseFiles(runner, manifest, [p.input], {
+      outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: p.format, greyModel,
+      onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
+    });
+    if (!r.ok) throw new UserError(r.error);
+    return r;
+  },
+  preview: async (p) => {
+    const { image } = await readImage(p.input, { autoOrient: true });
+    const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
+    const small = await fitPreview(image, p.maxSide);
+    const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
+    return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
+  },
+  inspect: async (p) => {
+    let clean: FloatImage;
+    let label: string | undefined;
+    if (p.source.kind === 'fashion-mnist') {
+      const ds = await loadFashionMnist(p.source.cacheDir);
+      const { train: t } = ds;
+      if (p.index >= t.count) throw new UserError(`image ${p.index} is out of range`);
+      const px = t.width * t.height;
+      clean = makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(p.index * px, (p.index + 1) * px), (v) => v / 255));
+      label = ds.classes[t.labels[p.index]];
+    } else {
+      clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
     }
-    case 'memory':
-      return { rssMb: process.memoryUsage().rss / 1e6 };
-    case 'train': {
-      const { config, resume } = params as { config: TrainConfig; resume: boolean };
-      return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
-    }
-    case 'denoise': {
-      const p = params as { modelDir: string; greyModelDir?: string; input: string; outDir: string; sigma?: number; strength?: number; ensemble?: number; format?: OutputFormat };
-      const { runner, manifest } = await model(p.modelDir);
-      const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
-      const [r] = await denoiseFiles(runner, manifest, [p.input], {
-        outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: p.format, greyModel,
-        onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
-      });
-      if (!r.ok) throw new UserError(r.error);
-      return r;
-    }
-    case 'preview': {
-      const p = params as { modelDir: string; greyModelDir?: string; input: string; sigma?: number; strength?: number; ensemble?: number; maxSide: number };
-      const { image } = await readImage(p.input, { autoOrient: true });
-      const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
-      const small = await fitPreview(image, p.maxSide);
-      const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
-      return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
-    }
-    case 'inspect': {
-      const p = params as { source: { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string }; index: number; noise: string; seed: number };
-      let clean: FloatImage;
-      let label: string | undefined;
-      if (p.source.kind === 'fashion-mnist') {
-        const ds = await loadFashionMnist(p.source.cacheDir);
-        const { train: t } = ds;
-        if (p.index >= t.count) throw new UserError(`image ${p.index} is out of range`);
-        const px = t.width * t.height;
-        clean = makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(p.index * px, (p.index + 1) * px), (v) => v / 255));
-        label = ds.classes[t.labels[p.index]];
-      } else {
-        clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
-      }
-      const { noisy } = applyNoise(clean.data, parseNoiseSpec(p.noise), new Rng(p.seed));
-      const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-      return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
-    }
-    default:
-      throw new Error(`unknown engine host method "${method}"`);
-  }
+    const { noisy } = applyNoise(clean.data, parseNoiseSpec(p.noise), new Rng(p.seed));
+    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
+    return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
+  },
+};
+
+/** Runs one request that arrived over the wire; the sender typed its params through HostMethods. */
+export async function handleHostRequest(method: HostMethod, params: unknown, ctx: HostContext): Promise<unknown> {
+  if (method === 'cancel' || !Object.hasOwn(handlers, method)) throw new Error(`unknown engine host method "${method}"`);
+  if (method !== 'train') await initBackend();
+  return (handlers[method] as (p: unknown, c: HostContext) => Promise<unknown>)(params, ctx);
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import { validatePayload, type RequestChannel, type RequestPayload, type RequestResults, type EngineStatus } from '../../shared/contract';
 import type { RemoteFile } from '../engine/data/download';
+import type { HostResult } from '../host-protocol';
 import { ENGINE_VERSION } from '../engine/version';
 import { appPaths } from './app-state';
 import type { Dialogs, ServiceContext } from './context';
@@ -54,12 +55,12 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     status = { ...status, ...s, restarts };
     opts.emit('engine:status', status);
   };
-  let info: Promise<{ backend: string; accelerator?: string; cpus: number; architectures: RequestResults['app:info']['architectures'] }> | null = null;
+  let info: Promise<HostResult<'info'>> | null = null;
   const getWorker = (): EngineClient => {
     if (worker && !worker.exited) return worker;
     const client = new EngineClient(opts.spawnHost, 'worker');
     worker = client;
-    info = client.request('info');
+    info = client.request('info', undefined);
     info.then((i) => setStatus({ state: 'ready', backend: i.backend, accelerator: i.accelerator, threads: i.cpus })).catch(() => undefined);
     client.onExit((code) => {
       if (worker !== client) return;
@@ -90,7 +91,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     },
     'engine:status': async () => {
       const w = getWorker();
-      const mem = await w.request<{ rssMb: number }>('memory').catch(() => ({ rssMb: 0 }));
+      const mem = await w.request('memory', undefined).catch(() => ({ rssMb: 0 }));
       status = { ...status, memoryMb: Math.round(mem.rssMb + process.memoryUsage().rss / 1e6) };
       return status;
     },

@@ -117,8 +117,7 @@ export class RunService {
     const client = new EngineClient(this.ctx.spawnHost, `train-${run.id}`);
     this.ctx.keepAwake(true);
     let lastSave = 0;
-    const onEvent = (raw: unknown) => {
-      const e = raw as TrainEvent;
+    const onEvent = (e: TrainEvent) => {
       if (e.type === 'step') {
         run.steps.push({ t: (e.epoch - 1) + e.step / e.stepsPerEpoch, loss: e.loss });
         if (run.steps.length > MAX_STEP_POINTS) run.steps = run.steps.filter((_, i) => i % 2 === 0);
