@@ -132,7 +132,8 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-epochs').fill('1');
     await page.getByTestId('train-start').click();
     const done = await waitForRun((r) => r.request.initModelId === base!.id && r.status === 'completed');
-    expect(done.name).toBe(`${base!.name.replace(/ \(run\)$/, '')} fine-tuned on Fashion-MNIST`);
+    const baseRun = (await harness.services.handle('runs:list', undefined)).find((r) => r.modelDir === base!.dir);
+    expect(done.name).toBe(`${baseRun!.name} fine-tuned on Fashion-MNIST`); // named after the run, without the list's "(run)" mark
     expect(done.epochs).toHaveLength(1);
     // The warm-up shows in the learning rate the epoch ended with: one short epoch stays far below the base rate of 2e-4.
     expect(done.epochs[0].lr).toBeGreaterThan(0);

@@ -13,6 +13,17 @@ import type { ServiceContext } from './context';
 
 type Source = 'bundled' | 'user' | 'run';
 
+interface ScannedModel {
+  id: string;
+  source: Source;
+  dir: string;
+  manifest: DenoiserManifest;
+  /** The model's own name: its run's name for a run's model. */
+  name: string;
+  /** What the Models list shows: the name, marked when it is a run's model. */
+  label: string;
+}
+
 export class ModelService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -24,8 +35,8 @@ export class ModelService {
     return [['bundled', this.ctx.bundledModels], ['user', this.ctx.paths.models], ['run', this.ctx.paths.runs]];
   }
 
-  private async scan(): Promise<{ id: string; source: Source; dir: string; manifest: DenoiserManifest; label: string }[]> {
-    const out: { id: string; source: Source; dir: string; manifest: DenoiserManifest; label: string }[] = [];
+  private async scan(): Promise<ScannedModel[]> {
+    const out: ScannedModel[] = [];
     for (const [source, root] of this.roots()) {
       const names = await fs.readdir(root).catch(() => [] as string[]);
       for (const name of names.sort()) {
@@ -34,7 +45,7 @@ export class ModelService {
           const manifest = await readManifest(dir);
           // A run's model is shown under the run's own name.
           const run = source === 'run' ? await readJson<{ name?: string } | null>(path.join(dir, 'run.json'), null) : null;
-          out.push({ id: `${source}:${name}`, source, dir, manifest, label: run?.name ? `${run.name} (run)` : manifest.name });
+          out.push({ id: `${source}:${name}`, source, dir, manifest, name: run?.name ?? manifest.name, label: run?.name ? `${run.name} (run)` : manifest.name });
         } catch {
           // not a model folder (yet: a run before its first epoch)
         }
@@ -65,6 +76,11 @@ export class ModelService {
     const chosen = id ?? (await this.defaultId(all));
     if (chosen !== 'bundled:default') return undefined;
     return all.find((m) => m.id === 'bundled:default-grey')?.dir;
+  }
+
+  /** A model's own name (a run's model: the run's name, unmarked), or undefined for an unknown id. */
+  async nameOf(id: string): Promise<string | undefined> {
+    return (await this.scan()).find((m) => m.id === id)?.name;
   }
 
   async resolveDir(id?: string): Promise<string> {

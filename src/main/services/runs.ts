@@ -78,7 +78,7 @@ export class RunService {
     const id = `run-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
     const modelDir = path.join(this.ctx.paths.runs, id);
     const config = await this.config(req, modelDir);
-    const base = req.initModelId ? (await this.models.list()).find((m) => m.id === req.initModelId)?.name.replace(/ \(run\)$/, '') : undefined;
+    const base = req.initModelId ? await this.models.nameOf(req.initModelId) : undefined;
     const what = config.init ? `${base ?? path.basename(config.init)} fine-tuned` : req.arch;
     const run: Run = {
       id, name: req.name ?? `${what} on ${(await this.datasets.get(req.datasetId)).name}`, request: req, status: 'running',
