@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
-import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './store';
+import { MANIFEST_FILE } from './store';
 
 export const DEFAULT_MODEL_NAME = 'default';
 /** Optional companion of the default model, used for grey photos. */
@@ -37,21 +37,4 @@ export async function defaultModelDir(): Promise<string> {
 export async function defaultGreyModelDir(): Promise<string | undefined> {
   const dir = path.join(bundledModelsDir(), DEFAULT_GREY_MODEL_NAME);
   return fs.access(path.join(dir, MANIFEST_FILE)).then(() => dir, () => undefined);
-}
-
-/** The bundled models with their manifests. */
-export async function listBundledModels(): Promise<{ dir: string; manifest: DenoiserManifest }[]> {
-  const root = bundledModelsDir();
-  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  const out: { dir: string; manifest: DenoiserManifest }[] = [];
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const dir = path.join(root, e.name);
-    try {
-      out.push({ dir, manifest: await readManifest(dir) });
-    } catch {
-      // A folder without a manifest is not a model.
-    }
-  }
-  return out;
 }
