@@ -110,6 +110,7 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-epochs').fill('40');
     await page.getByTestId('train-start').click();
     const running = await waitForRun((r) => r.status === 'running' && r.epochs.length >= 1 && r.request.epochs === 40);
+    expect(running.name).toBe('seed on Fashion-MNIST #2'); // the first run already has the plain name
     services.runs.processOf(running.id)!.kill(); // SIGKILL the run's engine process
     const paused = await waitForRun((r) => r.id === running.id && r.status === 'paused');
     expect(paused.lastError).toMatch(/stopped unexpectedly/);

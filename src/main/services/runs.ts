@@ -81,13 +81,21 @@ export class RunService {
     const base = req.initModelId ? await this.models.nameOf(req.initModelId) : undefined;
     const what = config.init ? `${base ?? path.basename(config.init)} fine-tuned` : req.arch;
     const run: Run = {
-      id, name: req.name ?? `${what} on ${(await this.datasets.get(req.datasetId)).name}`, request: req, status: 'running',
+      id, name: this.freeName(req.name ?? `${what} on ${(await this.datasets.get(req.datasetId)).name}`), request: req, status: 'running',
       created: new Date().toISOString(), modelDir, epochs: [], steps: [], elapsedSec: 0, etaSec: 0, samplesPerSec: 0,
     };
     this.runs.set(id, run);
     await this.save(run);
     this.launch(run, config, false);
     return run;
+  }
+
+  /** `name`, or `name #2`, `#3`… when another run already has it, so runs and their models stay distinguishable. */
+  private freeName(name: string): string {
+    const taken = new Set([...this.runs.values()].map((r) => r.name));
+    let candidate = name;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${name} #${n}`;
+    return candidate;
   }
 
   async resume(runId: string): Promise<Run> {
