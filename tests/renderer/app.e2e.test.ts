@@ -77,6 +77,13 @@ describe('Denoise Lab in Chromium', () => {
     await expect.poll(() => page.getByTestId('inspector').locator('img').count()).toBe(2);
     expect(await page.getByTestId('inspector').textContent()).toMatch(/Bag/);
     await screenshot('datasets');
+    // The notebook's view: 15 labelled images per row, 15 rows in view.
+    await page.getByTestId('class-filter').selectOption({ label: 'All' });
+    await page.getByTestId('grid-layout').selectOption('overview');
+    await expect.poll(() => page.getByTestId('grid').getAttribute('data-columns')).toBe('15');
+    await expect.poll(() => page.locator('[data-testid=grid] .label').count()).toBeGreaterThanOrEqual(15 * 15);
+    await screenshot('datasets-overview');
+    await page.getByTestId('grid-layout').selectOption('thumbnails');
   });
 
   it('adds a folder of photos through the folder picker', async () => {
