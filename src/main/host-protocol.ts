@@ -4,22 +4,20 @@
  * `HostMethods` is the one typed map of what a host can be asked: the client
  * sends through it and the host's handlers implement it, so neither side casts.
  */
-import type { ArchitectureInfo, RequestResults } from '../shared/contract';
+import type { ArchitectureInfo, DenoiseSettings as QueueSettings, RequestResults } from '../shared/contract';
 import type { FileResult } from './engine/denoise-files';
 import type { OutputFormat } from './engine/image-io';
 import type { EpochSummary, TrainConfig, TrainEvent } from './engine/train';
 
-interface DenoiseSettings {
+/** The Denoise view's settings, with the model resolved to folders and the photo given by path. */
+interface DenoiseSettings extends Omit<QueueSettings, 'modelId'> {
   modelDir: string;
   /** Used instead of modelDir for grey photos, when given. */
   greyModelDir?: string;
   input: string;
-  sigma?: number;
-  strength?: number;
-  ensemble?: number;
 }
 
-export type InspectSource = { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string };
+type InspectSource = { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string };
 
 export interface HostMethods {
   info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
