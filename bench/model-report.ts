@@ -1,8 +1,11 @@
 /**
- * Figures for docs/models.md: evaluates models on the standard test sets at
- * sigma 15/25/50 (8-bit noisy input, seed 0, the same path as `cli eval`)
- * and writes before/after crops of the real noisy photos in RNI6.
- * Usage: tsx bench/model-report.ts --data ../shared/data/denoise --model DIR [--model DIR] [--ensemble 1,8] --crops docs/images
+ * Figures for docs/models.md: evaluates models on the standard test sets with
+ * each noise spec (default AWGN sigma 15/25/50; seed 0, the same path as `cli
+ * eval`: the user protocol unless --protocol paper) and writes before/after
+ * crops of the real noisy photos in RNI6. `--model default` (the default) is
+ * the bundled pair: colour images to `default`, grey ones to `default-grey`.
+ * Usage: tsx bench/model-report.ts --data ../shared/data/denoise [--model DIR|default ...] [--sets BSD68,CBSD68]
+ *        [--noise gaussian:25 --noise camera:0.004,90 ...] [--protocol user|paper] [--ensemble 1,8] [--crops docs/images]
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -10,28 +13,34 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { initBackend } from '../src/main/engine/backend';
 import { denoiseFiles } from '../src/main/engine/denoise-files';
-import { evaluate } from '../src/main/engine/evaluate';
-import { openDenoiser } from '../src/main/engine/models/store';
+import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../src/main/engine/evaluate';
+import { openModels } from '../src/main/engine/models/registry';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, model: { type: 'string', multiple: true }, crops: { type: 'string' }, sets: { type: 'string', default: 'BSD68,Set12' }, sigmas: { type: 'string', default: '15,25,50' }, ensemble: { type: 'string', default: '1' } },
+  options: {
+    data: { type: 'string' }, model: { type: 'string', multiple: true }, crops: { type: 'string' }, sets: { type: 'string', default: 'BSD68,Set12,CBSD68' },
+    noise: { type: 'string', multiple: true }, protocol: { type: 'string', default: 'user' }, ensemble: { type: 'string', default: '1' },
+  },
 });
 const data = values.data ?? '../shared/data/denoise';
+const protocol = values.protocol as EvalProtocol;
+if (!EVAL_PROTOCOLS.includes(protocol)) throw new Error(`--protocol must be one of ${EVAL_PROTOCOLS.join(', ')}`);
+const open = (dir: string) => openModels(dir === 'default' ? undefined : dir);
+const models = values.model ?? ['default'];
 await initBackend();
-for (const dir of values.model ?? []) {
-  const { runner, manifest } = await openDenoiser(dir);
+for (const dir of models) {
+  const pair = await open(dir);
   for (const set of values.sets!.split(',')) {
-    for (const sigma of values.sigmas!.split(',').map(Number)) for (const ensemble of values.ensemble!.split(',').map(Number)) {
-      const r = await evaluate(runner, manifest, path.join(data, 'test', set), `gaussian:${sigma}`, 0, { ensemble });
-      console.log(JSON.stringify({ model: dir, set, sigma, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: runner.kind }));
+    for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',').map(Number)) {
+      const r = await evaluate(pair, path.join(data, 'test', set), noise, 0, { ensemble, protocol });
+      console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: pair.runner.kind }));
     }
   }
 }
-if (values.crops && values.model?.length) {
+if (values.crops) {
   const out = values.crops;
   await fs.mkdir(out, { recursive: true });
-  const { runner, manifest } = await openDenoiser(values.model[0]);
-  const grey = values.model[1] ? await openDenoiser(values.model[1]) : undefined;
+  const { runner, manifest, grey } = await open(models[0]);
   const tmp = await fs.mkdtemp(path.join(out, '.tmp-'));
   const results = await denoiseFiles(runner, manifest, [path.join(data, 'real', 'RNI6')], { outDir: tmp, greyModel: grey });
   for (const r of results) {
@@ -45,7 +54,7 @@ if (values.crops && values.model?.length) {
     const name = path.basename(r.input, path.extname(r.input));
     await sharp({ create: { width: region.width * 4 + 8, height: region.height * 2, channels: 3, background: '#ffffff' } })
       .composite([{ input: a, left: 0, top: 0 }, { input: b, left: region.width * 2 + 8, top: 0 }]).png().toFile(path.join(out, `rni6-${name}.png`));
-    console.log(JSON.stringify({ crop: `rni6-${name}.png`, sigmaEstimated: r.sigma }));
+    console.log(JSON.stringify({ crop: `rni6-${name}.png`, noise: r.noise }));
   }
   await fs.rm(tmp, { recursive: true, force: true });
 }

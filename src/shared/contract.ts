@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
 import { ENSEMBLE_PASSES } from './ensemble';
 import type { EpochMetrics } from './epoch-metrics';
+import type { NoiseReading } from './noise-reading';
 
 export { EVENT_CHANNELS, REQUEST_CHANNELS };
 
@@ -157,7 +158,7 @@ export interface QueueItem {
   fraction: number;
   output?: string;
   error?: string;
-  sigma?: number;
+  noise?: NoiseReading;
   inputUrl: string;
   outputUrl?: string;
 }
@@ -200,7 +201,7 @@ export interface RequestResults {
   'denoise:openDialog': QueueItem[];
   'denoise:remove': void;
   'denoise:run': QueueItem[];
-  'denoise:preview': { before: string; after: string; sigma?: number };
+  'denoise:preview': { before: string; after: string; noise?: NoiseReading };
   'denoise:export': ExportResult | null;
   'models:list': ModelEntry[];
   'models:import': ModelEntry | null;

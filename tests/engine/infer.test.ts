@@ -9,7 +9,8 @@ import { orient } from '../../src/main/engine/orientations';
 import { getArchitecture, modelStats } from '../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../src/main/engine/models/store';
 import { Rng } from '../../src/main/engine/rng';
-import { tfjsRunner } from '../../src/main/engine/runner';
+import { tfjsRunner, type ModelRunner } from '../../src/main/engine/runner';
+import { UNKNOWN_NOISE_LEVEL } from '../../src/main/engine/models/input';
 
 beforeAll(() => initBackend());
 
@@ -53,7 +54,7 @@ describe('denoiseImage', () => {
         const img = smooth(37, 23, c); // odd sizes: padded to the size multiple internally
         const r = await denoiseImage(tfjsRunner(model), manifest, img, { sigma: 20, tile: 32, overlap: 8 });
         expect([r.image.width, r.image.height, r.image.channels]).toEqual([37, 23, c]);
-        expect(r.sigma).toBe(20);
+        expect(r.noise).toEqual({ kind: 'given', sigma: 20 });
         // an untrained ffdnet passes the image through
         let maxDiff = 0;
         for (let i = 0; i < img.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(img.data[i] - r.image.data[i]));
@@ -107,10 +108,52 @@ describe('self-ensembles', () => {
   });
 });
 
+describe('the noise level a noise-map model is told', () => {
+  /** A runner that records the map channel it was fed and returns the image halfway to 0.5. */
+  function recordingRunner(seen: number[]): ModelRunner {
+    return {
+      kind: 'tfjs',
+      async run(data, n, h, w, c) {
+        const out = new Float32Array(n * h * w * (c - 1));
+        for (let p = 0; p < n * h * w; p++) {
+          seen.push(data[p * c + c - 1]);
+          for (let k = 0; k < c - 1; k++) out[p * (c - 1) + k] = (data[p * c + k] + 0.5) / 2;
+        }
+        return out;
+      },
+      dispose() {},
+    };
+  }
+  const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8 });
+  const img = smooth(40, 32, 1);
+
+  it('is the unknown level for a blind model, which reports the level of what it removed', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img);
+    expect(new Set(seen)).toEqual(new Set([Math.fround(UNKNOWN_NOISE_LEVEL)]));
+    const rms = Math.sqrt(img.data.reduce((a, v, i) => a + (v - r.image.data[i]) ** 2, 0) / img.data.length) * 255;
+    expect(r.noise?.kind).toBe('blind');
+    expect(r.noise!.sigma).toBeCloseTo(rms, 3);
+    expect(r.noise!.sigma).toBeGreaterThan(1);
+  });
+  it('is the given sigma when the user sets one, blind model or not', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img, { sigma: 30 });
+    expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)]));
+    expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
+  });
+  it('is the estimate for a model not trained blind', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), img);
+    expect(r.noise).toEqual({ kind: 'estimated', sigma: estimateNoiseSigma(img) });
+    expect(new Set(seen)).toEqual(new Set([Math.fround(r.noise!.sigma / 255)]));
+  });
+});
+
 describe('estimateNoiseSigma', () => {
   it.each([5, 15, 25, 50])('recovers sigma %i within 10%% on a smooth image', (sigma) => {
     const clean = smooth(400, 300, 1);
-    const { noisy } = applyNoise(clean.data, parseNoiseSpec(`gaussian:${sigma}`), new Rng(sigma));
+    const { noisy } = applyNoise(clean, parseNoiseSpec(`gaussian:${sigma}`), new Rng(sigma));
     const est = estimateNoiseSigma(makeImage(400, 300, 1, noisy));
     expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
   });

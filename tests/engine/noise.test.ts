@@ -4,7 +4,10 @@ import { applyNoise, formatNoiseSpec, parseNoiseSpec } from '../../src/main/engi
 import { UserError } from '../../src/main/engine/errors';
 import { Rng } from '../../src/main/engine/rng';
 
-const grey = (v: number, n = 100_000) => new Float32Array(n).fill(v);
+import { makeImage } from '../../src/main/engine/image';
+
+/** A flat grey image of n pixels (one row). */
+const grey = (v: number, n = 100_000) => makeImage(n, 1, 1, new Float32Array(n).fill(v));
 
 describe('noise specs', () => {
   it.each([
@@ -14,6 +17,8 @@ describe('noise specs', () => {
     ['poisson-gaussian:0.01,5', { kind: 'poisson-gaussian', gain: [0.01, 0.01], sigma: [5, 5] }],
     ['salt-pepper:0.05', { kind: 'salt-pepper', amount: [0.05, 0.05] }],
     ['none', { kind: 'none' }],
+    ['camera:0.004', { kind: 'camera', shot: [0.004, 0.004], jpegQuality: null }],
+    ['camera:0.0001-0.012,60-100', { kind: 'camera', shot: [0.0001, 0.012], jpegQuality: [60, 100] }],
     ['gaussian:0-55+poisson-gaussian:0.001-0.02,0-10', {
       kind: 'mixture', parts: [{ kind: 'gaussian', sigma: [0, 55] }, { kind: 'poisson-gaussian', gain: [0.001, 0.02], sigma: [0, 10] }],
     }],
@@ -21,7 +26,7 @@ describe('noise specs', () => {
     expect(parseNoiseSpec(text)).toEqual(spec);
     expect(formatNoiseSpec(parseNoiseSpec(text))).toBe(text);
   });
-  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25'])(
+  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'camera:0.01,101', 'camera:0.01,90,1'])(
     'rejects %s with a usage message', (text) => {
       expect(() => parseNoiseSpec(text)).toThrow(UserError);
     });

@@ -14,6 +14,7 @@ import { denoiseImage, type DenoiseOptions } from './infer';
 import { extensionFor, extensionFormat, readImage, writeImage, type OutputFormat } from './image-io';
 import type { DenoiserManifest } from './models/store';
 import type { ModelRunner } from './runner';
+import type { NoiseReading } from '../../shared/noise-reading';
 
 export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> {
   outDir: string;
@@ -35,7 +36,7 @@ export interface FileProgress {
 }
 
 export type FileResult =
-  | { input: string; ok: true; output: string; width: number; height: number; channels: number; sigma?: number; seconds: number }
+  | { input: string; ok: true; output: string; width: number; height: number; channels: number; noise?: NoiseReading; seconds: number }
   | { input: string; ok: false; error: string };
 
 /** Expands folders (recursively) into image files; plain files are kept as given. */
@@ -127,7 +128,7 @@ export async function denoiseFiles(
         () => {
           results[slot] = {
             input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels,
-            sigma: r.sigma, seconds: (performance.now() - t0) / 1000,
+            noise: r.noise, seconds: (performance.now() - t0) / 1000,
           };
         },
         (err: Error) => {

@@ -9,13 +9,18 @@ import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from './image';
 import { orient } from './orientations';
 import { ENSEMBLE_PASSES } from '../../shared/ensemble';
-import { modelInputData } from './models/input';
+import { modelInputData, UNKNOWN_NOISE_LEVEL } from './models/input';
+import type { NoiseReading } from '../../shared/noise-reading';
 import type { DenoiserManifest } from './models/store';
 import type { ModelRunner } from './runner';
 import { UserError } from './errors';
+import { mse } from './metrics';
 
 export interface DenoiseOptions {
-  /** Noise level on the 0-255 scale for noise-map models; estimated from the image when absent. */
+  /**
+   * Noise level on the 0-255 scale for noise-map models. When absent, a blind
+   * model (manifest `blind`) estimates it itself; others get estimateNoiseSigma's.
+   */
   sigma?: number;
   /** 0-1 blend between the input (0) and the model output (1) for models without a noise map. */
   strength?: number;
@@ -31,8 +36,8 @@ export interface DenoiseOptions {
 
 export interface DenoiseResult {
   image: FloatImage;
-  /** The noise level used (noise-map models), 0-255. */
-  sigma?: number;
+  /** How the noise level was set (noise-map models). */
+  noise?: NoiseReading;
   tiles: number;
 }
 
@@ -185,8 +190,8 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
     throw new UserError(`ensemble must be one of ${ENSEMBLE_PASSES.join(', ')} passes`);
   }
-  const sigma = manifest.noiseMap ? (opts.sigma ?? estimateNoiseSigma(img)) : undefined;
-  const sigma01 = sigma === undefined ? null : sigma / 255;
+  const reading = noiseLevel(manifest, img, opts.sigma);
+  const sigma01 = !reading ? null : reading.kind === 'blind' ? UNKNOWN_NOISE_LEVEL : reading.sigma / 255;
   let result: { image: FloatImage; tiles: number };
   if (img.channels === manifest.channels) {
     result = await runEnsemble(runner, manifest, img, sigma01, opts);
@@ -213,5 +218,15 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     const d = result.image.data;
     for (let i = 0; i < d.length; i++) d[i] = img.data[i] + s * (d[i] - img.data[i]);
   }
-  return { image: result.image, sigma, tiles: result.tiles };
+  if (reading?.kind === 'blind') reading.sigma = Math.sqrt(mse(img.data, result.image.data)) * 255;
+  return { image: result.image, noise: reading, tiles: result.tiles };
 }
+
+/** The level a noise-map model is told: the user's, a blind model's own (measured after), or the estimate. */
+function noiseLevel(manifest: DenoiserManifest, img: FloatImage, sigma: number | undefined): NoiseReading | undefined {
+  if (!manifest.noiseMap) return undefined;
+  if (sigma !== undefined) return { kind: 'given', sigma };
+  if (manifest.blind) return { kind: 'blind', sigma: 0 };
+  return { kind: 'estimated', sigma: estimateNoiseSigma(img) };
+}
+

@@ -9,7 +9,7 @@ import { applyNoise, type NoiseSpec } from './data/noise';
 import type { TrainingSource } from './data/sources';
 import { makeImage, type FloatImage } from './image';
 import { psnr, ssim } from './metrics';
-import { modelInput } from './models/input';
+import { modelInput, UNKNOWN_NOISE_LEVEL } from './models/input';
 import { Rng } from './rng';
 import type { TrainConfig } from './train';
 import { lossFn } from './train-step';
@@ -31,7 +31,8 @@ export interface Validation {
   preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
 }
 
-export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean): Validation {
+/** Scores the model on the validation images; `blind` tells a noise-map model the level is unknown instead of the true one. */
+export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Validation {
   const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
   let lossSum = 0;
   let psnrSum = 0;
@@ -40,9 +41,9 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
   const previewCount = source.sampleSize <= 32 ? 8 : 1;
   for (const clean of source.validation) {
-    const { noisy, sigma } = applyNoise(clean.data, spec, rng);
+    const { noisy, sigma } = applyNoise(clean, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-    const den = predictImage(model, noisyImg, sigma, noiseMap);
+    const den = predictImage(model, noisyImg, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
     lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
     psnrSum += psnr(den.data, clean.data);
     noisySum += psnr(noisy, clean.data);

@@ -14,10 +14,11 @@ import { initBackend } from './backend';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from './data/noise';
 import { openSource } from './data/sources';
 import { UserError } from './errors';
+import { makeImage } from './image';
 import { encodeImage } from './image-io';
 import { getArchitecture, modelStats, type ArchOptions } from './models/architectures';
 import { deepenInto } from './models/deepen';
-import { modelInput } from './models/input';
+import { modelInput, UNKNOWN_NOISE_LEVEL } from './models/input';
 import { loadDenoiser, loadModelFiles, saveModel, MANIFEST_FORMAT, type DenoiserManifest } from './models/store';
 import { Rng } from './rng';
 import { trainableVariables, trainStep, type LossName } from './train-step';
@@ -65,6 +66,13 @@ export interface TrainConfig {
   /** A saved model folder whose weights start this run (fine-tuning); its architecture is used. */
   init?: string;
   /**
+   * Noise-map models: the fraction of training samples whose map says "unknown"
+   * (UNKNOWN_NOISE_LEVEL) instead of the true level, so that one model both
+   * estimates the noise itself (the default, blind path) and follows a level
+   * the user sets. 0 trains a model that must always be told the level.
+   */
+  blindFraction?: number;
+  /**
    * What computes the training steps: ONNX Runtime's native kernels through the gradient
    * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the
    * model, unless the backend is native TensorFlow.
@@ -91,6 +99,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   microBatch: 0,
   workers: 1,
   warmupSteps: 0,
+  blindFraction: 0.5,
 };
 
 export interface EpochSummary extends EpochMetrics {
@@ -131,6 +140,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!['constant', 'cosine', 'step'].includes(c.lrSchedule)) throw new UserError(`--lr-schedule must be constant, cosine or step`);
   if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new UserError(`--warmup must be a whole number of steps, not ${c.warmupSteps}`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new UserError('--val-fraction must be between 0 and 1');
+  if (c.blindFraction !== undefined && !(c.blindFraction >= 0 && c.blindFraction <= 1)) throw new UserError(`--blind must be between 0 and 1, not ${c.blindFraction}`);
   const arch = getArchitecture(c.arch);
   if (c.patch % Math.max(4, arch.sizeMultiple) !== 0) throw new UserError(`--patch must be a multiple of ${Math.max(4, arch.sizeMultiple)}`);
   parseNoiseSpec(c.noise);
@@ -150,15 +160,19 @@ function scheduledRate(c: TrainConfig, progress: number): number {
   }
 }
 
-/** Adds noise to each image of a clean batch; returns noisy pixels and per-image sigmas. */
-function noisyBatch(clean: Float32Array, n: number, spec: NoiseSpec, rng: Rng): { noisy: Float32Array; sigmas: number[] } {
+/**
+ * Adds noise to each `size` x `size` image of a clean batch; returns noisy pixels and the
+ * per-image levels a noise-map model is told (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
+ */
+function noisyBatch(clean: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, rng: Rng): { noisy: Float32Array; sigmas: number[] } {
   const per = clean.length / n;
   const noisy = new Float32Array(clean.length);
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
-    const r = applyNoise(clean.subarray(i * per, (i + 1) * per), spec, rng);
+    const r = applyNoise(makeImage(size, size, c, clean.subarray(i * per, (i + 1) * per)), spec, rng);
     noisy.set(r.noisy, i * per);
-    sigmas.push(r.sigma);
+    // No draw when blind is 0, so runs from before blind training resume bit-exactly.
+    sigmas.push(blind > 0 && rng.next() < blind ? UNKNOWN_NOISE_LEVEL : r.sigma);
   }
   return { noisy, sigmas };
 }
@@ -298,12 +312,14 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     let stepSecEma = 0;
     const size = source.sampleSize;
     const c = source.channels;
+    // A model trained with "unknown" maps is validated on the path users take: blind.
+    const blind = arch.noiseMap && (config.blindFraction ?? 0) > 0;
 
     const manifest = (): DenoiserManifest => {
       const last = history[history.length - 1];
       return {
         format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
-        arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, sizeMultiple: arch.sizeMultiple,
+        arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, blind, sizeMultiple: arch.sizeMultiple,
         noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
         params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
         training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name, steps: stepsEngine.name },
@@ -330,7 +346,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
         const lr = learningRate(config, epoch * stepsPerEpoch + step, totalSteps);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const { data: clean, n } = source.batch(step, config.batch, plan, rng);
-        const { noisy, sigmas } = noisyBatch(clean, n, spec, rng);
+        const { noisy, sigmas } = noisyBatch(clean, n, size, c, spec, config.blindFraction ?? 0, rng);
         const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
         const y = tf.tensor4d(clean, [n, size, size, c]);
         const loss = onnxStep
@@ -353,7 +369,7 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
         }
       }
       const tv = performance.now();
-      const v = validate(model, source, config, spec, arch.noiseMap);
+      const v = validate(model, source, config, spec, arch.noiseMap, blind);
       elapsed += (performance.now() - tv) / 1000;
       const previewFile = path.join(config.out, 'previews', `epoch-${String(epoch + 1).padStart(4, '0')}.png`);
       await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));

@@ -73,7 +73,7 @@ export class DenoiseQueue {
           (e) => this.update({ ...this.get(id), fraction: e.fraction }),
         );
         this.ctx.media.allow(outDir);
-        done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, sigma: r.sigma, outputUrl: this.ctx.media.fileUrl(r.output) }));
+        done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) }));
       } catch (err) {
         done.push(this.update({ ...this.get(id), state: 'error', error: (err as Error).message }));
       }

@@ -87,7 +87,7 @@ const handlers: Handlers = {
     const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
     const small = await fitPreview(image, p.maxSide);
     const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
-    return { before: await dataUrl(small), after: await dataUrl(r.image), sigma: r.sigma };
+    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise };
   },
   inspect: async (p) => {
     let clean: FloatImage;
@@ -102,7 +102,7 @@ const handlers: Handlers = {
     } else {
       clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
     }
-    const { noisy } = applyNoise(clean.data, parseNoiseSpec(p.noise), new Rng(p.seed));
+    const { noisy } = applyNoise(clean, parseNoiseSpec(p.noise), new Rng(p.seed));
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
   },

@@ -3,10 +3,10 @@ import { initBackend } from '../../engine/backend';
 import { denoiseFiles } from '../../engine/denoise-files';
 import { UserError } from '../../engine/errors';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image-io';
-import { defaultGreyModelDir, defaultModelDir } from '../../engine/models/registry';
-import { openDenoiser } from '../../engine/models/store';
+import { openModels } from '../../engine/models/registry';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
+import { describeNoise } from '../../../shared/noise-reading';
 
 export const DENOISE_USAGE = `usage: denoise <files or folders...> --out <dir> [--model <dir>] [--sigma S | --strength X]
                [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--ensemble 1|2|4|8] [--overwrite]
@@ -24,11 +24,7 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   const quality = num(v, 'quality');
   if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
   await initBackend();
-  const modelDir = str(v, 'model');
-  const { runner, manifest } = await openDenoiser(modelDir ?? (await defaultModelDir()));
-  // With the bundled default, grey photos go to its grey companion when there is one.
-  const greyDir = modelDir ? undefined : await defaultGreyModelDir();
-  const greyModel = greyDir ? await openDenoiser(greyDir) : undefined;
+  const { runner, manifest, grey: greyModel } = await openModels(str(v, 'model'));
   const bar = new Progress();
   const results = await denoiseFiles(runner, manifest, positionals, {
     outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'), ensemble: num(v, 'ensemble'),
@@ -38,7 +34,7 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   });
   let failed = 0;
   for (const r of results) {
-    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.sigma !== undefined ? `, sigma ${r.sigma.toFixed(1)}` : ''}, ${r.seconds.toFixed(2)} s)`);
+    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)`);
     else {
       failed++;
       bar.line(`error: ${r.error}`);

@@ -19,7 +19,9 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
              [--trainer auto|onnxruntime|tfjs (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
-noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05`;
+             [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
+noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05,
+             camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v } = parse(argv, {
@@ -28,7 +30,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
-    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, blind: { type: 'string' },
   }, TRAIN_USAGE);
   const resume = Boolean(v.resume);
   const out = required(v, 'out', TRAIN_USAGE);
@@ -69,6 +71,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     warmupSteps: num(v, 'warmup', TRAIN_DEFAULTS.warmupSteps),
     init: init ? path.resolve(init) : undefined,
     trainer: choice<TrainerChoice>(v, 'trainer', ['auto', 'onnxruntime', 'tfjs'], 'auto'),
+    blindFraction: num(v, 'blind', TRAIN_DEFAULTS.blindFraction),
   };
   if (!config.init) delete config.init;
   for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];

@@ -8,12 +8,20 @@
  *   gaussian:S | gaussian:A-B
  *   poisson-gaussian:G,S     shot noise with variance G*x (x in [0,1]) plus read noise S; G and S may be ranges
  *   salt-pepper:P            a fraction P (0-1) of pixels set to black or white; may be a range
+ *   camera[:S[,Q]]           camera noise (camera-pipeline.ts): the image is unprocessed to raw, gets
+ *                            shot and read noise there (shot level S on the raw 0-1 scale, a range
+ *                            drawn log-uniformly; read noise follows it), and is processed back; with Q
+ *                            it is then saved as a JPEG of quality Q (1-100, may be a range).
+ *                            Plain `camera` is camera:0.0001-0.012,60-100.
  *   A+B[+C...]               a mixture: each image gets one of the models, chosen uniformly
  *                            (e.g. gaussian:0-55+poisson-gaussian:0.001-0.02,0-10)
  * All but `factor` produce 8-bit inputs (clipped and rounded), as a user's photo is.
  */
+import { addRawNoise, processRaw, randomCamera, randomRawNoise, unprocess } from './camera-pipeline';
+import { jpegRoundTrip } from './jpeg-artifacts';
 import { UserError } from '../errors';
-import { quantize8 } from '../image';
+import { mse } from '../metrics';
+import { quantize8, toChannels, type FloatImage } from '../image';
 import type { Rng } from '../rng';
 
 type Range = [number, number];
@@ -23,10 +31,14 @@ export type NoiseSpec =
   | { kind: 'gaussian'; sigma: Range }
   | { kind: 'poisson-gaussian'; gain: Range; sigma: Range }
   | { kind: 'salt-pepper'; amount: Range }
+  | { kind: 'camera'; shot: Range; jpegQuality: Range | null }
   | { kind: 'mixture'; parts: SingleNoiseSpec[] };
 type SingleNoiseSpec = Exclude<NoiseSpec, { kind: 'mixture' }>;
 
-const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, or a mixture A+B';
+const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, camera[:S[,Q]], or a mixture A+B';
+
+/** Plain `camera`: the shot-noise range of Brooks et al. and phone-like JPEG qualities. */
+const CAMERA_DEFAULT = { shot: [1e-4, 0.012] as Range, jpegQuality: [60, 100] as Range };
 
 function parseRange(text: string, what: string, max: number): Range {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e-?\d+)?)\s*(?:-\s*([0-9]*\.?[0-9]+(?:e-?\d+)?))?\s*$/i.exec(text);
@@ -44,7 +56,7 @@ export function parseNoiseSpec(spec: string): NoiseSpec {
   if (parts.length === 1) return parseSingle(spec);
   const parsed = parts.map(parseSingle);
   if (parsed.some((p) => p.kind === 'factor' || p.kind === 'none')) {
-    throw new UserError(`bad noise spec "${spec}": a mixture combines gaussian, poisson-gaussian and salt-pepper models`);
+    throw new UserError(`bad noise spec "${spec}": a mixture combines gaussian, poisson-gaussian, salt-pepper and camera models`);
   }
   return { kind: 'mixture', parts: parsed };
 }
@@ -68,6 +80,16 @@ function parseSingle(spec: string): SingleNoiseSpec {
     }
     case 'salt-pepper':
       return { kind: 'salt-pepper', amount: parseRange(arg, 'salt-and-pepper amount', 1) };
+    case 'camera': {
+      if (arg === '') return { kind: 'camera', ...CAMERA_DEFAULT };
+      const parts = arg.split(',');
+      if (parts.length > 2) throw new UserError(`bad noise spec "${spec}": camera takes S or S,Q (shot level and JPEG quality)`);
+      const shot = parseRange(parts[0], 'camera shot level', 1);
+      if (shot[0] <= 0) throw new UserError(`bad camera shot level "${parts[0]}": must be above 0`);
+      const jpegQuality = parts[1] === undefined ? null : parseRange(parts[1], 'JPEG quality', 100);
+      if (jpegQuality && jpegQuality[0] < 1) throw new UserError(`bad JPEG quality "${parts[1]}": must be 1-100`);
+      return { kind: 'camera', shot, jpegQuality };
+    }
     default:
       throw new UserError(`unknown noise model "${kind}". ${USAGE}`);
   }
@@ -81,6 +103,7 @@ export function formatNoiseSpec(spec: NoiseSpec): string {
     case 'gaussian': return `gaussian:${r(spec.sigma)}`;
     case 'poisson-gaussian': return `poisson-gaussian:${r(spec.gain)},${r(spec.sigma)}`;
     case 'salt-pepper': return `salt-pepper:${r(spec.amount)}`;
+    case 'camera': return `camera:${r(spec.shot)}${spec.jpegQuality ? `,${r(spec.jpegQuality)}` : ''}`;
     case 'mixture': return spec.parts.map(formatNoiseSpec).join('+');
   }
 }
@@ -91,6 +114,8 @@ export function maxSigma(spec: NoiseSpec): number {
     case 'gaussian': return spec.sigma[1] / 255;
     case 'poisson-gaussian': return Math.sqrt(spec.gain[1] + (spec.sigma[1] / 255) ** 2);
     case 'factor': return spec.factor;
+    // Raw shot plus read noise at full brightness, before gains and the tone curve: a rough bound.
+    case 'camera': return Math.sqrt(spec.shot[1] + Math.exp(2.18 * Math.log(spec.shot[1]) + 1.2));
     case 'mixture': return Math.max(...spec.parts.map(maxSigma));
     default: return 0;
   }
@@ -114,9 +139,31 @@ function poisson(lambda: number, rng: Rng): number {
   return k;
 }
 
-/** Returns a noisy copy of `clean` (values in [0,1]); draws one level per call. */
-export function applyNoise(clean: Float32Array, spec: NoiseSpec, rng: Rng): NoisyResult {
-  if (spec.kind === 'mixture') return applyNoise(clean, spec.parts[Math.min(spec.parts.length - 1, Math.floor(rng.next() * spec.parts.length))], rng);
+
+/**
+ * Camera noise on an sRGB image: noise added in raw, then the difference the
+ * camera pipeline makes of it (process(raw + n) - process(raw)) added to the
+ * clean image, so the noise is shaped by the pipeline but the picture is not
+ * blurred by this simple demosaic; then 8-bit or a JPEG.
+ */
+function cameraNoise(clean: FloatImage, spec: Extract<NoiseSpec, { kind: 'camera' }>, rng: Rng): Float32Array {
+  const rgb = toChannels(clean, 3);
+  const { width: w, height: h } = clean;
+  const cam = randomCamera(rng);
+  const noise = randomRawNoise(rng, spec.shot);
+  const quality = spec.jpegQuality ? Math.round(rng.uniform(spec.jpegQuality[0], spec.jpegQuality[1])) : 0;
+  const raw = unprocess(rgb.data, w, h, cam);
+  const base = processRaw(raw, w, h, cam);
+  const noisy = processRaw(addRawNoise(raw, noise, rng), w, h, cam);
+  for (let i = 0; i < noisy.length; i++) noisy[i] = rgb.data[i] + noisy[i] - base[i];
+  const out = toChannels({ width: w, height: h, channels: 3, data: noisy }, clean.channels).data;
+  return quality > 0 ? jpegRoundTrip(out, w, h, clean.channels, quality) : quantize8(out);
+}
+
+/** Returns a noisy copy of the clean image's pixels (values in [0,1]); draws one level per call. */
+export function applyNoise(image: FloatImage, spec: NoiseSpec, rng: Rng): NoisyResult {
+  if (spec.kind === 'mixture') return applyNoise(image, spec.parts[Math.min(spec.parts.length - 1, Math.floor(rng.next() * spec.parts.length))], rng);
+  const clean = image.data;
   const out = new Float32Array(clean.length);
   switch (spec.kind) {
     case 'none':
@@ -150,9 +197,11 @@ export function applyNoise(clean: Float32Array, spec: NoiseSpec, rng: Rng): Nois
         out[i] = u < p / 2 ? 0 : u < p ? 1 : clean[i];
       }
       quantize8(out);
-      let sq = 0;
-      for (let i = 0; i < clean.length; i++) sq += (out[i] - clean[i]) ** 2;
-      return { noisy: out, sigma: Math.sqrt(sq / Math.max(1, clean.length)) };
+      return { noisy: out, sigma: Math.sqrt(mse(out, clean)) };
+    }
+    case 'camera': {
+      const noisy = cameraNoise(image, spec, rng);
+      return { noisy, sigma: Math.sqrt(mse(noisy, clean)) };
     }
   }
 }

@@ -4,6 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * The map value that tells a blind-trained noise-map model "estimate the noise
+ * yourself" (manifest `blind`). Levels are otherwise 0 or more (0-1 scale), so
+ * this value is never a real level.
+ */
+export const UNKNOWN_NOISE_LEVEL = -0.2;
+
 export function modelInput(
   noisy: Float32Array, n: number, h: number, w: number, c: number, sigmas: number[] | null,
 ): tf.Tensor4D {

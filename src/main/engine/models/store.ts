@@ -23,6 +23,8 @@ export interface DenoiserManifest {
   arch: { name: string; options: ArchOptions };
   channels: 1 | 3;
   noiseMap: boolean;
+  /** Noise-map models trained to take UNKNOWN_NOISE_LEVEL: they estimate the noise themselves when no level is given. */
+  blind?: boolean;
   sizeMultiple: number;
   /** The noise spec the model was trained on. */
   noise: string;

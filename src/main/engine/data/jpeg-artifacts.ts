@@ -1,0 +1,153 @@
+/**
+ * JPEG's lossy steps, without the (lossless) entropy coding: RGB -> YCbCr,
+ * 4:2:0 chroma subsampling, 8x8 DCT, quantisation with the standard tables
+ * scaled by quality (the IJG formula), then back. The result is what a phone's
+ * JPEG at that quality decodes to, to within the decoder's rounding, and it is
+ * synchronous and deterministic, so it can run inside the noise models.
+ * Images are interleaved HWC in [0, 1]; the output is on the 8-bit grid.
+ */
+
+/** Annex K tables, in row-major order. */
+const LUMA_TABLE = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+  18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+const CHROMA_TABLE = [
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+  ...new Array(32).fill(99),
+];
+
+/** The quantisation table for a quality (1-100), as libjpeg scales it. */
+export function quantTable(base: readonly number[], quality: number): Float32Array {
+  const q = Math.min(100, Math.max(1, Math.round(quality)));
+  const scale = q < 50 ? 5000 / q : 200 - 2 * q;
+  return Float32Array.from(base, (v) => Math.min(255, Math.max(1, Math.floor((v * scale + 50) / 100))));
+}
+
+/** COS[u * 8 + x] = a(u) cos((2x + 1) u pi / 16): the orthonormal 8-point DCT basis. */
+const COS = (() => {
+  const t = new Float32Array(64);
+  for (let u = 0; u < 8; u++) {
+    for (let x = 0; x < 8; x++) t[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+  }
+  return t;
+})();
+
+/** Quantises one 8x8 block in place (values level-shifted around 0). */
+function quantiseBlock(block: Float32Array, table: Float32Array, tmp: Float32Array): void {
+  // Forward DCT: rows, then columns.
+  for (let y = 0; y < 8; y++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0;
+      for (let x = 0; x < 8; x++) s += COS[u * 8 + x] * block[y * 8 + x];
+      tmp[y * 8 + u] = s;
+    }
+  }
+  for (let u = 0; u < 8; u++) {
+    for (let v = 0; v < 8; v++) {
+      let s = 0;
+      for (let y = 0; y < 8; y++) s += COS[v * 8 + y] * tmp[y * 8 + u];
+      block[v * 8 + u] = Math.round(s / table[v * 8 + u]) * table[v * 8 + u];
+    }
+  }
+  // Inverse DCT: columns, then rows.
+  for (let u = 0; u < 8; u++) {
+    for (let y = 0; y < 8; y++) {
+      let s = 0;
+      for (let v = 0; v < 8; v++) s += COS[v * 8 + y] * block[v * 8 + u];
+      tmp[y * 8 + u] = s;
+    }
+  }
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      let s = 0;
+      for (let u = 0; u < 8; u++) s += COS[u * 8 + x] * tmp[y * 8 + u];
+      block[y * 8 + x] = s;
+    }
+  }
+}
+
+/** Quantises a plane (values 0-255) in 8x8 blocks, edges replicated into partial blocks; in place. */
+function quantisePlane(plane: Float32Array, w: number, h: number, table: Float32Array): void {
+  const block = new Float32Array(64);
+  const tmp = new Float32Array(64);
+  for (let by = 0; by < h; by += 8) {
+    for (let bx = 0; bx < w; bx += 8) {
+      for (let y = 0; y < 8; y++) {
+        const sy = Math.min(h - 1, by + y);
+        for (let x = 0; x < 8; x++) block[y * 8 + x] = plane[sy * w + Math.min(w - 1, bx + x)] - 128;
+      }
+      quantiseBlock(block, table, tmp);
+      for (let y = 0; y < 8 && by + y < h; y++) {
+        for (let x = 0; x < 8 && bx + x < w; x++) plane[(by + y) * w + bx + x] = block[y * 8 + x] + 128;
+      }
+    }
+  }
+}
+
+/** 2x2 mean of a full-resolution chroma plane. */
+function subsample(plane: Float32Array, w: number, h: number): { data: Float32Array; w: number; h: number } {
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const out = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const x1 = Math.min(w - 1, 2 * x + 1);
+      const y1 = Math.min(h - 1, 2 * y + 1);
+      out[y * cw + x] = (plane[2 * y * w + 2 * x] + plane[2 * y * w + x1] + plane[y1 * w + 2 * x] + plane[y1 * w + x1]) / 4;
+    }
+  }
+  return { data: out, w: cw, h: ch };
+}
+
+/** Chroma at full resolution from a half-resolution plane: bilinear between sample centres (libjpeg's "fancy" upsampling). */
+function upsampleAt(c: { data: Float32Array; w: number; h: number }, x: number, y: number): number {
+  const fx = Math.min(c.w - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
+  const fy = Math.min(c.h - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
+  const x0 = Math.floor(fx), y0 = Math.floor(fy);
+  const x1 = Math.min(c.w - 1, x0 + 1), y1 = Math.min(c.h - 1, y0 + 1);
+  const ax = fx - x0, ay = fy - y0;
+  const top = c.data[y0 * c.w + x0] * (1 - ax) + c.data[y0 * c.w + x1] * ax;
+  const bottom = c.data[y1 * c.w + x0] * (1 - ax) + c.data[y1 * c.w + x1] * ax;
+  return top * (1 - ay) + bottom * ay;
+}
+
+const to8 = (v: number) => Math.min(255, Math.max(0, Math.round(v))) / 255;
+
+/** What a JPEG of the image at `quality` (1-100, 4:2:0 chroma for colour) decodes to. */
+export function jpegRoundTrip(data: Float32Array, width: number, height: number, channels: 1 | 3, quality: number): Float32Array {
+  const n = width * height;
+  const luma = quantTable(LUMA_TABLE, quality);
+  if (channels === 1) {
+    const y = Float32Array.from(data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    quantisePlane(y, width, height, luma);
+    return y.map(to8);
+  }
+  const Y = new Float32Array(n), Cb = new Float32Array(n), Cr = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const r = Math.round(Math.min(1, Math.max(0, data[3 * p])) * 255);
+    const g = Math.round(Math.min(1, Math.max(0, data[3 * p + 1])) * 255);
+    const b = Math.round(Math.min(1, Math.max(0, data[3 * p + 2])) * 255);
+    Y[p] = 0.299 * r + 0.587 * g + 0.114 * b;
+    Cb[p] = -0.168736 * r - 0.331264 * g + 0.5 * b + 128;
+    Cr[p] = 0.5 * r - 0.418688 * g - 0.081312 * b + 128;
+  }
+  const chroma = quantTable(CHROMA_TABLE, quality);
+  quantisePlane(Y, width, height, luma);
+  const cb = subsample(Cb, width, height);
+  const cr = subsample(Cr, width, height);
+  quantisePlane(cb.data, cb.w, cb.h, chroma);
+  quantisePlane(cr.data, cr.w, cr.h, chroma);
+  const out = new Float32Array(n * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const u = upsampleAt(cb, x, y) - 128;
+      const v = upsampleAt(cr, x, y) - 128;
+      out[3 * p] = to8(Y[p] + 1.402 * v);
+      out[3 * p + 1] = to8(Y[p] - 0.344136 * u - 0.714136 * v);
+      out[3 * p + 2] = to8(Y[p] + 1.772 * u);
+    }
+  }
+  return out;
+}
