@@ -17,14 +17,19 @@ interface DenoiseSettings extends Omit<QueueSettings, 'modelId'> {
   input: string;
 }
 
+/** Which of the two model folders a photo went through. */
+interface ModelUsed {
+  modelDir: string;
+}
+
 type InspectSource = { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file'; path: string };
 
 export interface HostMethods {
   info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
   memory: { params: undefined; result: { rssMb: number }; event: never };
   train: { params: { config: TrainConfig; resume: boolean }; result: EpochSummary | undefined; event: TrainEvent };
-  denoise: { params: DenoiseSettings & { outDir: string; format?: OutputFormat }; result: Extract<FileResult, { ok: true }>; event: { fraction: number } };
-  preview: { params: DenoiseSettings & { maxSide: number }; result: RequestResults['denoise:preview']; event: never };
+  denoise: { params: DenoiseSettings & { outDir: string; format?: OutputFormat }; result: Extract<FileResult, { ok: true }> & ModelUsed; event: { fraction: number } };
+  preview: { params: DenoiseSettings & { maxSide: number }; result: Omit<RequestResults['denoise:preview'], 'model'> & ModelUsed; event: never };
   inspect: { params: { source: InspectSource; index: number; noise: string; seed: number }; result: RequestResults['datasets:inspect']; event: never };
   cancel: { params: { id: number }; result: null; event: never };
 }

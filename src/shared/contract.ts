@@ -158,6 +158,8 @@ export interface QueueItem {
   fraction: number;
   output?: string;
   error?: string;
+  /** The model the photo went through (grey photos go to the default's grey companion). */
+  model?: string;
   noise?: NoiseReading;
   inputUrl: string;
   outputUrl?: string;
@@ -172,6 +174,12 @@ export interface ModelEntry {
   arch: string;
   channels: number;
   noise: string;
+  /** What the model is for, in a sentence. */
+  purpose: string;
+  /** It takes a noise level (the strength control sets it). */
+  noiseMap: boolean;
+  /** It finds the noise level itself when none is set. */
+  blind: boolean;
   params: number;
   flopsPerPixel: number;
   metrics?: Record<string, unknown>;
@@ -201,7 +209,7 @@ export interface RequestResults {
   'denoise:openDialog': QueueItem[];
   'denoise:remove': void;
   'denoise:run': QueueItem[];
-  'denoise:preview': { before: string; after: string; noise?: NoiseReading };
+  'denoise:preview': { before: string; after: string; model: string; noise?: NoiseReading };
   'denoise:export': ExportResult | null;
   'models:list': ModelEntry[];
   'models:import': ModelEntry | null;

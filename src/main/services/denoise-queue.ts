@@ -10,7 +10,12 @@ import { UserError } from '../engine/errors';
 import { IMAGE_EXTENSIONS, readImage, writeImage, type OutputFormat } from '../engine/image-io';
 import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
 import type { ServiceContext } from './context';
-import type { ModelService } from './models';
+import type { ModelService, ResolvedModel } from './models';
+
+/** The name of the model the engine host says it used: the chosen one or its grey companion. */
+function nameUsed(model: ResolvedModel, dir: string): string {
+  return model.grey && dir === model.grey.dir ? model.grey.name : model.name;
+}
 
 export class DenoiseQueue {
   private items = new Map<string, QueueItem>();
@@ -59,8 +64,7 @@ export class DenoiseQueue {
   }
 
   async run(ids: string[], { modelId, ...settings }: DenoiseSettings): Promise<QueueItem[]> {
-    const modelDir = await this.models.resolveDir(modelId);
-    const greyModelDir = await this.models.greyCompanion(modelId);
+    const model = await this.models.resolve(modelId);
     const done: QueueItem[] = [];
     for (const id of ids) {
       const item = this.get(id);
@@ -69,11 +73,11 @@ export class DenoiseQueue {
       try {
         await fs.rm(outDir, { recursive: true, force: true });
         const r = await this.ctx.worker().request(
-          'denoise', { modelDir, greyModelDir, input: item.path, outDir, ...settings },
+          'denoise', { modelDir: model.dir, greyModelDir: model.grey?.dir, input: item.path, outDir, ...settings },
           (e) => this.update({ ...this.get(id), fraction: e.fraction }),
         );
         this.ctx.media.allow(outDir);
-        done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) }));
+        done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) }));
       } catch (err) {
         done.push(this.update({ ...this.get(id), state: 'error', error: (err as Error).message }));
       }
@@ -83,10 +87,11 @@ export class DenoiseQueue {
 
   async preview(id: string, { modelId, ...settings }: DenoiseSettings): Promise<RequestResults['denoise:preview']> {
     const item = this.get(id);
-    return this.ctx.worker().request('preview', {
-      modelDir: await this.models.resolveDir(modelId), greyModelDir: await this.models.greyCompanion(modelId),
-      input: item.path, ...settings, maxSide: 1200,
+    const model = await this.models.resolve(modelId);
+    const { modelDir, ...r } = await this.ctx.worker().request('preview', {
+      modelDir: model.dir, greyModelDir: model.grey?.dir, input: item.path, ...settings, maxSide: 1200,
     });
+    return { ...r, model: nameUsed(model, modelDir) };
   }
 
   /** Writes the denoised results to `dir` in `format`, keeping the originals' metadata. */

@@ -80,14 +80,15 @@ const handlers: Handlers = {
       onFile: (f) => ctx.emit({ fraction: f.tilesDone / f.tilesTotal }),
     });
     if (!r.ok) throw new UserError(r.error);
-    return r;
+    return { ...r, modelDir: r.channels === 1 && greyModel ? p.greyModelDir! : p.modelDir };
   },
   preview: async (p) => {
     const { image } = await readImage(p.input, { autoOrient: true });
-    const { runner, manifest } = await model(image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir);
+    const modelDir = image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
+    const { runner, manifest } = await model(modelDir);
     const small = await fitPreview(image, p.maxSide);
     const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
-    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise };
+    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
   },
   inspect: async (p) => {
     let clean: FloatImage;

@@ -6,12 +6,30 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
+import { BUNDLED_PURPOSE, DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../engine/models/registry';
 import { readManifest, type DenoiserManifest } from '../engine/models/store';
 import type { ModelEntry } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
 
 type Source = 'bundled' | 'user' | 'run';
+
+const BUNDLED_DEFAULT = `bundled:${DEFAULT_MODEL_NAME}`;
+const BUNDLED_GREY = `bundled:${DEFAULT_GREY_MODEL_NAME}`;
+
+/** A model folder and the name the app shows for it, with the grey companion grey photos go to. */
+export interface ResolvedModel {
+  dir: string;
+  name: string;
+  grey?: { dir: string; name: string };
+}
+
+/** A bundled model's stated purpose, or what a user's model was trained on. */
+function purposeOf(source: Source, m: DenoiserManifest): string {
+  if (source === 'bundled' && BUNDLED_PURPOSE[m.name]) return BUNDLED_PURPOSE[m.name];
+  const data = typeof m.training?.data === 'string' ? m.training.data.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} with ${m.noise} noise`;
+}
 
 interface ScannedModel {
   id: string;
@@ -57,7 +75,7 @@ export class ModelService {
   private async defaultId(all: { id: string }[]): Promise<string | undefined> {
     const settings = await readJson<{ defaultModel?: string }>(this.settingsFile, {});
     if (settings.defaultModel && all.some((m) => m.id === settings.defaultModel)) return settings.defaultModel;
-    return all.find((m) => m.id === 'bundled:default')?.id ?? all[0]?.id;
+    return all.find((m) => m.id === BUNDLED_DEFAULT)?.id ?? all[0]?.id;
   }
 
   async list(): Promise<ModelEntry[]> {
@@ -65,17 +83,23 @@ export class ModelService {
     const def = await this.defaultId(all);
     return all.map(({ id, source, dir, manifest: m, label }) => ({
       id, name: label, dir, bundled: source === 'bundled', isDefault: id === def,
-      arch: m.arch.name, channels: m.channels, noise: m.noise, params: m.trainableParams, flopsPerPixel: m.flopsPerPixel,
+      arch: m.arch.name, channels: m.channels, noise: m.noise, purpose: purposeOf(source, m), noiseMap: m.noiseMap, blind: m.blind ?? false,
+      params: m.trainableParams, flopsPerPixel: m.flopsPerPixel,
       metrics: m.metrics, updated: m.updated,
     }));
   }
 
-  /** The grey companion to use beside a model: only for the bundled default, when bundled. */
-  async greyCompanion(id?: string): Promise<string | undefined> {
+  /**
+   * The model a request names (or the default), with the grey companion that grey
+   * photos go to: only beside the bundled default, when one is bundled.
+   */
+  async resolve(id?: string): Promise<ResolvedModel> {
     const all = await this.scan();
-    const chosen = id ?? (await this.defaultId(all));
-    if (chosen !== 'bundled:default') return undefined;
-    return all.find((m) => m.id === 'bundled:default-grey')?.dir;
+    const want = id ?? (await this.defaultId(all));
+    const found = all.find((m) => m.id === want);
+    if (!found) throw new UserError(id ? `unknown model "${id}"` : 'no model yet: train one, or import a model folder');
+    const grey = want === BUNDLED_DEFAULT ? all.find((m) => m.id === BUNDLED_GREY) : undefined;
+    return { dir: found.dir, name: found.label, grey: grey && { dir: grey.dir, name: grey.label } };
   }
 
   /** A model's own name (a run's model: the run's name, unmarked), or undefined for an unknown id. */
@@ -84,11 +108,7 @@ export class ModelService {
   }
 
   async resolveDir(id?: string): Promise<string> {
-    const all = await this.scan();
-    const want = id ?? (await this.defaultId(all));
-    const found = all.find((m) => m.id === want);
-    if (!found) throw new UserError(id ? `unknown model "${id}"` : 'no model yet: train one, or import a model folder');
-    return found.dir;
+    return (await this.resolve(id)).dir;
   }
 
   private async freeName(root: string, name: string): Promise<string> {

@@ -14,6 +14,12 @@ export const DEFAULT_MODEL_NAME = 'default';
 /** Optional companion of the default model, used for grey photos. */
 export const DEFAULT_GREY_MODEL_NAME = 'default-grey';
 
+/** What each bundled model is for, as the Models view says it. */
+export const BUNDLED_PURPOSE: Record<string, string> = {
+  [DEFAULT_MODEL_NAME]: 'Colour photos from phones and cameras: sensor noise, JPEG, and Gaussian noise; finds the noise level itself',
+  [DEFAULT_GREY_MODEL_NAME]: 'Grey (black-and-white) photos; the default model sends grey photos here',
+};
+
 export function resourcesDir(): string {
   if (process.env.DENOISE_RESOURCES) return process.env.DENOISE_RESOURCES;
   // src/main/engine/models -> repository root -> resources

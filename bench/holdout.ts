@@ -1,0 +1,50 @@
+/**
+ * Held-out evaluation sets that no bundled model trains or validates on, and
+ * their noisy inputs for tools outside the project (bench/classical-baseline.py).
+ *
+ *   tsx bench/holdout.ts --data ../shared/data/denoise --out runs/holdout [--noise camera:0.004,90 ...]
+ *
+ * Writes `<out>/CBSD432-val/`: links to the CBSD432 files in the training
+ * folder's validation split (seed 0, fraction 0.1: the split `train` uses)
+ * minus the first 8, which training shows every epoch. With --noise, also
+ * `<out>/<set>@<spec>/` for that set and for CBSD68: the 8-bit noisy inputs,
+ * drawn exactly as `eval --seed 0` draws them, as PNG files of the same names.
+ * The links are not copies: the data stays in ../shared.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { scanImageFolder, splitFiles } from '../src/main/engine/data/image-folder';
+import { applyNoise, parseNoiseSpec } from '../src/main/engine/data/noise';
+import { makeImage } from '../src/main/engine/image';
+import { encodeImage, readImage } from '../src/main/engine/image-io';
+import { Rng } from '../src/main/engine/rng';
+import { TRAIN_DEFAULTS } from '../src/main/engine/train';
+
+const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, noise: { type: 'string', multiple: true } } });
+const data = path.resolve(values.data ?? '../shared/data/denoise');
+const out = path.resolve(values.out ?? 'runs/holdout');
+
+const files = (await scanImageFolder(path.join(data, 'train'))).map((f) => f.path);
+const { val } = splitFiles(files, TRAIN_DEFAULTS.valFraction, TRAIN_DEFAULTS.seed);
+const held = val.slice(TRAIN_DEFAULTS.valImages).filter((f) => f.includes(`${path.sep}CBSD432${path.sep}`));
+const holdDir = path.join(out, 'CBSD432-val');
+await fs.rm(holdDir, { recursive: true, force: true });
+await fs.mkdir(holdDir, { recursive: true });
+for (const f of held) await fs.symlink(f, path.join(holdDir, path.basename(f)));
+console.log(JSON.stringify({ set: holdDir, images: held.length }));
+
+for (const spec of values.noise ?? []) {
+  for (const [name, dir] of [['CBSD432-val', holdDir], ['CBSD68', path.join(data, 'test', 'CBSD68')]]) {
+    const noisyDir = path.join(out, `${name}@${spec.replace(/[^\w.-]+/g, '_')}`);
+    await fs.mkdir(noisyDir, { recursive: true });
+    const rng = new Rng(0);
+    for (const f of await scanImageFolder(dir)) {
+      const { image } = await readImage(f.path, { autoOrient: true });
+      const { noisy } = applyNoise(image, parseNoiseSpec(spec), rng);
+      const file = path.join(noisyDir, `${path.parse(f.path).name}.png`);
+      await fs.writeFile(file, await encodeImage(makeImage(image.width, image.height, image.channels, noisy), { format: 'png' }));
+    }
+    console.log(JSON.stringify({ noisy: noisyDir, clean: dir, noise: spec }));
+  }
+}
