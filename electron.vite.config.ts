@@ -14,8 +14,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),
-          'engine-host': resolve('src/main/engine-host.ts'),
-          'grad-worker': resolve('src/main/engine/parallel/grad-worker.ts'),
+          'engine-host': resolve('src/main/host/entry.ts'),
+          'grad-worker': resolve('src/main/engine/training/steps/parallel/grad-worker.ts'),
         },
       },
     },

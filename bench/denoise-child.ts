@@ -7,12 +7,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { initBackend } from '../src/main/engine/backend';
-import { denoiseFiles } from '../src/main/engine/denoise-files';
+import { initBackend } from '../src/main/engine/runtime/backend';
+import { denoiseFiles } from '../src/main/engine/inference/denoise-files';
 import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
 import { defaultModelDir } from '../src/main/engine/models/registry';
-import { loadDenoiser, MANIFEST_FORMAT, type DenoiserManifest } from '../src/main/engine/models/store';
-import { createRunner } from '../src/main/engine/runner';
+import { loadDenoiser } from '../src/main/engine/models/store';
+import { MANIFEST_FORMAT, type DenoiserManifest } from '../src/main/engine/models/manifest';
+import { createRunner } from '../src/main/engine/runtime/runner';
 
 const [dir, w, h, modelArg] = process.argv.slice(2);
 const width = Number(w);

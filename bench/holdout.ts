@@ -16,10 +16,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scanImageFolder, splitFiles } from '../src/main/engine/data/image-folder';
 import { applyNoise, parseNoiseSpec } from '../src/main/engine/data/noise';
-import { makeImage } from '../src/main/engine/image';
-import { encodeImage, readImage } from '../src/main/engine/image-io';
-import { Rng } from '../src/main/engine/rng';
-import { TRAIN_DEFAULTS } from '../src/main/engine/train';
+import { makeImage } from '../src/main/engine/image/float-image';
+import { encodeImage, readImage } from '../src/main/engine/image/io';
+import { Rng } from '../src/main/engine/data/rng';
+import { TRAIN_DEFAULTS } from '../src/main/engine/training/config';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, noise: { type: 'string', multiple: true } } });
 const data = path.resolve(values.data ?? '../shared/data/denoise');

@@ -11,10 +11,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { initBackend } from '../src/main/engine/backend';
-import { denoiseFiles } from '../src/main/engine/denoise-files';
-import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../src/main/engine/evaluate';
-import { openModels } from '../src/main/engine/models/registry';
+import { initBackend } from '../src/main/engine/runtime/backend';
+import { denoiseFiles } from '../src/main/engine/inference/denoise-files';
+import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../src/main/engine/inference/evaluate';
+import { openModels } from '../src/main/engine/models/store';
 
 const { values } = parseArgs({
   options: {

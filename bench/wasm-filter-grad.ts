@@ -8,7 +8,7 @@
  * Usage: tsx bench/wasm-filter-grad.ts [threads]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/engine/backend';
+import { initBackend } from '../src/main/engine/runtime/backend';
 
 const threads = Number(process.argv[2] ?? 1);
 const backend = await initBackend('wasm', threads);

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
 import { ENSEMBLE_PASSES } from './ensemble';
+import { ARCHITECTURES, LOSSES, LR_SCHEDULES, OUTPUT_FORMATS } from './vocabulary';
 import type { EpochMetrics } from './epoch-metrics';
 import type { NoiseReading } from './noise-reading';
 
@@ -20,7 +21,7 @@ const noiseSpec = z.string().min(1).max(100);
 export const TrainRequestSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   datasetId: id,
-  arch: z.enum(['seed', 'dncnn', 'ffdnet']),
+  arch: z.enum(ARCHITECTURES),
   depth: z.number().int().min(3).max(40).optional(),
   width: z.number().int().min(4).max(256).optional(),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
@@ -28,8 +29,8 @@ export const TrainRequestSchema = z.object({
   epochs: z.number().int().min(1).max(10_000),
   batch: z.number().int().min(1).max(1024),
   lr: z.number().positive().max(1),
-  lrSchedule: z.enum(['constant', 'cosine', 'step']),
-  loss: z.enum(['mse', 'l1', 'bce']),
+  lrSchedule: z.enum(LR_SCHEDULES),
+  loss: z.enum(LOSSES),
   patch: z.number().int().min(16).max(512),
   patchesPerEpoch: z.number().int().min(1).max(10_000_000),
   /** Fine-tune: start from this model's weights and architecture (arch, depth, width, channels then come from it). */
@@ -72,7 +73,7 @@ export const requestSchemas = {
   'denoise:run': z.object({ ids: z.array(id).min(1).max(1000), ...denoiseSettings }).strict(),
   'denoise:preview': z.object({ id, ...denoiseSettings }).strict(),
   'denoise:export': z.object({
-    ids: z.array(id).min(1).max(1000), format: z.enum(['png', 'jpeg', 'webp', 'tiff']), dir: localPath.optional(),
+    ids: z.array(id).min(1).max(1000), format: z.enum(OUTPUT_FORMATS), dir: localPath.optional(),
   }).strict(),
   'models:list': none,
   'models:import': z.object({ dir: localPath.optional() }).strict(),

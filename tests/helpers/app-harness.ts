@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServices, type Services, type ServicesOptions } from '../../src/main/services';
-import { nodeHostSpawner } from '../../src/main/services/node-host';
+import { nodeHostSpawner } from '../../src/main/host/node-spawner';
 import { ROOT } from './cli';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
@@ -55,7 +55,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
   const services = await createServices({
     ...opts,
     mediaBase: `http://127.0.0.1:${port}/media`,
-    spawnHost: nodeHostSpawner(path.join(ROOT, 'src/main/engine-host.ts')),
+    spawnHost: nodeHostSpawner(path.join(ROOT, 'src/main/host/entry.ts')),
     dialogs: { pickFolder: async () => dialogs.folder, pickImages: async () => dialogs.images },
     emit: (channel, payload) => {
       if (page) void page.evaluate(([c, p]) => (window as unknown as { __dlabEmit(c: string, p: unknown): void }).__dlabEmit(c, p), [channel, payload] as [string, unknown]).catch(() => undefined);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '../../src/main/engine/data/idx';
 import type { RemoteFile } from '../../src/main/engine/data/download';
-import { Rng } from '../../src/main/engine/rng';
+import { Rng } from '../../src/main/engine/data/rng';
 
 function shapes(count: number, seed: number): { pixels: Uint8Array; labels: Uint8Array } {
   const rng = new Rng(seed);

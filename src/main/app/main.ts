@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, proto
 import path from 'node:path';
 import { EVENT_CHANNELS, type EventChannel, type EventPayloads } from '../../shared/contract';
 import { createServices, type Services } from '../services';
-import { utilityHostSpawner } from './engine-process';
+import { utilityHostSpawner } from './utility-spawner';
 import { registerIpc } from './ipc';
 import { buildMenu } from './menu';
 import { CONTENT_SECURITY_POLICY, harden } from './security';

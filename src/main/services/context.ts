@@ -5,7 +5,7 @@
  */
 import type { EventChannel, EventPayloads } from '../../shared/contract';
 import type { AppPaths } from './app-state';
-import type { EngineClient, SpawnHost } from './engine-client';
+import type { EngineClient, SpawnHost } from '../host/client';
 import type { MediaServer } from './media';
 
 export interface Dialogs {

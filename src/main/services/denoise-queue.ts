@@ -1,13 +1,14 @@
 /**
- * The Denoise view's queue: dropped or opened photos, denoised one by one in
- * the engine worker into the app's own folder, live previews for the strength
- * slider, and export to a chosen folder and format that never overwrites.
+ * The Denoise view's queue: dropped or opened photos, denoised in batches by
+ * the engine worker into lossless files in the app's own folder, live previews
+ * for the strength slider, and export (one encode per photo, in the engine
+ * host) to a chosen folder and format that never overwrites.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { outputPath } from '../engine/denoise-files';
 import { UserError } from '../engine/errors';
-import { IMAGE_EXTENSIONS, readImage, writeImage, type OutputFormat } from '../engine/image-io';
+import { IMAGE_EXTENSIONS } from '../engine/image/io';
+import type { OutputFormat } from '../../shared/vocabulary';
 import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
 import type { ServiceContext } from './context';
 import type { ModelService, ResolvedModel } from './models';
@@ -20,6 +21,7 @@ function nameUsed(model: ResolvedModel, dir: string): string {
 export class DenoiseQueue {
   private items = new Map<string, QueueItem>();
   private counter = 0;
+  private batches = 0;
 
   constructor(private readonly ctx: ServiceContext, private readonly models: ModelService) {}
 
@@ -63,26 +65,29 @@ export class DenoiseQueue {
     for (const id of ids) this.items.delete(id);
   }
 
+  /** Denoises the photos as one batch in the engine host (its pipeline decodes ahead and writes behind). */
   async run(ids: string[], { modelId, ...settings }: DenoiseSettings): Promise<QueueItem[]> {
     const model = await this.models.resolve(modelId);
-    const done: QueueItem[] = [];
-    for (const id of ids) {
-      const item = this.get(id);
-      this.update({ ...item, state: 'working', fraction: 0, error: undefined });
-      const outDir = path.join(this.ctx.paths.denoised, id);
-      try {
-        await fs.rm(outDir, { recursive: true, force: true });
-        const r = await this.ctx.worker().request(
-          'denoise', { modelDir: model.dir, greyModelDir: model.grey?.dir, input: item.path, outDir, ...settings },
-          (e) => this.update({ ...this.get(id), fraction: e.fraction }),
-        );
-        this.ctx.media.allow(outDir);
-        done.push(this.update({ ...this.get(id), state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) }));
-      } catch (err) {
-        done.push(this.update({ ...this.get(id), state: 'error', error: (err as Error).message }));
-      }
+    const items = ids.map((id) => this.get(id));
+    for (const item of items) this.update({ ...item, state: 'working', fraction: 0, error: undefined });
+    const outDir = path.join(this.ctx.paths.denoised, `batch-${Date.now()}-${++this.batches}`);
+    try {
+      await fs.rm(outDir, { recursive: true, force: true });
+      const results = await this.ctx.worker().request(
+        'denoise', { modelDir: model.dir, greyModelDir: model.grey?.dir, inputs: items.map((i) => i.path), outDir, ...settings },
+        (e) => this.update({ ...this.get(items[e.index].id), fraction: e.fraction }),
+      );
+      this.ctx.media.allow(outDir);
+      return await Promise.all(results.map(async (r, k) => {
+        const item = this.get(items[k].id);
+        if (!r.ok) return this.update({ ...item, state: 'error', error: r.error });
+        // The photo's earlier result, if any, is replaced.
+        if (item.output) await fs.rm(item.output, { force: true });
+        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) });
+      }));
+    } catch (err) {
+      return items.map((item) => this.update({ ...this.get(item.id), state: 'error', error: (err as Error).message }));
     }
-    return done;
   }
 
   async preview(id: string, { modelId, ...settings }: DenoiseSettings): Promise<RequestResults['denoise:preview']> {
@@ -99,20 +104,17 @@ export class DenoiseQueue {
     const target = dir ?? (await this.ctx.dialogs.pickFolder('Export denoised photos to…'));
     if (!target) return null;
     await fs.mkdir(target, { recursive: true });
-    const originals = new Set([...this.items.values()].map((i) => path.resolve(i.path)));
     const result: ExportResult = { written: [], errors: [] };
-    for (const id of ids) {
-      const item = this.items.get(id);
-      try {
-        if (!item?.output) throw new UserError('not denoised yet');
-        const decoded = await readImage(item.output, { autoOrient: false, maxMegapixels: 1000 });
-        const out = await outputPath(item.path, target, format, originals, false);
-        await writeImage(out, decoded.image, { format, alpha: decoded.alpha, metadataFrom: item.path });
-        result.written.push(out);
-      } catch (err) {
-        result.errors.push({ id, error: (err as Error).message });
-      }
-    }
+    const ready = ids.map((id) => ({ id, item: this.items.get(id) })).filter(({ id, item }) => {
+      if (!item?.output) result.errors.push({ id, error: 'not denoised yet' });
+      return Boolean(item?.output);
+    });
+    if (ready.length === 0) return result;
+    const written = await this.ctx.worker().request('export', {
+      items: ready.map(({ item }) => ({ output: item!.output!, original: item!.path })), dir: target, format,
+      protect: [...this.items.values()].map((i) => i.path),
+    });
+    written.forEach((w, k) => (w.ok ? result.written.push(w.output) : result.errors.push({ id: ready[k].id, error: w.error })));
     return result;
   }
 }

@@ -6,13 +6,13 @@
 import fs from 'node:fs/promises';
 import { validatePayload, type RequestChannel, type RequestPayload, type RequestResults, type EngineStatus } from '../../shared/contract';
 import type { RemoteFile } from '../engine/data/download';
-import type { HostResult } from '../host-protocol';
+import type { HostResult } from '../host/protocol';
 import { ENGINE_VERSION } from '../engine/version';
 import { appPaths } from './app-state';
 import type { Dialogs, ServiceContext } from './context';
 import { DatasetService } from './datasets';
 import { DenoiseQueue } from './denoise-queue';
-import { EngineClient, type SpawnHost } from './engine-client';
+import { EngineClient, type SpawnHost } from '../host/client';
 import { MediaServer } from './media';
 import { ModelService } from './models';
 import { RunService } from './runs';

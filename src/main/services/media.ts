@@ -67,7 +67,7 @@ export class MediaServer {
         const body = await fs.readFile(p);
         // Browsers cannot show TIFF or BMP; convert those to PNG for display.
         if (type === 'image/tiff' || type === 'image/bmp') {
-          const { readImage, encodeImage } = await import('../engine/image-io');
+          const { readImage, encodeImage } = await import('../engine/image/io');
           return { status: 200, type: 'image/png', body: await encodeImage((await readImage(p, { autoOrient: true })).image, { format: 'png' }) };
         }
         return { status: 200, type, body };

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { BUNDLED_PURPOSE, DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../engine/models/registry';
-import { readManifest, type DenoiserManifest } from '../engine/models/store';
+import { readManifest, type DenoiserManifest } from '../engine/models/manifest';
 import type { ModelEntry } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';

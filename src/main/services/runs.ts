@@ -6,16 +6,40 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { TrainEvent, TrainConfig } from '../engine/train';
-import { TRAIN_DEFAULTS, defaultTrainingWorkers, describeSteps } from '../engine/train';
+import { UserError } from '../engine/errors';
+import { buildTrainConfig, ConfigError, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
 import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
 import type { DatasetService } from './datasets';
 import type { ModelService } from './models';
-import { EngineClient } from './engine-client';
+import { EngineClient } from '../host/client';
 
 const MAX_STEP_POINTS = 3000;
+
+/** The Train view's name for each setting it offers, for messages about a bad value. */
+const SETTING_LABEL: Partial<Record<keyof TrainConfig, string>> = {
+  arch: 'Architecture', noise: 'Noise', epochs: 'Epochs', batch: 'Batch', lr: 'Learning rate', lrSchedule: 'Schedule',
+  loss: 'Loss', patch: 'Patch size', patchesPerEpoch: 'Patches per epoch', warmupSteps: 'Warm-up steps',
+};
+
+/**
+ * The config a Train view request chooses, with where the run's files are; the rest takes
+ * buildTrainConfig's defaults. A bad setting is named by its field in the Train view.
+ */
+export function trainConfigFromRequest(req: TrainRequest, where: { data: string; out: string; cacheDir: string; init?: string }): TrainConfig {
+  const choices: TrainChoices = {
+    ...where, arch: req.arch, noise: req.noise, depth: req.depth, width: req.width, channels: req.channels,
+    epochs: req.epochs, batch: req.batch, lr: req.lr, lrSchedule: req.lrSchedule, loss: req.loss,
+    patch: req.patch, patchesPerEpoch: req.patchesPerEpoch, warmupSteps: req.warmupSteps,
+  };
+  try {
+    return buildTrainConfig(choices);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UserError(`${SETTING_LABEL[err.setting] ?? err.setting} ${err.problem}`);
+    throw err;
+  }
+}
 
 export class RunService {
   private runs = new Map<string, Run>();
@@ -60,16 +84,8 @@ export class RunService {
   /** The engine config for a request; a resumed run takes its weights from its checkpoint, so its base model is not looked up. */
   private async config(req: TrainRequest, out: string, resuming = false): Promise<TrainConfig> {
     const data = await this.datasets.trainingData(req.datasetId);
-    const fmnist = data === 'fashion-mnist';
-    return {
-      ...TRAIN_DEFAULTS, data, cacheDir: this.ctx.paths.fashionMnist, arch: req.arch,
-      archOptions: { ...(req.depth ? { depth: req.depth } : {}), ...(req.width ? { width: req.width } : {}) },
-      channels: fmnist ? 1 : req.channels, noise: req.noise, out, epochs: req.epochs, batch: req.batch, lr: req.lr,
-      lrSchedule: req.lrSchedule, loss: req.loss, patch: req.patch, patchesPerEpoch: req.patchesPerEpoch,
-      valImages: fmnist ? 500 : 8, checkpointMinutes: 5, workers: defaultTrainingWorkers(data),
-      warmupSteps: req.warmupSteps ?? 0,
-      ...(req.initModelId && !resuming ? { init: await this.models.resolveDir(req.initModelId) } : {}),
-    };
+    const init = req.initModelId && !resuming ? await this.models.resolveDir(req.initModelId) : undefined;
+    return trainConfigFromRequest(req, { data, out, cacheDir: this.ctx.paths.fashionMnist, init });
   }
 
   async start(req: TrainRequest): Promise<Run> {

@@ -1,9 +1,9 @@
 /** `denoise`: files or folders to an output folder, with the bundled model by default. */
-import { initBackend } from '../../engine/backend';
-import { denoiseFiles } from '../../engine/denoise-files';
+import { initBackend } from '../../engine/runtime/backend';
+import { denoiseFiles } from '../../engine/inference/denoise-files';
 import { UserError } from '../../engine/errors';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image-io';
-import { openModels } from '../../engine/models/registry';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image/io';
+import { openModels } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
 import { describeNoise } from '../../../shared/noise-reading';

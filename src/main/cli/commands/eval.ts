@@ -1,7 +1,7 @@
 /** `eval`: per-image and mean PSNR/SSIM on a clean folder, then one JSON line. */
-import { initBackend } from '../../engine/backend';
-import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../../engine/evaluate';
-import { openModels } from '../../engine/models/registry';
+import { initBackend } from '../../engine/runtime/backend';
+import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../../engine/inference/evaluate';
+import { openModels } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 
 export const EVAL_USAGE = `usage: eval --clean <dir> --noise gaussian:25 [--model <dir>] [--seed 0] [--protocol user|paper] [--ensemble 1|2|4|8]

@@ -1,11 +1,11 @@
 /** `export-onnx`: writes a saved model as an ONNX file (for ONNX Runtime, including its GPU providers). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { initBackend } from '../../engine/backend';
+import { initBackend } from '../../engine/runtime/backend';
 import { writeFileAtomic } from '../../engine/atomic-fs';
 import { UserError } from '../../engine/errors';
 import { loadDenoiser } from '../../engine/models/store';
-import { exportOnnx } from '../../engine/onnx-export';
+import { exportOnnx } from '../../engine/onnx/export';
 import { parse, required } from '../args';
 
 export const EXPORT_ONNX_USAGE = 'usage: export-onnx --model <dir> --out <file.onnx>';

@@ -1,10 +1,10 @@
 /** `info`: the backend, versions, and the architectures with their sizes. */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../engine/backend';
-import { ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
+import { initBackend } from '../../engine/runtime/backend';
+import { ALL_ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
-import { gradientGraphSupport } from '../../engine/onnx-gradients';
-import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runner';
+import { gradientGraphSupport } from '../../engine/onnx/gradients';
+import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runtime/runner';
 
 export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
@@ -17,7 +17,7 @@ export async function infoCommand(): Promise<number> {
   console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, all cores)` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
-  for (const arch of Object.values(ARCHITECTURES)) {
+  for (const arch of ALL_ARCHITECTURES) {
     const { grey, colour } = architectureStats(arch);
     const fmt = (n: number) => n.toLocaleString('en-US');
     const onnxTrained = ort && !gradientGraphSupport(arch.build({ channels: 1, seed: 1 }), arch.sigmoidOutput ? 'bce' : 'mse');

@@ -4,11 +4,10 @@
  */
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
-import { parseNoiseSpec } from '../../engine/data/noise';
-import { getArchitecture } from '../../engine/models/architectures';
-import { TRAIN_DEFAULTS, defaultTrainingWorkers, describeSteps, train, type LossName, type LrSchedule, type TrainConfig, type TrainEvent } from '../../engine/train';
-import type { TrainerChoice } from '../../engine/onnx-train-step';
-import { choice, num, parse, required, str } from '../args';
+import { buildTrainConfig, ConfigError, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
+import { train } from '../../engine/training/loop';
+import { LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
+import { choice, num, parse, required, str, type Values } from '../args';
 import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
 
@@ -23,59 +22,66 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05,
              camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
 
-export async function trainCommand(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, {
+/** The flag for each setting whose name differs from its flag's (the rest: --<setting> in kebab case). */
+const FLAG: Partial<Record<keyof TrainConfig, string>> = { warmupSteps: 'warmup', blindFraction: 'blind', cacheDir: 'cache', data: 'data' };
+
+function flagOf(setting: keyof TrainConfig): string {
+  return `--${FLAG[setting] ?? setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The config the flags choose; a bad setting is named by its flag. */
+export function trainConfigFromFlags(v: Values, resume: boolean): TrainConfig {
+  try {
+    return buildTrainConfig(trainChoicesFromFlags(v, resume));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UserError(`${flagOf(err.setting)} ${err.problem}\n\n${TRAIN_USAGE}`);
+    throw err;
+  }
+}
+
+/** What the flags choose; everything not given takes buildTrainConfig's default. With --resume the checkpoint holds the config. */
+function trainChoicesFromFlags(v: Values, resume: boolean): TrainChoices {
+  const out = required(v, 'out', TRAIN_USAGE);
+  const data = resume ? (str(v, 'data') ?? '') : required(v, 'data', TRAIN_USAGE);
+  const init = str(v, 'init');
+  const channels = str(v, 'channels');
+  if (channels && channels !== '1' && channels !== '3') throw new UserError('--channels must be 1 or 3');
+  return {
+    data: data === 'fashion-mnist' ? data : path.resolve(data || '.'),
+    out: path.resolve(out),
+    cacheDir: str(v, 'cache') ?? defaultCacheDir(),
+    arch: resume || init ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE),
+    noise: resume ? (str(v, 'noise') ?? 'none') : required(v, 'noise', TRAIN_USAGE),
+    init: init ? path.resolve(init) : undefined,
+    depth: num(v, 'depth'), width: num(v, 'width'), batchNorm: v['no-batch-norm'] ? false : undefined,
+    channels: channels ? (Number(channels) as 1 | 3) : undefined,
+    epochs: num(v, 'epochs'), batch: num(v, 'batch'), lr: num(v, 'lr'), lrMin: num(v, 'lr-min'),
+    lrSchedule: choice(v, 'lr-schedule', LR_SCHEDULES), loss: choice(v, 'loss', LOSSES),
+    patch: num(v, 'patch'), patchesPerEpoch: num(v, 'patches-per-epoch'),
+    valFraction: num(v, 'val-fraction'), valImages: num(v, 'val-images'), valCrop: num(v, 'val-crop'),
+    seed: num(v, 'seed'), checkpointMinutes: num(v, 'checkpoint-minutes'), microBatch: num(v, 'micro-batch'),
+    workers: num(v, 'workers'), warmupSteps: num(v, 'warmup'), trainer: choice(v, 'trainer', TRAINERS), blindFraction: num(v, 'blind'),
+  };
+}
+
+const TRAIN_OPTIONS = {
     data: { type: 'string' }, arch: { type: 'string' }, init: { type: 'string' }, warmup: { type: 'string' }, noise: { type: 'string' }, out: { type: 'string' },
     epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
     cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, blind: { type: 'string' },
-  }, TRAIN_USAGE);
+} as const;
+
+export function parseTrainArgs(argv: string[]) {
+  return parse(argv, TRAIN_OPTIONS, TRAIN_USAGE);
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseTrainArgs(argv);
   const resume = Boolean(v.resume);
-  const out = required(v, 'out', TRAIN_USAGE);
-  // With --resume the checkpoint holds the config; only --epochs may be raised.
-  const data = resume ? (str(v, 'data') ?? '') : required(v, 'data', TRAIN_USAGE);
-  const init = str(v, 'init');
-  const archName = resume || init ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE);
-  const arch = getArchitecture(archName);
-  const noise = resume ? (str(v, 'noise') ?? 'none') : required(v, 'noise', TRAIN_USAGE);
-  parseNoiseSpec(noise);
-  const fmnist = data === 'fashion-mnist';
-  const channelsText = str(v, 'channels');
-  if (channelsText && channelsText !== '1' && channelsText !== '3') throw new UserError('--channels must be 1 or 3');
-  const config: TrainConfig = {
-    ...TRAIN_DEFAULTS,
-    data: fmnist ? data : path.resolve(data || '.'),
-    cacheDir: str(v, 'cache') ?? defaultCacheDir(),
-    arch: arch.name,
-    archOptions: { depth: num(v, 'depth'), width: num(v, 'width'), batchNorm: v['no-batch-norm'] ? false : undefined },
-    channels: fmnist ? 1 : channelsText ? (Number(channelsText) as 1 | 3) : undefined,
-    noise,
-    out: path.resolve(out),
-    epochs: num(v, 'epochs', TRAIN_DEFAULTS.epochs),
-    batch: num(v, 'batch', fmnist ? 200 : TRAIN_DEFAULTS.batch),
-    lr: num(v, 'lr', TRAIN_DEFAULTS.lr),
-    lrSchedule: choice<LrSchedule>(v, 'lr-schedule', ['constant', 'cosine', 'step'], TRAIN_DEFAULTS.lrSchedule),
-    lrMin: num(v, 'lr-min', TRAIN_DEFAULTS.lrMin),
-    loss: choice<LossName>(v, 'loss', ['mse', 'l1', 'bce'], arch.sigmoidOutput ? 'bce' : 'mse'),
-    patch: num(v, 'patch', TRAIN_DEFAULTS.patch),
-    patchesPerEpoch: num(v, 'patches-per-epoch', TRAIN_DEFAULTS.patchesPerEpoch),
-    valFraction: num(v, 'val-fraction', TRAIN_DEFAULTS.valFraction),
-    valImages: num(v, 'val-images', fmnist ? 1000 : TRAIN_DEFAULTS.valImages),
-    valCrop: num(v, 'val-crop', TRAIN_DEFAULTS.valCrop),
-    seed: num(v, 'seed', TRAIN_DEFAULTS.seed),
-    checkpointMinutes: num(v, 'checkpoint-minutes', TRAIN_DEFAULTS.checkpointMinutes),
-    microBatch: num(v, 'micro-batch', TRAIN_DEFAULTS.microBatch),
-    workers: num(v, 'workers', defaultTrainingWorkers(data)),
-    warmupSteps: num(v, 'warmup', TRAIN_DEFAULTS.warmupSteps),
-    init: init ? path.resolve(init) : undefined,
-    trainer: choice<TrainerChoice>(v, 'trainer', ['auto', 'onnxruntime', 'tfjs'], 'auto'),
-    blindFraction: num(v, 'blind', TRAIN_DEFAULTS.blindFraction),
-  };
+  const config = trainConfigFromFlags(v, resume);
   if (!config.init) delete config.init;
-  for (const k of ['depth', 'width'] as const) if (config.archOptions?.[k] === undefined) delete config.archOptions?.[k];
-  if (config.archOptions?.batchNorm === undefined) delete config.archOptions?.batchNorm;
 
   const controller = new AbortController();
   const bar = new Progress();

@@ -12,7 +12,7 @@
  * with raw noise of variance shot * x + read (heteroscedastic Gaussian).
  * Images are interleaved HWC in [0, 1], three channels.
  */
-import type { Rng } from '../rng';
+import type { Rng } from './rng';
 
 type Mat3 = [number, number, number, number, number, number, number, number, number];
 

@@ -6,9 +6,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors';
-import { toChannels, type FloatImage } from '../image';
-import { IMAGE_EXTENSIONS, readImage } from '../image-io';
-import { Rng } from '../rng';
+import { toChannels, type FloatImage } from '../image/float-image';
+import { IMAGE_EXTENSIONS, readImage } from '../image/io';
+import { Rng } from './rng';
 
 export interface ScannedFile {
   path: string;

@@ -20,9 +20,9 @@
 import { addRawNoise, processRaw, randomCamera, randomRawNoise, unprocess } from './camera-pipeline';
 import { jpegRoundTrip } from './jpeg-artifacts';
 import { UserError } from '../errors';
-import { mse } from '../metrics';
-import { quantize8, toChannels, type FloatImage } from '../image';
-import type { Rng } from '../rng';
+import { mse } from '../image/metrics';
+import { quantize8, toChannels, type FloatImage } from '../image/float-image';
+import type { Rng } from './rng';
 
 type Range = [number, number];
 export type NoiseSpec =

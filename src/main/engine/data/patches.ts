@@ -2,8 +2,8 @@
  * Random training patches: a random image, a random crop, and one of the eight
  * flips/rotations (the dihedral group), written straight into a batch buffer.
  */
-import type { FloatImage } from '../image';
-import type { Rng } from '../rng';
+import type { FloatImage } from '../image/float-image';
+import type { Rng } from './rng';
 
 /** Writes a `size` x `size` patch of `img`, transformed by `op` (0-7), into `out` at `offset`. */
 export function writePatch(img: FloatImage, x0: number, y0: number, size: number, op: number, out: Float32Array, offset: number): void {

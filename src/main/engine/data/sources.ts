@@ -7,8 +7,8 @@ import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist';
 import { loadTrainingImages, scanImageFolder, splitFiles } from './image-folder';
 import { samplePatches } from './patches';
 import { UserError } from '../errors';
-import { crop, makeImage, type FloatImage } from '../image';
-import type { Rng } from '../rng';
+import { crop, makeImage, type FloatImage } from '../image/float-image';
+import type { Rng } from './rng';
 
 export interface SourceOptions {
   data: string;

@@ -11,28 +11,12 @@
  * load and export to ONNX without custom layer code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors';
+import { ARCHITECTURE_FACTS, architectureFacts, type ArchitectureFacts, type ArchOptions } from './catalog';
 
-export interface ArchOptions {
-  /** Image channels: 1 (grey) or 3 (colour). */
-  channels: 1 | 3;
-  depth?: number;
-  width?: number;
-  batchNorm?: boolean;
-  /** Seeds the weight initialisers, so a run's starting weights are reproducible. */
-  seed?: number;
-}
+export type { ArchOptions };
 
-export interface Architecture {
-  name: string;
-  description: string;
-  /** Whether the model takes a noise-level map as an extra input channel. */
-  noiseMap: boolean;
-  /** Input height and width must be multiples of this (the tiler pads to it). */
-  sizeMultiple: number;
-  /** Output activation is a sigmoid (suits BCE loss). */
-  sigmoidOutput: boolean;
-  defaults: Required<Omit<ArchOptions, 'channels' | 'seed'>>;
+/** An architecture's facts (catalog.ts) and how to build it. */
+export interface Architecture extends ArchitectureFacts {
   build(opts: ArchOptions): tf.LayersModel;
 }
 
@@ -102,12 +86,7 @@ function selectChannels(c: number, cin: number, name: string) {
 }
 
 const seed: Architecture = {
-  name: 'seed',
-  description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
-  noiseMap: false,
-  sizeMultiple: 4,
-  sigmoidOutput: true,
-  defaults: { depth: 5, width: 16, batchNorm: false },
+  ...ARCHITECTURE_FACTS.seed,
   build({ channels, seed: s }) {
     const init = new Init(s);
     const input = tf.input({ shape: [null, null, channels], name: 'image' });
@@ -122,12 +101,7 @@ const seed: Architecture = {
 };
 
 const dncnn: Architecture = {
-  name: 'dncnn',
-  description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
-  noiseMap: false,
-  sizeMultiple: 1,
-  sigmoidOutput: false,
-  defaults: { depth: 17, width: 64, batchNorm: true },
+  ...ARCHITECTURE_FACTS.dncnn,
   build({ channels, depth = 17, width = 64, batchNorm = true, seed: s }) {
     const init = new Init(s);
     const input = tf.input({ shape: [null, null, channels], name: 'image' });
@@ -144,12 +118,7 @@ const dncnn: Architecture = {
 };
 
 const ffdnet: Architecture = {
-  name: 'ffdnet',
-  description: 'FFDNet-style blind model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map, pixel-shuffle, global residual',
-  noiseMap: true,
-  sizeMultiple: 2,
-  sigmoidOutput: false,
-  defaults: { depth: 12, width: 64, batchNorm: false },
+  ...ARCHITECTURE_FACTS.ffdnet,
   build({ channels, depth = 12, width = 64, seed: s }) {
     const init = new Init(s);
     const cin = channels + 1;
@@ -165,12 +134,12 @@ const ffdnet: Architecture = {
   },
 };
 
-export const ARCHITECTURES: Record<string, Architecture> = { seed, dncnn, ffdnet };
+const BUILDABLE: Record<ArchitectureFacts['name'], Architecture> = { seed, dncnn, ffdnet };
+
+export const ALL_ARCHITECTURES: Architecture[] = Object.values(BUILDABLE);
 
 export function getArchitecture(name: string): Architecture {
-  const arch = ARCHITECTURES[name];
-  if (!arch) throw new UserError(`unknown architecture "${name}"; choose one of: ${Object.keys(ARCHITECTURES).join(', ')}`);
-  return arch;
+  return BUILDABLE[architectureFacts(name).name];
 }
 
 export interface ModelStats {

@@ -7,8 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
-import { MANIFEST_FILE, openDenoiser, type DenoiserManifest } from './store';
-import type { ModelRunner } from '../runner';
+import { MANIFEST_FILE } from './manifest';
 
 export const DEFAULT_MODEL_NAME = 'default';
 /** Optional companion of the default model, used for grey photos. */
@@ -44,16 +43,4 @@ export async function defaultModelDir(): Promise<string> {
 export async function defaultGreyModelDir(): Promise<string | undefined> {
   const dir = path.join(bundledModelsDir(), DEFAULT_GREY_MODEL_NAME);
   return fs.access(path.join(dir, MANIFEST_FILE)).then(() => dir, () => undefined);
-}
-
-export interface OpenModel {
-  runner: ModelRunner;
-  manifest: DenoiserManifest;
-}
-
-/** The model a user named, or else the bundled default with its grey companion (grey photos go there). */
-export async function openModels(modelDir?: string): Promise<OpenModel & { grey?: OpenModel }> {
-  const main = await openDenoiser(modelDir ?? (await defaultModelDir()));
-  const greyDir = modelDir ? undefined : await defaultGreyModelDir();
-  return { ...main, grey: greyDir ? await openDenoiser(greyDir) : undefined };
 }

@@ -10,35 +10,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
-import type { ArchOptions } from './architectures';
-import { createRunner, type ModelRunner } from '../runner';
-
-export const MANIFEST_FILE = 'denoiser.json';
-export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
-
-export interface DenoiserManifest {
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: 1;
-  name: string;
-  arch: { name: string; options: ArchOptions };
-  channels: 1 | 3;
-  noiseMap: boolean;
-  /** Noise-map models trained to take UNKNOWN_NOISE_LEVEL: they estimate the noise themselves when no level is given. */
-  blind?: boolean;
-  sizeMultiple: number;
-  /** The noise spec the model was trained on. */
-  noise: string;
-  /** Default strength: sigma (0-255) for noise-map models. */
-  defaultSigma?: number;
-  params: number;
-  trainableParams: number;
-  flopsPerPixel: number;
-  training?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
-  created: string;
-  updated: string;
-  engine: { version: string; tfjs: string; backend: string };
-}
+import { createRunner, type ModelRunner } from '../runtime/runner';
+import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
+import { defaultGreyModelDir, defaultModelDir } from './registry';
 
 async function saveArtifacts(dir: string, model: tf.LayersModel): Promise<void> {
   await model.save(
@@ -96,26 +70,26 @@ export async function loadModelFiles(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
 }
 
-export async function readManifest(dir: string): Promise<DenoiserManifest> {
-  const file = path.join(dir, MANIFEST_FILE);
-  let manifest: DenoiserManifest;
-  try {
-    manifest = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `no ${MANIFEST_FILE}; is this a Denoise Lab model folder?` : `unreadable manifest (${(err as Error).message})`, dir);
-  }
-  if (manifest.format !== MANIFEST_FORMAT) throw new UserError(`${MANIFEST_FILE} is not a Denoise Lab manifest`, dir);
-  return manifest;
-}
-
 export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel; manifest: DenoiserManifest }> {
   const manifest = await readManifest(dir);
   return { model: await loadModelFiles(dir), manifest };
 }
 
 /** A saved model ready for inference, on the fastest runner available. */
-export async function openDenoiser(dir: string): Promise<{ runner: ModelRunner; manifest: DenoiserManifest }> {
+export async function openDenoiser(dir: string): Promise<OpenModel> {
   const { model, manifest } = await loadDenoiser(dir);
   return { runner: await createRunner(model), manifest };
+}
+
+/** A model ready for inference. */
+export interface OpenModel {
+  runner: ModelRunner;
+  manifest: DenoiserManifest;
+}
+
+/** The model a user named, or else the bundled default with its grey companion (grey photos go there). */
+export async function openModels(modelDir?: string): Promise<OpenModel & { grey?: OpenModel }> {
+  const main = await openDenoiser(modelDir ?? (await defaultModelDir()));
+  const greyDir = modelDir ? undefined : await defaultGreyModelDir();
+  return { ...main, grey: greyDir ? await openDenoiser(greyDir) : undefined };
 }

@@ -1,0 +1,106 @@
+/**
+ * Denoising files and folders to an output folder: reads each photo in its
+ * stored orientation, denoises it, and writes `<out>/<stem>.<ext>` atomically,
+ * keeping EXIF and ICC. Never writes over an input; an existing output gets a
+ * numbered suffix unless overwriting is asked for. One bad file does not stop
+ * the batch: each file gets its own result.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { explainFsError } from '../atomic-fs';
+import { UserError } from '../errors';
+import { denoiseImage, type DenoiseOptions } from './denoise-image';
+import { expandInputs, outputPath, type FileResult } from './outputs';
+import { extensionFormat, readImage, writeImage, type OutputFormat } from '../image/io';
+import type { DenoiserManifest } from '../models/manifest';
+import type { ModelRunner } from '../runtime/runner';
+
+export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> {
+  outDir: string;
+  format?: OutputFormat;
+  quality?: number;
+  overwrite?: boolean;
+  maxMegapixels?: number;
+  /** A model for grey photos (the default set bundles one beside the colour model). */
+  greyModel?: { runner: ModelRunner; manifest: DenoiserManifest };
+  onFile?: (e: FileProgress) => void;
+}
+
+export interface FileProgress {
+  input: string;
+  index: number;
+  total: number;
+  tilesDone: number;
+  tilesTotal: number;
+}
+
+/** Photos up to this size are decoded one ahead while the previous one computes (bounds memory for huge photos). */
+const DECODE_AHEAD_MAX_PIXELS = 16e6;
+
+type Decoded = { ok: true; value: Awaited<ReturnType<typeof readImage>> } | { ok: false; error: string };
+
+/**
+ * Denoises files as a pipeline: while one photo's tiles compute (on ONNX
+ * Runtime's threads, or the wasm pool), the next photo decodes and the
+ * previous one encodes and writes, both on libvips's threads. At most one
+ * decode runs ahead (none after photos over 16 MP) and one write runs behind.
+ */
+export async function denoiseFiles(
+  runner: ModelRunner, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
+): Promise<FileResult[]> {
+  if (inputs.some((i) => path.resolve(i) === path.resolve(opts.outDir))) throw new UserError('the output folder is one of the inputs', opts.outDir);
+  const files = await expandInputs(inputs);
+  const resolvedInputs = new Set(files.map((f) => path.resolve(f)));
+  try {
+    await fs.mkdir(opts.outDir, { recursive: true });
+  } catch (err) {
+    throw explainFsError(err, opts.outDir);
+  }
+  const decode = (file: string): Promise<Decoded> => readImage(file, { autoOrient: false, maxMegapixels: opts.maxMegapixels })
+    .then((value) => ({ ok: true as const, value }), (err: Error) => ({ ok: false as const, error: err.message }));
+  // Outputs claimed by this batch, including files still being written.
+  const claimed = new Set<string>();
+  const results: FileResult[] = [];
+  let ahead: Promise<Decoded> | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  for (const [index, input] of files.entries()) {
+    const t0 = performance.now();
+    const decoded = await (ahead ?? decode(input));
+    ahead = null;
+    const small = decoded.ok && decoded.value.image.width * decoded.value.image.height <= DECODE_AHEAD_MAX_PIXELS;
+    if (index + 1 < files.length && (small || !decoded.ok)) ahead = decode(files[index + 1]);
+    if (!decoded.ok) {
+      results.push({ input, ok: false, error: decoded.error });
+      continue;
+    }
+    try {
+      const format = opts.format ?? extensionFormat(input) ?? 'png';
+      const { image, alpha } = decoded.value;
+      const grey = image.channels === 1 && opts.greyModel;
+      const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, image, {
+        ...opts,
+        onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
+      });
+      const output = await outputPath(input, opts.outDir, format, resolvedInputs, opts.overwrite ?? false, claimed);
+      claimed.add(path.resolve(output));
+      await writing; // one write at a time behind the compute
+      const slot = results.push({ input, ok: false, error: 'not written' }) - 1;
+      writing = writeImage(output, r.image, { format, quality: opts.quality, alpha, metadataFrom: input }).then(
+        () => {
+          results[slot] = {
+            input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels,
+            noise: r.noise, seconds: (performance.now() - t0) / 1000,
+          };
+        },
+        (err: Error) => {
+          results[slot] = { input, ok: false, error: err.message };
+        },
+      );
+    } catch (err) {
+      results.push({ input, ok: false, error: (err as Error).message });
+    }
+  }
+  await writing;
+  await ahead; // a decode started for a file that failed earlier settles before returning
+  return results;
+}

@@ -1,0 +1,51 @@
+/**
+ * Where denoised photos go and what each one reports: output paths that never
+ * overwrite an input (or a file, unless asked), folder expansion, and the
+ * per-file result. No model code, so the app's services and the engine host's
+ * export can use it without loading the ML runtime.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { scanImageFolder } from '../data/image-folder';
+import { UserError } from '../errors';
+import { extensionFor, type OutputFormat } from '../image/io';
+import type { NoiseReading } from '../../../shared/noise-reading';
+
+export type FileResult =
+  | { input: string; ok: true; output: string; width: number; height: number; channels: number; noise?: NoiseReading; seconds: number }
+  | { input: string; ok: false; error: string };
+
+/** Expands folders (recursively) into image files; plain files are kept as given. */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const stat = await fs.stat(input).catch(() => null);
+    if (stat?.isDirectory()) files.push(...(await scanImageFolder(input)).map((f) => f.path));
+    else files.push(input);
+  }
+  return files;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
+
+/**
+ * Picks the output path, refusing inputs (and paths in `claimed`, outputs a
+ * batch has taken but may not have written yet) and avoiding clashes with a
+ * numbered suffix.
+ */
+export async function outputPath(
+  input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean, claimed: Set<string> = new Set(),
+): Promise<string> {
+  const stem = path.basename(input, path.extname(input));
+  const base = path.join(outDir, stem);
+  let candidate = base + extensionFor(format);
+  const taken = (p: string) => inputs.has(path.resolve(p)) || claimed.has(path.resolve(p));
+  for (let i = 1; taken(candidate) || (!overwrite && (await exists(candidate))); i++) {
+    if (i > 9999) throw new UserError('too many files with this name in the output folder', candidate);
+    candidate = `${base}-${i}${extensionFor(format)}`;
+  }
+  return candidate;
+}
+

@@ -1,0 +1,54 @@
+/**
+ * What each architecture is, without building one: the facts the training
+ * config, the app and the CLI need (noise map, size multiple, defaults), kept
+ * apart from architectures.ts so that reading them loads no TF.js.
+ */
+import { UserError } from '../errors';
+import { ARCHITECTURES, type ArchitectureName } from '../../../shared/vocabulary';
+
+export interface ArchOptions {
+  /** Image channels: 1 (grey) or 3 (colour). */
+  channels: 1 | 3;
+  depth?: number;
+  width?: number;
+  batchNorm?: boolean;
+  /** Seeds the weight initialisers, so a run's starting weights are reproducible. */
+  seed?: number;
+}
+
+export interface ArchitectureFacts {
+  name: ArchitectureName;
+  description: string;
+  /** Whether the model takes a noise-level map as an extra input channel. */
+  noiseMap: boolean;
+  /** Input height and width must be multiples of this (the tiler pads to it). */
+  sizeMultiple: number;
+  /** Output activation is a sigmoid (suits BCE loss). */
+  sigmoidOutput: boolean;
+  defaults: Required<Omit<ArchOptions, 'channels' | 'seed'>>;
+}
+
+export const ARCHITECTURE_FACTS: Record<ArchitectureName, ArchitectureFacts> = {
+  seed: {
+    name: 'seed',
+    description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
+    noiseMap: false, sizeMultiple: 4, sigmoidOutput: true, defaults: { depth: 5, width: 16, batchNorm: false },
+  },
+  dncnn: {
+    name: 'dncnn',
+    description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
+    noiseMap: false, sizeMultiple: 1, sigmoidOutput: false, defaults: { depth: 17, width: 64, batchNorm: true },
+  },
+  ffdnet: {
+    name: 'ffdnet',
+    description: 'FFDNet-style model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map (or "unknown", blind), pixel-shuffle, global residual',
+    noiseMap: true, sizeMultiple: 2, sigmoidOutput: false, defaults: { depth: 12, width: 64, batchNorm: false },
+  },
+};
+
+export function architectureFacts(name: string): ArchitectureFacts {
+  if (!(ARCHITECTURES as readonly string[]).includes(name)) {
+    throw new UserError(`unknown architecture "${name}" (choose from ${ARCHITECTURES.join(', ')})`);
+  }
+  return ARCHITECTURE_FACTS[name as ArchitectureName];
+}

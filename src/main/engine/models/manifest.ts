@@ -1,0 +1,50 @@
+/**
+ * A model folder's manifest (denoiser.json): what the model is, how it was
+ * trained and how well it scores. Plain JSON: reading it loads no TF.js, so
+ * the app's services can list models without the ML runtime.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors';
+import type { ArchOptions } from './catalog';
+
+export const MANIFEST_FILE = 'denoiser.json';
+export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
+
+export interface DenoiserManifest {
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: 1;
+  name: string;
+  arch: { name: string; options: ArchOptions };
+  channels: 1 | 3;
+  noiseMap: boolean;
+  /** Noise-map models trained to take UNKNOWN_NOISE_LEVEL: they estimate the noise themselves when no level is given. */
+  blind?: boolean;
+  sizeMultiple: number;
+  /** The noise spec the model was trained on. */
+  noise: string;
+  /** Default strength: sigma (0-255) for noise-map models. */
+  defaultSigma?: number;
+  params: number;
+  trainableParams: number;
+  flopsPerPixel: number;
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  created: string;
+  updated: string;
+  engine: { version: string; tfjs: string; backend: string };
+}
+
+export async function readManifest(dir: string): Promise<DenoiserManifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let manifest: DenoiserManifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `no ${MANIFEST_FILE}; is this a Denoise Lab model folder?` : `unreadable manifest (${(err as Error).message})`, dir);
+  }
+  if (manifest.format !== MANIFEST_FORMAT) throw new UserError(`${MANIFEST_FILE} is not a Denoise Lab manifest`, dir);
+  return manifest;
+}
+

@@ -1,0 +1,128 @@
+/**
+ * Exports a TF.js layers model to ONNX, written from the layer list with the
+ * ONNX protobuf schema. Supported layers are the ones our architectures use:
+ * Conv2D, Conv2DTranspose (with relu / sigmoid / linear activations),
+ * BatchNormalization, ReLU and Add. The graph keeps the app's NHWC layout at
+ * its edges (one Transpose in, one out) and runs NCHW inside, as ONNX expects.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { attrFloat, attrInts, attrString, encodeModel, initializer, valueInfo, type Onnx } from './graph';
+
+export interface LayerConfig {
+  filters?: number;
+  kernelSize?: number[];
+  strides?: number[];
+  padding?: 'same' | 'valid';
+  activation?: string;
+  useBias?: boolean;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+}
+
+/** Permutes a row-major tensor's axes. */
+export function permute(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
+  const out = tf.tidy(() => tf.transpose(tf.tensor(data, shape), perm).dataSync() as Float32Array);
+  return { data: Float32Array.from(out), shape: perm.map((p) => shape[p]) };
+}
+
+/** Returns the ONNX model bytes for a TF.js layers model with NHWC input and output. */
+export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uint8Array {
+  const nodes: Onnx.INodeProto[] = [];
+  const inits: Onnx.ITensorProto[] = [];
+  const outputName = new Map<string, string>();
+  let counter = 0;
+  const fresh = (base: string) => `${base}_${counter++}`;
+
+  const inputShape = model.inputs[0].shape;
+  const channelsIn = inputShape[3] as number;
+  const channelsOut = model.outputs[0].shape[3] as number;
+
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig() as LayerConfig;
+    const inbound = layer.inboundNodes[0]?.inboundLayers?.map((l) => outputName.get(l.name)!) ?? [];
+    let out = fresh(layer.name);
+    switch (cls) {
+      case 'InputLayer':
+        nodes.push({ opType: 'Transpose', input: ['input'], output: [out], attribute: [attrInts('perm', [0, 3, 1, 2])] });
+        break;
+      case 'Conv2D':
+      case 'Conv2DTranspose': {
+        const [kernel, bias] = layer.getWeights();
+        const k = kernel.shape as number[];
+        // TF: conv [kh,kw,cin,cout], transposed conv [kh,kw,cout,cin]; ONNX: Conv [cout,cin,kh,kw], ConvTranspose [cin,cout,kh,kw].
+        const w = permute(kernel.dataSync() as Float32Array, k, [3, 2, 0, 1]);
+        const wName = `${layer.name}_W`;
+        inits.push(initializer(wName, w.data, w.shape));
+        const inputs = [inbound[0], wName];
+        if (bias && cfg.useBias !== false) {
+          inits.push(initializer(`${layer.name}_B`, Float32Array.from(bias.dataSync() as Float32Array), bias.shape as number[]));
+          inputs.push(`${layer.name}_B`);
+        }
+        const [kh, kw] = cfg.kernelSize!;
+        const [sh, sw] = cfg.strides ?? [1, 1];
+        const attrs = [attrInts('kernel_shape', [kh, kw]), attrInts('strides', [sh, sw])];
+        if (cfg.padding === 'same') {
+          if (cls === 'Conv2DTranspose') {
+            // TF 'same' transposed conv: output = input * stride; the trimmed rows/cols come off the end.
+            const th = Math.max(0, kh - sh);
+            const tw = Math.max(0, kw - sw);
+            attrs.push(attrInts('pads', [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)]));
+          } else if (sh === 1 && sw === 1) {
+            attrs.push(attrInts('pads', [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2), Math.ceil((kh - 1) / 2), Math.ceil((kw - 1) / 2)]));
+          } else {
+            attrs.push(attrString('auto_pad', 'SAME_UPPER')); // TF puts the odd padding at the end, as SAME_UPPER does
+          }
+        } else {
+          attrs.push(attrInts('pads', [0, 0, 0, 0]));
+        }
+        const conv = cfg.activation && cfg.activation !== 'linear' ? fresh(`${layer.name}_pre`) : out;
+        nodes.push({ opType: cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', input: inputs, output: [conv], attribute: attrs, name: layer.name });
+        if (cfg.activation === 'relu') nodes.push({ opType: 'Relu', input: [conv], output: [out] });
+        else if (cfg.activation === 'sigmoid') nodes.push({ opType: 'Sigmoid', input: [conv], output: [out] });
+        else if (cfg.activation && cfg.activation !== 'linear') throw new Error(`ONNX export: activation "${cfg.activation}" is not supported`);
+        break;
+      }
+      case 'BatchNormalization': {
+        const weights = layer.getWeights();
+        let i = 0;
+        const n = weights[weights.length - 1].shape[0] as number;
+        const gamma = cfg.scale !== false ? weights[i++].dataSync() : new Float32Array(n).fill(1);
+        const beta = cfg.center !== false ? weights[i++].dataSync() : new Float32Array(n);
+        const mean = weights[i++].dataSync();
+        const variance = weights[i++].dataSync();
+        const names = ['scale', 'bias', 'mean', 'var'].map((s) => `${layer.name}_${s}`);
+        [gamma, beta, mean, variance].forEach((d, j) => inits.push(initializer(names[j], Float32Array.from(d as Float32Array), [n])));
+        nodes.push({ opType: 'BatchNormalization', input: [inbound[0], ...names], output: [out], attribute: [attrFloat('epsilon', cfg.epsilon ?? 1e-3)] });
+        break;
+      }
+      case 'ReLU':
+        nodes.push({ opType: 'Relu', input: [inbound[0]], output: [out] });
+        break;
+      case 'Add': {
+        let acc = inbound[0];
+        for (let j = 1; j < inbound.length; j++) {
+          const target = j === inbound.length - 1 ? out : fresh(`${layer.name}_partial`);
+          nodes.push({ opType: 'Add', input: [acc, inbound[j]], output: [target] });
+          acc = target;
+        }
+        out = acc;
+        break;
+      }
+      default:
+        throw new Error(`ONNX export: layer type ${cls} is not supported`);
+    }
+    outputName.set(layer.name, out);
+  }
+  const last = outputName.get(model.layers[model.layers.length - 1].name)!;
+  nodes.push({ opType: 'Transpose', input: [last], output: ['output'], attribute: [attrInts('perm', [0, 2, 3, 1])] });
+
+  return encodeModel({
+    name: model.name,
+    node: nodes,
+    initializer: inits,
+    input: [valueInfo('input', ['N', 'H', 'W', channelsIn])],
+    output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
+  }, producer);
+}

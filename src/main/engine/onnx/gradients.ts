@@ -1,0 +1,320 @@
+/**
+ * Builds an ONNX graph that computes a layers model's training loss and the
+ * gradient of every trainable weight (reverse-mode differentiation written
+ * out layer by layer), so ONNX Runtime's native, multi-threaded kernels can do
+ * the forward and backward passes of a training step. The weights are graph
+ * inputs and the gradients graph outputs, both in TF.js layout, so the
+ * optimizer, its state and the checkpoints stay TF.js's.
+ *
+ * Supported: Conv2D (trainable when stride 1 with an odd 'same' kernel; fixed
+ * pixel-(un)shuffle and channel-selection convs of any stride), fixed
+ * Conv2DTranspose with kernel = stride, relu / linear activations, ReLU, Add
+ * and BatchNormalization with scale and offset (batch statistics, as in
+ * training), with MSE or L1 loss. Anything else is refused by
+ * `gradientGraphSupport`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { LossName } from '../training/steps/tfjs-step';
+import { permute, type LayerConfig } from './export';
+import { attrFloat, attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
+
+export interface GradientGraph {
+  /** The serialised ONNX model. */
+  bytes: Uint8Array;
+  /** Graph input name for trainable weight i (model.trainableWeights order); its gradient is `grad_<i>`. */
+  weightInputs: string[];
+  /** BatchNorm layers whose batch mean / variance the graph outputs (`<layer>_batch_mean`, `<layer>_batch_var`). */
+  batchNormLayers: string[];
+}
+
+/** Epsilon of the BatchNormalization used as a plain per-channel affine map (variance 1 - epsilon). */
+const UNIT_EPSILON = 1e-5;
+const TF_TO_ONNX_CONV = [3, 2, 0, 1]; // [kh,kw,in,out] -> [out,in,kh,kw]
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+
+interface LayerRecord {
+  layer: tf.layers.Layer;
+  cls: string;
+  cfg: LayerConfig;
+  inputs: string[];
+  /** The layer's output, and (for convs with an activation) the value before it. */
+  output: string;
+  /** ONNX-layout kernel, bias and BN scale names. */
+  kernel?: string;
+  /** Indices into the model's trainable weights, per layer weight (kernel, bias / gamma, beta). */
+  trainable: (number | undefined)[];
+  bn?: { centred: string; invStd: string; gamma: string; count: string; channels: number };
+}
+
+/** Why the model cannot train through the gradient graph, or null when it can. */
+export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): string | null {
+  if (loss !== 'mse' && loss !== 'l1') return `${loss} loss`;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'several inputs or outputs';
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig() as LayerConfig;
+    const trainable = layer.trainableWeights.length > 0;
+    const [kh, kw] = cfg.kernelSize ?? [1, 1];
+    const [sh, sw] = cfg.strides ?? [1, 1];
+    if (cfg.activation && !['linear', 'relu'].includes(cfg.activation)) return `activation ${cfg.activation}`;
+    switch (cls) {
+      case 'InputLayer': case 'ReLU': case 'Add':
+        break;
+      case 'BatchNormalization':
+        if ((cfg as { axis?: number }).axis !== 3 && (cfg as { axis?: number }).axis !== -1) return 'BatchNormalization over an axis other than channels';
+        if (cfg.scale === false || cfg.center === false) return 'BatchNormalization without scale or offset';
+        break;
+      case 'Conv2D':
+        if (trainable && !(sh === 1 && sw === 1 && cfg.padding === 'same' && kh % 2 === 1 && kw % 2 === 1)) return `trainable Conv2D ${layer.name} (stride ${sh}, ${cfg.padding}, kernel ${kh}x${kw})`;
+        if (!trainable && !(cfg.padding === 'valid' && kh === sh && kw === sw) && !(sh === 1 && sw === 1 && cfg.padding === 'same' && kh % 2 === 1)) return `fixed Conv2D ${layer.name}`;
+        break;
+      case 'Conv2DTranspose':
+        if (trainable || !(cfg.padding === 'valid' && kh === sh && kw === sw)) return `Conv2DTranspose ${layer.name}`;
+        break;
+      default:
+        return `layer type ${cls}`;
+    }
+  }
+  return null;
+}
+
+/** Writes the loss-and-gradients graph for `model` (check `gradientGraphSupport` first). */
+export function buildGradientGraph(model: tf.LayersModel, loss: LossName): GradientGraph {
+  const unsupported = gradientGraphSupport(model, loss);
+  if (unsupported) throw new Error(`gradient graph: ${unsupported} is not supported`);
+  const nodes: Onnx.INodeProto[] = [];
+  const inits: Onnx.ITensorProto[] = [];
+  const outputs: Onnx.IValueInfoProto[] = [];
+  let counter = 0;
+  const fresh = (base: string) => `${base}_${counter++}`;
+  const op = (opType: string, input: string[], attribute: Onnx.IAttributeProto[] = [], name = fresh(opType.toLowerCase())) => {
+    nodes.push({ opType, input, output: [name], attribute });
+    return name;
+  };
+  const constants = new Map<string, number>();
+  const constant = (name: string, value: number) => {
+    if (!constants.has(name)) inits.push(initializer(name, Float32Array.of(value), []));
+    constants.set(name, value);
+    return name;
+  };
+  inits.push(int64Initializer('axes_nhw', [0, 2, 3]));
+  const fixedVector = (name: string, length: number, value: number) => {
+    if (!constants.has(name)) inits.push(initializer(name, new Float32Array(length).fill(value), [length]));
+    constants.set(name, value);
+    return name;
+  };
+  const zero = () => constant('zero', 0);
+  /** Per-channel means of an NCHW tensor, kept as [1, C, 1, 1]. */
+  const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
+  let int64Count = 0;
+  const int64Const = (values: number[]) => {
+    const name = `int64_${int64Count++}`;
+    inits.push(int64Initializer(name, values));
+    return name;
+  };
+
+  const trainableIndex = new Map(model.trainableWeights.map((w, i) => [w, i]));
+  const weightInputs = model.trainableWeights.map((_, i) => `weight_${i}`);
+  const inputs: Onnx.IValueInfoProto[] = [];
+  const records: LayerRecord[] = [];
+  const outputOf = new Map<string, string>();
+  const needsGrad = new Set<string>();
+  const batchNormLayers: string[] = [];
+
+  // Forward pass.
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig() as LayerConfig;
+    const ins = layer.inboundNodes[0]?.inboundLayers?.map((l) => outputOf.get(l.name)!) ?? [];
+    const trainable = layer.weights.map((w) => trainableIndex.get(w as unknown as tf.LayerVariable));
+    const rec: LayerRecord = { layer, cls, cfg, inputs: ins, output: '', trainable };
+    const weightName = (j: number, onnxPerm?: number[]): string => {
+      const index = trainable[j];
+      if (index === undefined) {
+        const w = layer.getWeights()[j];
+        const { data, shape } = permute(w.dataSync() as Float32Array, w.shape, onnxPerm ?? w.shape.map((_, d) => d));
+        const name = `${layer.name}_fixed_${j}`;
+        inits.push(initializer(name, data, shape));
+        return name;
+      }
+      inputs.push(valueInfo(weightInputs[index], model.trainableWeights[index].shape as number[]));
+      return onnxPerm ? op('Transpose', [weightInputs[index]], [attrInts('perm', onnxPerm)]) : weightInputs[index];
+    };
+    switch (cls) {
+      case 'InputLayer':
+        inputs.unshift(valueInfo('x', ['N', 'H', 'W', model.inputs[0].shape[3] as number]));
+        rec.output = op('Transpose', ['x'], [attrInts('perm', NHWC_TO_NCHW)], 'input_nchw');
+        break;
+      case 'Conv2D': case 'Conv2DTranspose': {
+        rec.kernel = weightName(0, TF_TO_ONNX_CONV);
+        const convIn = [ins[0], rec.kernel];
+        if (cfg.useBias !== false) convIn.push(weightName(1));
+        const pre = op(cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', convIn, convAttributes(cfg));
+        rec.output = cfg.activation === 'relu' ? op('Relu', [pre]) : pre;
+        break;
+      }
+      case 'BatchNormalization': {
+        // Batch statistics in two passes (mean, then the centred sum of squares); the
+        // normalisation itself is ONNX's fused inference-mode BatchNormalization.
+        const c = layer.getWeights()[0].shape[0];
+        const gamma = weightName(0);
+        const beta = weightName(1);
+        const epsilon = (cfg as { epsilon?: number }).epsilon ?? 1e-3;
+        const count = op('Div', [op('Cast', [op('Size', [ins[0]])], [attrInt('to', 1)]), constant(`${layer.name}_channels`, c)]);
+        const meanC = channelMean(ins[0]);
+        const centred = op('Sub', [ins[0], meanC]);
+        const varianceC = op('Div', [op('ReduceSumSquare', [centred], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]), count]);
+        const mean = op('Reshape', [meanC, 'flat_shape'], [], `${layer.name}_batch_mean`);
+        const variance = op('Reshape', [varianceC, 'flat_shape'], [], `${layer.name}_batch_var`);
+        outputs.push(valueInfo(mean, ['C']), valueInfo(variance, ['C']));
+        rec.output = op('BatchNormalization', [ins[0], gamma, beta, mean, variance], [attrFloat('epsilon', epsilon)]);
+        const invStd = op('Reciprocal', [op('Sqrt', [op('Add', [varianceC, constant(`${layer.name}_eps`, epsilon)])])]);
+        rec.bn = { centred, invStd, gamma, count, channels: c };
+        batchNormLayers.push(layer.name);
+        break;
+      }
+      case 'ReLU':
+        rec.output = op('Relu', [ins[0]]);
+        break;
+      case 'Add':
+        rec.output = ins.slice(1).reduce((acc, name) => op('Add', [acc, name]), ins[0]);
+        break;
+    }
+    if (rec.trainable.some((t) => t !== undefined) || ins.some((n) => needsGrad.has(n))) needsGrad.add(rec.output);
+    outputOf.set(layer.name, rec.output);
+    records.push(rec);
+  }
+  if (batchNormLayers.length) inits.push(int64Initializer('flat_shape', [-1]));
+
+  // Loss.
+  const prediction = outputOf.get(model.layers[model.layers.length - 1].name)!;
+  inputs.push(valueInfo('y', ['N', 'H', 'W', model.outputs[0].shape[3] as number]));
+  const diff = op('Sub', [prediction, op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)])]);
+  const count = op('Cast', [op('Size', [diff])], [attrInt('to', 1)]);
+  if (loss === 'mse') {
+    op('ReduceMean', [op('Mul', [diff, diff])], [attrInt('keepdims', 0)], 'loss');
+  } else {
+    op('ReduceMean', [op('Abs', [diff])], [attrInt('keepdims', 0)], 'loss');
+  }
+  outputs.unshift(valueInfo('loss', []));
+  const lossGrad = loss === 'mse'
+    ? op('Mul', [diff, op('Div', [constant('two', 2), count])])
+    : op('Div', [op('Sign', [diff]), count]);
+
+  // Backward pass, layers in reverse.
+  const gradsOf = new Map<string, string[]>([[prediction, [lossGrad]]]);
+  const addGrad = (tensor: string, grad: string) => {
+    if (needsGrad.has(tensor)) gradsOf.set(tensor, [...(gradsOf.get(tensor) ?? []), grad]);
+  };
+  const gradOutput = (index: number | undefined, onnxGrad: string, perm?: number[]) => {
+    if (index === undefined) return;
+    const name = `grad_${index}`;
+    if (perm) nodes.push({ opType: 'Transpose', input: [onnxGrad], output: [name], attribute: [attrInts('perm', perm)] });
+    else nodes.push({ opType: 'Identity', input: [onnxGrad], output: [name] });
+    outputs.push(valueInfo(name, model.trainableWeights[index].shape as number[]));
+  };
+  /** The gradient through a ReLU whose output is `out`. */
+  const reluGrad = (g: string, out: string) => op('Where', [op('Greater', [out, zero()]), g, zero()]);
+  /**
+   * dW[ky,kx,i,o] = sum over n,y,x of in[n,i,y+ky,x+kx] * gz[n,o,y,x]: for each tap, one
+   * matrix product of the shifted input [in, N*H*W] with the output gradient [N*H*W, out].
+   */
+  const filterGradient = (input: string, gz: string, cfg: LayerConfig) => {
+    const [kh, kw] = cfg.kernelSize!;
+    const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
+    const padded = op('Pad', [input, int64Const([0, 0, ph, pw, 0, 0, ph, pw])], [attrString('mode', 'constant')]);
+    const channelsFirst = op('Transpose', [padded], [attrInts('perm', [1, 0, 2, 3])]);
+    const gzRows = op('Reshape', [op('Transpose', [gz], [attrInts('perm', [0, 2, 3, 1])]), int64Const([-1, cfg.filters!])]);
+    const taps: string[] = [];
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const end = (k: number, size: number) => (k === size - 1 ? 2 ** 31 - 1 : k - (size - 1));
+      const shifted = op('Slice', [channelsFirst, int64Const([ky, kx]), int64Const([end(ky, kh), end(kx, kw)]), int64Const([2, 3])]);
+      taps.push(op('MatMul', [op('Reshape', [shifted, int64Const([0, -1])]), gzRows]));
+    }
+    return op('Reshape', [op('Concat', taps, [attrInt('axis', 0)]), int64Const([kh, kw, -1, cfg.filters!])]);
+  };
+  /**
+   * The gradient of a conv's input. A stride-1 conv's is the conv of the output gradient with
+   * the kernel flipped and its in/out axes swapped (ONNX Runtime's Conv is much faster than
+   * its ConvTranspose); the fixed kernel = stride layers use the adjoint op directly.
+   */
+  const inputGradient = (cls: string, gz: string, kernel: string, cfg: LayerConfig) => {
+    if (cls === 'Conv2DTranspose') return op('Conv', [gz, kernel], convAttributes(cfg));
+    if (cfg.padding !== 'same') return op('ConvTranspose', [gz, kernel], convAttributes(cfg));
+    const [kh, kw] = cfg.kernelSize!;
+    const taps = op('Reshape', [kernel, int64Const([0, 0, -1])]);
+    const reversed = op('Gather', [taps, int64Const(Array.from({ length: kh * kw }, (_, i) => kh * kw - 1 - i))], [attrInt('axis', 2)]);
+    const flipped = op('Transpose', [op('Reshape', [reversed, int64Const([0, 0, kh, kw])])], [attrInts('perm', [1, 0, 2, 3])]);
+    return op('Conv', [gz, flipped], convAttributes(cfg));
+  };
+  const sumChannels = (g: string) => op('ReduceSum', [g, 'axes_nhw'], [attrInt('keepdims', 0)]);
+
+  for (const rec of [...records].reverse()) {
+    const pending = gradsOf.get(rec.output);
+    if (!pending) continue;
+    const g = pending.length === 1 ? pending[0] : op('Sum', pending);
+    const { cls, cfg, inputs: ins } = rec;
+    switch (cls) {
+      case 'Conv2D': case 'Conv2DTranspose': {
+        let gz = g;
+        if (cfg.activation === 'relu') gz = reluGrad(g, rec.output);
+        if (rec.trainable[0] !== undefined) {
+          gradOutput(rec.trainable[0], filterGradient(ins[0], gz, cfg));
+        }
+        if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
+        if (needsGrad.has(ins[0])) {
+          addGrad(ins[0], inputGradient(cls, gz, rec.kernel!, cfg));
+        }
+        break;
+      }
+      case 'BatchNormalization': {
+        // With xhat = centred * invStd: dgamma = sum(g * xhat), dbeta = sum(g), and
+        // dx = a*g + b*centred + c per channel, a = gamma*invStd, b = -a*invStd^2*mean(g*centred),
+        // c = -a*mean(g); a*g + c runs as one fused BatchNormalization (mean 0, variance 1).
+        const { centred, invStd, gamma, count, channels } = rec.bn!;
+        const flat = (t: string) => op('Reshape', [t, 'flat_shape']);
+        const meanG = channelMean(g);
+        const meanGC = channelMean(op('Mul', [g, centred]));
+        gradOutput(rec.trainable[0], flat(op('Mul', [op('Mul', [meanGC, invStd]), count])));
+        gradOutput(rec.trainable[1], flat(op('Mul', [meanG, count])));
+        if (needsGrad.has(ins[0])) {
+          const a = op('Mul', [op('Reshape', [gamma, int64Const([1, -1, 1, 1])]), invStd]);
+          const b = op('Neg', [op('Mul', [op('Mul', [a, op('Mul', [invStd, invStd])]), meanGC])]);
+          const c = op('Neg', [op('Mul', [a, meanG])]);
+          const unit = `${rec.layer.name}_unit`;
+          const affine = op('BatchNormalization', [g, flat(a), flat(c), fixedVector(`${unit}_mean`, channels, 0), fixedVector(`${unit}_var`, channels, 1 - UNIT_EPSILON)],
+            [attrFloat('epsilon', UNIT_EPSILON)]);
+          addGrad(ins[0], op('Add', [affine, op('Mul', [centred, b])]));
+        }
+        break;
+      }
+      case 'ReLU':
+        addGrad(ins[0], reluGrad(g, rec.output));
+        break;
+      case 'Add':
+        for (const input of ins) addGrad(input, g);
+        break;
+    }
+  }
+  for (let i = 0; i < weightInputs.length; i++) {
+    if (!outputs.some((o) => o.name === `grad_${i}`)) throw new Error(`gradient graph: weight ${i} gets no gradient`);
+  }
+  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab');
+  return { bytes, weightInputs, batchNormLayers };
+}
+
+function samePads(cfg: LayerConfig): number[] {
+  const [kh, kw] = cfg.kernelSize!;
+  return [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
+}
+
+/** Conv / ConvTranspose attributes of a layer; the supported 'valid' convs have kernel = stride. */
+function convAttributes(cfg: LayerConfig): Onnx.IAttributeProto[] {
+  const [kh, kw] = cfg.kernelSize!;
+  const strides = cfg.strides ?? [1, 1];
+  return [
+    attrInts('kernel_shape', [kh, kw]),
+    attrInts('strides', strides),
+    attrInts('pads', cfg.padding === 'same' ? samePads(cfg) : [0, 0, 0, 0]),
+  ];
+}

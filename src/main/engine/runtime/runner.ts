@@ -1,0 +1,73 @@
+/**
+ * Runs a trained model on NHWC float batches. ONNX Runtime (onnxruntime-node,
+ * native CPU code using every core) is used when it loads, with the model
+ * exported to ONNX in memory; otherwise TF.js on the engine's backend.
+ * DENOISE_INFERENCE=tfjs forces TF.js.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { exportOnnx } from '../onnx/export';
+
+export interface ModelRunner {
+  kind: 'onnxruntime' | 'tfjs';
+  run(data: Float32Array, n: number, h: number, w: number, c: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+type Ort = typeof import('onnxruntime-node');
+let ort: Ort | null | undefined;
+
+/** onnxruntime-node, or null (with the reason kept) when it cannot load here. */
+export function loadOnnxRuntime(): Ort | null {
+  if (ort !== undefined) return ort;
+  try {
+    ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+  } catch (err) {
+    onnxUnavailable = (err as Error).message.split('\n')[0];
+    ort = null;
+  }
+  return ort;
+}
+export let onnxUnavailable: string | undefined;
+
+export function tfjsRunner(model: tf.LayersModel): ModelRunner {
+  return {
+    kind: 'tfjs',
+    run: async (data, n, h, w, c) => tf.tidy(() => Float32Array.from((model.predict(tf.tensor4d(data, [n, h, w, c])) as tf.Tensor).dataSync())),
+    dispose: () => model.dispose(),
+  };
+}
+
+export async function onnxRunner(model: tf.LayersModel, threads = os.availableParallelism()): Promise<ModelRunner> {
+  const runtime = loadOnnxRuntime();
+  if (!runtime) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
+  const session = await runtime.InferenceSession.create(exportOnnx(model), {
+    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+  });
+  return {
+    kind: 'onnxruntime',
+    async run(data, n, h, w, c) {
+      const result = await session.run({ input: new runtime.Tensor('float32', data, [n, h, w, c]) });
+      return result.output.data as Float32Array;
+    },
+    dispose: () => void session.release(),
+  };
+}
+
+/** Whether inference goes to ONNX Runtime: it loads, and DENOISE_INFERENCE (or `preferred`) does not ask for TF.js. */
+export function usesOnnxRuntime(preferred = process.env.DENOISE_INFERENCE): boolean {
+  return preferred !== 'tfjs' && loadOnnxRuntime() !== null;
+}
+
+/** The fastest runner available for a model. */
+export async function createRunner(model: tf.LayersModel, preferred = process.env.DENOISE_INFERENCE): Promise<ModelRunner> {
+  if (usesOnnxRuntime(preferred)) {
+    try {
+      return await onnxRunner(model);
+    } catch (err) {
+      if (preferred === 'onnxruntime') throw err;
+    }
+  }
+  return tfjsRunner(model);
+}

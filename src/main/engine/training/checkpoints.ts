@@ -1,0 +1,104 @@
+/**
+ * Training checkpoints: the model, the Adam state and the loop's position
+ * (RNG, epoch, step, history) in one folder per checkpoint, written to a
+ * temporary name and renamed, with `latest.json` pointing at the newest; the
+ * two newest are kept. A run killed at any moment resumes from the last one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../atomic-fs';
+import { saveModelFiles } from '../models/store';
+import type { RngState } from '../data/rng';
+import type { EpochSummary, TrainConfig } from './config';
+
+export interface CheckpointState {
+  config: TrainConfig;
+  epoch: number;
+  step: number;
+  rng: RngState;
+  plan: number[] | null;
+  history: EpochSummary[];
+  elapsedSec: number;
+  /** Running sums for the partial epoch. */
+  partial: { lossSum: number; samples: number; seconds: number };
+  created: string;
+}
+
+const CHECKPOINT_DIR = 'checkpoints';
+const LATEST = 'latest.json';
+
+export function checkpointRoot(out: string): string {
+  return path.join(out, CHECKPOINT_DIR);
+}
+
+export async function readLatest(out: string): Promise<string | null> {
+  try {
+    const latest = JSON.parse(await fs.readFile(path.join(checkpointRoot(out), LATEST), 'utf8'));
+    return path.join(checkpointRoot(out), latest.dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Describes the newest checkpoint of a run folder, if it has one. */
+export async function latestCheckpoint(out: string): Promise<{ dir: string; epoch: number; step: number; config: TrainConfig; history: EpochSummary[] } | null> {
+  const dir = await readLatest(out);
+  if (!dir) return null;
+  try {
+    const state: CheckpointState = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8'));
+    return { dir, epoch: state.epoch, step: state.step, config: state.config, history: state.history };
+  } catch {
+    return null;
+  }
+}
+
+export async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<string> {
+  const root = checkpointRoot(out);
+  const name = `epoch-${String(state.epoch).padStart(4, '0')}-step-${String(state.step).padStart(6, '0')}`;
+  const final = path.join(root, name);
+  const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
+  await fs.rm(tmp, { recursive: true, force: true });
+  await saveModelFiles(tmp, model);
+  const named = await optimizer.getWeights();
+  const specs: { name: string; shape: number[] }[] = [];
+  const parts: Float32Array[] = [];
+  for (const { name: n, tensor } of named) {
+    specs.push({ name: n, shape: tensor.shape });
+    parts.push((await tensor.data()) as Float32Array);
+  }
+  // The moments are the optimizer's own variables; only the iteration count is a fresh tensor.
+  tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const flat = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    flat.set(p, o);
+    o += p.length;
+  }
+  await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
+  await writeJsonAtomic(path.join(tmp, 'optimizer.json'), specs);
+  await writeJsonAtomic(path.join(tmp, 'state.json'), state);
+  await fs.rm(final, { recursive: true, force: true });
+  await fs.rename(tmp, final);
+  await writeJsonAtomic(path.join(root, LATEST), { dir: name, epoch: state.epoch, step: state.step });
+  // Keep the newest two checkpoints.
+  const dirs = (await fs.readdir(root)).filter((d) => /^epoch-\d+-step-\d+$/.test(d)).sort();
+  for (const d of dirs.slice(0, -2)) await fs.rm(path.join(root, d), { recursive: true, force: true });
+  return final;
+}
+
+export async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
+  const specs: { name: string; shape: number[] }[] = JSON.parse(await fs.readFile(path.join(dir, 'optimizer.json'), 'utf8'));
+  const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
+  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let o = 0;
+  const named = specs.map((s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(flat.subarray(o, o + size), s.shape);
+    o += size;
+    return { name: s.name, tensor };
+  });
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+}

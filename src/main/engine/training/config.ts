@@ -1,0 +1,211 @@
+/**
+ * The training configuration, kept once: its types, its defaults, its
+ * validation, and the one builder both front ends use (the CLI from its flags,
+ * the app from the Train view's request), so the same choices make the same
+ * config. Plain data: importing it loads no TF.js, so the app's main process
+ * can build and check configs without the ML runtime.
+ */
+import os from 'node:os';
+import { parseNoiseSpec } from '../data/noise';
+import { UserError } from '../errors';
+import { architectureFacts, type ArchOptions } from '../models/catalog';
+import { LOSSES, LR_SCHEDULES, TRAINERS, type LossName, type LrSchedule, type TrainerChoice } from '../../../shared/vocabulary';
+import type { EpochMetrics } from '../../../shared/epoch-metrics';
+
+export type { LossName, LrSchedule, TrainerChoice };
+
+export interface TrainConfig {
+  /** 'fashion-mnist' or a folder of images. */
+  data: string;
+  cacheDir: string;
+  arch: string;
+  archOptions?: Partial<Omit<ArchOptions, 'channels'>>;
+  channels?: 1 | 3;
+  noise: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  lrSchedule: LrSchedule;
+  lrMin: number;
+  loss: LossName;
+  patch: number;
+  patchesPerEpoch: number;
+  valFraction: number;
+  valImages: number;
+  valCrop: number;
+  seed: number;
+  out: string;
+  /** Minutes between mid-epoch checkpoints (0 = only at epoch ends). */
+  checkpointMinutes: number;
+  /** Split each batch into micro-batches of this size (0 = whole batch) to bound memory. */
+  microBatch: number;
+  /**
+   * Data-parallel replicas on worker threads, each on a one-thread wasm
+   * instance (1 = no replicas: the backend's own thread pool uses the cores).
+   */
+  workers: number;
+  /** Steps of linear learning-rate warm-up at the start of the run (0 = none). */
+  warmupSteps: number;
+  /** A saved model folder whose weights start this run (fine-tuning); its architecture is used. */
+  init?: string;
+  /**
+   * Noise-map models: the fraction of training samples whose map says "unknown"
+   * (UNKNOWN_NOISE_LEVEL) instead of the true level, so that one model both
+   * estimates the noise itself (the default, blind path) and follows a level
+   * the user sets. 0 trains a model that must always be told the level.
+   */
+  blindFraction?: number;
+  /**
+   * What computes the training steps: ONNX Runtime's native kernels through the gradient
+   * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the
+   * model, unless the backend is native TensorFlow.
+   */
+  trainer?: TrainerChoice;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out' | 'cacheDir'> = {
+  epochs: 10,
+  batch: 32,
+  lr: 1e-3,
+  lrSchedule: 'constant',
+  lrMin: 1e-5,
+  loss: 'mse',
+  patch: 64,
+  patchesPerEpoch: 4096,
+  valFraction: 0.1,
+  valImages: 8,
+  valCrop: 256,
+  seed: 0,
+  checkpointMinutes: 5,
+  microBatch: 0,
+  workers: 1,
+  warmupSteps: 0,
+  blindFraction: 0.5,
+};
+
+export interface EpochSummary extends EpochMetrics {
+  seconds: number;
+  lr: number;
+  tensors: number;
+}
+
+/** What computes the training steps: ONNX Runtime or the TF.js backend, on how many threads and replicas. */
+export interface StepsEngine {
+  name: string;
+  threads: number;
+  replicas: number;
+}
+
+/** E.g. "onnxruntime, 2 threads" or "wasm, 1 thread x 2 replicas". */
+export function describeSteps({ name, threads, replicas }: StepsEngine): string {
+  return `${name}, ${threads} thread${threads > 1 ? 's' : ''}${replicas > 1 ? ` x ${replicas} replicas` : ''}`;
+}
+
+export type TrainEvent =
+  | { type: 'start'; config: TrainConfig; backend: string; steps: StepsEngine; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; samplesPerSec: number; elapsedSec: number; etaSec: number }
+  | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochSummary)
+  | { type: 'done'; reason: 'completed' | 'stopped'; epochsDone: number; modelDir: string; checkpoint: string; final?: EpochSummary };
+
+
+/**
+ * A setting that fails validation. `setting` names the config field, so each
+ * front end can name it its own way: the CLI as a flag, the app as a form field.
+ */
+export class ConfigError extends UserError {
+  constructor(readonly setting: keyof TrainConfig, readonly problem: string) {
+    super(`${setting} ${problem}`);
+  }
+}
+
+export function validateConfig(c: TrainConfig): void {
+  const positiveInt = (setting: keyof TrainConfig, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(setting, `must be a positive whole number, not ${v}`);
+  };
+  positiveInt('epochs', c.epochs);
+  positiveInt('batch', c.batch);
+  positiveInt('patch', c.patch);
+  positiveInt('patchesPerEpoch', c.patchesPerEpoch);
+  if (!(c.lr > 0 && c.lr < 1)) throw new ConfigError('lr', `must be between 0 and 1, not ${c.lr}`);
+  if (!LOSSES.includes(c.loss)) throw new ConfigError('loss', `must be one of ${LOSSES.join(', ')}, not "${c.loss}"`);
+  if (!LR_SCHEDULES.includes(c.lrSchedule)) throw new ConfigError('lrSchedule', `must be one of ${LR_SCHEDULES.join(', ')}, not "${c.lrSchedule}"`);
+  if (c.trainer !== undefined && !TRAINERS.includes(c.trainer)) throw new ConfigError('trainer', `must be one of ${TRAINERS.join(', ')}, not "${c.trainer}"`);
+  if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new ConfigError('warmupSteps', `must be a whole number of steps, not ${c.warmupSteps}`);
+  if (!(c.valFraction > 0 && c.valFraction < 1)) throw new ConfigError('valFraction', `must be between 0 and 1, not ${c.valFraction}`);
+  if (c.blindFraction !== undefined && !(c.blindFraction >= 0 && c.blindFraction <= 1)) throw new ConfigError('blindFraction', `must be between 0 and 1, not ${c.blindFraction}`);
+  const arch = architectureFacts(c.arch);
+  const multiple = Math.max(4, arch.sizeMultiple);
+  if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}, not ${c.patch}`);
+  try {
+    parseNoiseSpec(c.noise);
+  } catch (err) {
+    throw new ConfigError('noise', (err as Error).message);
+  }
+}
+
+/**
+ * What a person chooses, in the Train view or as CLI flags; everything left
+ * out takes its default, some of which depend on the data (Fashion-MNIST: grey,
+ * batch 200, 1,000 validation images) or the architecture (loss).
+ */
+export interface TrainChoices extends Partial<Omit<TrainConfig, 'data' | 'out' | 'cacheDir' | 'noise' | 'archOptions'>> {
+  data: string;
+  out: string;
+  cacheDir: string;
+  noise: string;
+  depth?: number;
+  width?: number;
+  batchNorm?: boolean;
+}
+
+/** The one way to a TrainConfig: defaults filled in, then validated. */
+export function buildTrainConfig(choices: TrainChoices): TrainConfig {
+  const { depth, width, batchNorm, ...rest } = choices;
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+  const fmnist = choices.data === 'fashion-mnist';
+  const arch = architectureFacts(choices.arch ?? 'ffdnet');
+  const archOptions: Partial<Omit<ArchOptions, 'channels'>> = {
+    ...(depth !== undefined ? { depth } : {}), ...(width !== undefined ? { width } : {}), ...(batchNorm !== undefined ? { batchNorm } : {}),
+  };
+  const config: TrainConfig = {
+    ...TRAIN_DEFAULTS,
+    arch: arch.name,
+    loss: arch.sigmoidOutput ? 'bce' : 'mse',
+    workers: defaultTrainingWorkers(choices.data),
+    ...(fmnist ? { batch: 200, valImages: 1000 } : {}),
+    ...given,
+    ...(fmnist ? { channels: 1 as const } : {}),
+    data: choices.data, out: choices.out, cacheDir: choices.cacheDir, noise: choices.noise,
+    archOptions,
+  };
+  validateConfig(config);
+  return config;
+}
+
+/** How to resume: from the newest checkpoint in `config.out`, optionally with a new epoch target or thread count. */
+export interface ResumeOptions {
+  epochs?: number;
+  workers?: number;
+  trainer?: TrainerChoice;
+}
+
+/**
+ * Default data-parallel replicas. Measured here (2 cores, wasm): for photo
+ * patches, one-thread replicas beat the wasm thread pool (DnCNN-17 6.0 against
+ * 4.0 patches/s; FFDNet about equal); for Fashion-MNIST's 28x28 images the
+ * per-step messaging costs more than it saves, and the thread pool wins
+ * (seed model 4,823 against 2,428 samples/s).
+ */
+export function defaultTrainingWorkers(data: string): number {
+  return data === 'fashion-mnist' ? 1 : os.availableParallelism();
+}
+
+/**
+ * Wasm threads for a training process: data-parallel replicas bring their own
+ * threads, so the backend runs on one; without replicas it uses every core.
+ */
+export function trainingWasmThreads(workers: number | undefined): number | undefined {
+  return (workers ?? 1) > 1 ? 1 : undefined;
+}
+

@@ -1,0 +1,81 @@
+/**
+ * Validation during training: the model on every validation image with the
+ * same noise each epoch (so epochs compare), scored by loss, PSNR and SSIM
+ * against the noisy input's PSNR, and the preview sheet of noisy, denoised and
+ * clean images saved beside the checkpoints.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { applyNoise, type NoiseSpec } from '../data/noise';
+import type { TrainingSource } from '../data/sources';
+import { makeImage, type FloatImage } from '../image/float-image';
+import { psnr, ssim } from '../image/metrics';
+import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { Rng } from '../data/rng';
+import type { TrainConfig } from './config';
+import { lossFn } from './steps/tfjs-step';
+
+/** Runs the model on one image (any size that fits its size multiple); returns the clipped output. */
+function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean): FloatImage {
+  const out = tf.tidy(() => {
+    const x = modelInput(noisy.data, 1, noisy.height, noisy.width, noisy.channels, noiseMap ? [sigma] : null);
+    return (model.predict(x) as tf.Tensor).clipByValue(0, 1).dataSync() as Float32Array;
+  });
+  return makeImage(noisy.width, noisy.height, noisy.channels, Float32Array.from(out));
+}
+
+export interface Validation {
+  valLoss: number;
+  psnr: number;
+  ssim: number;
+  noisyPsnr: number;
+  preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
+}
+
+/** Scores the model on the validation images; `blind` tells a noise-map model the level is unknown instead of the true one. */
+export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Validation {
+  const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
+  let lossSum = 0;
+  let psnrSum = 0;
+  let ssimSum = 0;
+  let noisySum = 0;
+  const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
+  const previewCount = source.sampleSize <= 32 ? 8 : 1;
+  for (const clean of source.validation) {
+    const { noisy, sigma } = applyNoise(clean, spec, rng);
+    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
+    const den = predictImage(model, noisyImg, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
+    lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
+    psnrSum += psnr(den.data, clean.data);
+    noisySum += psnr(noisy, clean.data);
+    ssimSum += ssim(den, clean);
+    if (preview.clean.length < previewCount) {
+      preview.noisy.push(noisyImg);
+      preview.denoised.push(den);
+      preview.clean.push(clean);
+    }
+  }
+  const n = Math.max(1, source.validation.length);
+  return { valLoss: lossSum / n, psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n, preview };
+}
+
+/** Rows of noisy, denoised and clean images, side by side. */
+export function previewSheet(p: Validation['preview']): FloatImage {
+  const rows = [p.noisy, p.denoised, p.clean];
+  const cell = p.clean[0];
+  const gap = 2;
+  const cols = p.clean.length;
+  const vertical = cols > 1; // many small images: one row per kind; one large image: three columns
+  const w = vertical ? cols * (cell.width + gap) - gap : 3 * (cell.width + gap) - gap;
+  const h = vertical ? 3 * (cell.height + gap) - gap : cell.height;
+  const sheet = makeImage(w, h, cell.channels);
+  sheet.data.fill(1);
+  rows.forEach((row, r) => row.forEach((img, k) => {
+    const x0 = vertical ? k * (cell.width + gap) : r * (cell.width + gap);
+    const y0 = vertical ? r * (cell.height + gap) : 0;
+    for (let y = 0; y < img.height; y++) {
+      const src = y * img.width * img.channels;
+      sheet.data.set(img.data.subarray(src, src + img.width * img.channels), ((y0 + y) * w + x0) * img.channels);
+    }
+  }));
+  return sheet;
+}

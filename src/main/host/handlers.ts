@@ -1,0 +1,138 @@
+/**
+ * What an engine host can be asked to do. Pure engine calls, no Electron:
+ * info, train (streaming events), denoise a batch of files, export results,
+ * live previews and dataset inspection (as PNG data URLs).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { initBackend } from '../engine/runtime/backend';
+import { loadFashionMnist } from '../engine/data/fashion-mnist';
+import { applyNoise, parseNoiseSpec } from '../engine/data/noise';
+import { denoiseFiles } from '../engine/inference/denoise-files';
+import { UserError } from '../engine/errors';
+import { makeImage, type FloatImage } from '../engine/image/float-image';
+import { encodeImage, readImage, writeImage } from '../engine/image/io';
+import { outputPath } from '../engine/inference/outputs';
+import { denoiseImage } from '../engine/inference/denoise-image';
+import { psnr } from '../engine/image/metrics';
+import { ALL_ARCHITECTURES, architectureStats } from '../engine/models/architectures';
+import { openDenoiser } from '../engine/models/store';
+import { type DenoiserManifest } from '../engine/models/manifest';
+import { usesOnnxRuntime, type ModelRunner } from '../engine/runtime/runner';
+import type { HostMethod, HostParams, HostResult } from './protocol';
+import { Rng } from '../engine/data/rng';
+import { train } from '../engine/training/loop';
+import { trainingWasmThreads } from '../engine/training/config';
+
+export interface HostContext {
+  signal: AbortSignal;
+  emit(event: unknown): void;
+}
+
+const models = new Map<string, Promise<{ runner: ModelRunner; manifest: DenoiserManifest }>>();
+function model(dir: string) {
+  let m = models.get(dir);
+  if (!m) {
+    m = openDenoiser(dir);
+    models.set(dir, m);
+    m.catch(() => models.delete(dir));
+  }
+  return m;
+}
+
+async function dataUrl(img: FloatImage): Promise<string> {
+  return `data:image/png;base64,${(await encodeImage(img, { format: 'png' })).toString('base64')}`;
+}
+
+/** Downscales an image so its longer side is at most `max` (previews stay fast). */
+async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
+  if (Math.max(img.width, img.height) <= max) return img;
+  const scale = max / Math.max(img.width, img.height);
+  const w = Math.max(2, Math.round(img.width * scale));
+  const h = Math.max(2, Math.round(img.height * scale));
+  const bytes = Buffer.from(Uint8Array.from(img.data, (v) => Math.round(v * 255)));
+  const out = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: img.channels } }).resize(w, h).raw().toBuffer();
+  return makeImage(w, h, img.channels, Float32Array.from(out, (v) => v / 255));
+}
+
+type Handlers = { [M in Exclude<HostMethod, 'cancel'>]: (params: HostParams<M>, ctx: HostContext) => Promise<HostResult<M>> };
+
+const handlers: Handlers = {
+  info: async () => {
+    const architectures = ALL_ARCHITECTURES.map((arch) => {
+      const { grey, colour } = architectureStats(arch);
+      return {
+        name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
+        defaults: { depth: arch.defaults.depth, width: arch.defaults.width },
+        params: { grey: grey.trainableParams, colour: colour.trainableParams },
+        flopsPerPixel: { grey: grey.flopsPerPixel, colour: colour.flopsPerPixel },
+      };
+    });
+    return { backend: (await initBackend()).name, accelerator: usesOnnxRuntime() ? 'onnxruntime' : undefined, cpus: os.availableParallelism(), architectures };
+  },
+  memory: async () => ({ rssMb: process.memoryUsage().rss / 1e6 }),
+  train: async ({ config, resume }, ctx) => {
+    await initBackend(undefined, trainingWasmThreads(config.workers));
+    return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
+  },
+  // A batch through denoiseFiles' pipeline (decode ahead, write behind), into lossless PNGs that export encodes once.
+  denoise: async (p, ctx) => {
+    const { runner, manifest } = await model(p.modelDir);
+    const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
+    const results = await denoiseFiles(runner, manifest, p.inputs, {
+      outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: 'png', greyModel,
+      onFile: (f) => ctx.emit({ index: f.index, fraction: f.tilesDone / f.tilesTotal }),
+    });
+    return results.map((r) => (r.ok ? { ...r, modelDir: r.channels === 1 && greyModel ? p.greyModelDir! : p.modelDir } : r));
+  },
+  export: async (p) => {
+    const protect = new Set(p.protect.map((f) => path.resolve(f)));
+    const claimed = new Set<string>();
+    const results: HostResult<'export'> = [];
+    for (const item of p.items) {
+      try {
+        const decoded = await readImage(item.output, { autoOrient: false, maxMegapixels: 1000 });
+        const out = await outputPath(item.original, p.dir, p.format, protect, false, claimed);
+        claimed.add(path.resolve(out));
+        await writeImage(out, decoded.image, { format: p.format, alpha: decoded.alpha, metadataFrom: item.original });
+        results.push({ ok: true, output: out });
+      } catch (err) {
+        results.push({ ok: false, error: (err as Error).message });
+      }
+    }
+    return results;
+  },
+  preview: async (p) => {
+    const { image } = await readImage(p.input, { autoOrient: true });
+    const modelDir = image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
+    const { runner, manifest } = await model(modelDir);
+    const small = await fitPreview(image, p.maxSide);
+    const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
+    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
+  },
+  inspect: async (p) => {
+    let clean: FloatImage;
+    let label: string | undefined;
+    if (p.source.kind === 'fashion-mnist') {
+      const ds = await loadFashionMnist(p.source.cacheDir);
+      const { train: t } = ds;
+      if (p.index >= t.count) throw new UserError(`image ${p.index} is out of range`);
+      const px = t.width * t.height;
+      clean = makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(p.index * px, (p.index + 1) * px), (v) => v / 255));
+      label = ds.classes[t.labels[p.index]];
+    } else {
+      clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
+    }
+    const { noisy } = applyNoise(clean, parseNoiseSpec(p.noise), new Rng(p.seed));
+    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
+    return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
+  },
+};
+
+/** Runs one request that arrived over the wire; the sender typed its params through HostMethods. */
+export async function handleHostRequest(method: HostMethod, params: unknown, ctx: HostContext): Promise<unknown> {
+  if (method === 'cancel' || !Object.hasOwn(handlers, method)) throw new Error(`unknown engine host method "${method}"`);
+  if (method !== 'train') await initBackend();
+  return (handlers[method] as (p: unknown, c: HostContext) => Promise<unknown>)(params, ctx);
+}

@@ -1,0 +1,20 @@
+/**
+ * The project's vocabulary, each list kept once: the engine validates against
+ * these, the IPC contract builds its schemas from them, and the app and CLI
+ * offer them as choices.
+ */
+export const ARCHITECTURES = ['seed', 'dncnn', 'ffdnet'] as const;
+export type ArchitectureName = (typeof ARCHITECTURES)[number];
+
+export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+export const LOSSES = ['mse', 'l1', 'bce'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+/** What computes training steps: ONNX Runtime when it loads and supports the model (auto), or either on request. */
+export const TRAINERS = ['auto', 'onnxruntime', 'tfjs'] as const;
+export type TrainerChoice = (typeof TRAINERS)[number];
+
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

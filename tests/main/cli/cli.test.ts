@@ -1,0 +1,61 @@
+/** The CLI: usage errors are one clear line (no stack trace), and a batch with a bad file exits non-zero. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli';
+import { writePattern } from '../../helpers/images';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-'));
+});
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('cli', () => {
+  it('info names the backend and the seed architecture', async () => {
+    const r = await runCli(['info']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/backend: (tensorflow|wasm|cpu)/);
+    expect(r.stdout).toMatch(/seed\s+3,217/);
+    // With onnxruntime-node (which ships its CPU binaries), ffdnet and dncnn train on it; the seed model on TF.js.
+    expect(r.stdout).toMatch(/training steps: onnxruntime-node/);
+    expect(r.stdout).toMatch(/ffdnet\*/);
+    expect(r.stdout).toMatch(/seed\s/);
+  });
+
+  it.each([
+    [['train', '--data', 'x', '--arch', 'seed', '--noise', 'gaussian:abc', '--out', 'o'], /bad gaussian sigma "abc"/],
+    [['train', '--data', 'x', '--arch', 'unet', '--noise', 'gaussian:5', '--out', 'o'], /unknown architecture "unet"/],
+    [['train', '--data', 'x', '--arch', 'seed', '--noise', 'gaussian:5', '--out', 'o', '--epochs', 'ten'], /--epochs must be a number/],
+    [['train', '--arch', 'seed'], /--out is required/],
+    [['denoise', 'a.png'], /--out is required/],
+    [['denoise', 'a.png', '--out', 'o', '--sigma', '5', '--strength', '1'], /either --sigma or --strength/],
+    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('%j gives a usage message', async (args, message) => {
+    const r = await runCli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('denoise with a model trained by train: writes outputs, reports a bad file, exits 1', async () => {
+    const data = path.join(tmp, 'data');
+    for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 1, i);
+    const model = path.join(tmp, 'model');
+    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--noise', 'gaussian:25',
+      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
+    expect(t.code, t.stderr).toBe(0);
+    await fs.writeFile(path.join(data, 'zero.png'), '');
+    const out = path.join(tmp, 'out');
+    const r = await runCli(['denoise', data, '--out', out, '--model', model, '--sigma', '25']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/zero\.png: file is empty/);
+    expect(r.stderr).toMatch(/3 denoised, 1 failed/);
+    expect((await fs.readdir(out)).sort()).toEqual(['p0.png', 'p1.png', 'p2.png']);
+    const refused = await runCli(['denoise', data, '--out', data, '--model', model]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/output folder is one of the inputs/);
+  });
+});

@@ -1,0 +1,108 @@
+/** Noise specs parse strictly, and noise is deterministic and has the right statistics. */
+import { describe, expect, it } from 'vitest';
+import { applyNoise, formatNoiseSpec, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
+import { UserError } from '../../../../src/main/engine/errors';
+import { Rng } from '../../../../src/main/engine/data/rng';
+
+import { makeImage } from '../../../../src/main/engine/image/float-image';
+
+/** A flat grey image of n pixels (one row). */
+const grey = (v: number, n = 100_000) => makeImage(n, 1, 1, new Float32Array(n).fill(v));
+
+describe('noise specs', () => {
+  it.each([
+    ['factor:0.3', { kind: 'factor', factor: 0.3 }],
+    ['gaussian:25', { kind: 'gaussian', sigma: [25, 25] }],
+    ['gaussian:0-55', { kind: 'gaussian', sigma: [0, 55] }],
+    ['poisson-gaussian:0.01,5', { kind: 'poisson-gaussian', gain: [0.01, 0.01], sigma: [5, 5] }],
+    ['salt-pepper:0.05', { kind: 'salt-pepper', amount: [0.05, 0.05] }],
+    ['none', { kind: 'none' }],
+    ['camera:0.004', { kind: 'camera', shot: [0.004, 0.004], jpegQuality: null }],
+    ['camera:0.0001-0.012,60-100', { kind: 'camera', shot: [0.0001, 0.012], jpegQuality: [60, 100] }],
+    ['gaussian:0-55+poisson-gaussian:0.001-0.02,0-10', {
+      kind: 'mixture', parts: [{ kind: 'gaussian', sigma: [0, 55] }, { kind: 'poisson-gaussian', gain: [0.001, 0.02], sigma: [0, 10] }],
+    }],
+  ])('parses %s and formats it back', (text, spec) => {
+    expect(parseNoiseSpec(text)).toEqual(spec);
+    expect(formatNoiseSpec(parseNoiseSpec(text))).toBe(text);
+  });
+  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'camera:0.01,101', 'camera:0.01,90,1'])(
+    'rejects %s with a usage message', (text) => {
+      expect(() => parseNoiseSpec(text)).toThrow(UserError);
+    });
+});
+
+describe('applyNoise', () => {
+  it('is deterministic for a seed and differs across seeds', () => {
+    const spec = parseNoiseSpec('gaussian:0-55');
+    const a = applyNoise(grey(0.5, 1000), spec, new Rng(1));
+    const b = applyNoise(grey(0.5, 1000), spec, new Rng(1));
+    const c = applyNoise(grey(0.5, 1000), spec, new Rng(2));
+    expect(a.noisy).toEqual(b.noisy);
+    expect(a.sigma).toBe(b.sigma);
+    expect(c.noisy).not.toEqual(a.noisy);
+  });
+  it('gaussian:25 has the right standard deviation and lands on the 8-bit grid', () => {
+    const { noisy, sigma } = applyNoise(grey(0.5), parseNoiseSpec('gaussian:25'), new Rng(3));
+    const mean = noisy.reduce((s, v) => s + v, 0) / noisy.length;
+    const sd = Math.sqrt(noisy.reduce((s, v) => s + (v - mean) ** 2, 0) / noisy.length) * 255;
+    expect(sigma).toBeCloseTo(25 / 255, 10);
+    expect(mean).toBeCloseTo(0.5, 2);
+    expect(sd).toBeGreaterThan(24.5);
+    expect(sd).toBeLessThan(25.5);
+    for (const v of noisy.subarray(0, 1000)) expect(Math.abs(v * 255 - Math.round(v * 255))).toBeLessThan(1e-4);
+  });
+  it("factor:0.3 is the notebook's clipped x + 0.3 N(0,1)", () => {
+    const { noisy } = applyNoise(grey(0.5), parseNoiseSpec('factor:0.3'), new Rng(4));
+    expect(Math.min(...noisy)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...noisy)).toBeLessThanOrEqual(1);
+    const sd = Math.sqrt(noisy.reduce((s, v) => s + (v - 0.5) ** 2, 0) / noisy.length);
+    expect(sd).toBeGreaterThan(0.27); // clipping trims a little off 0.3
+    expect(sd).toBeLessThan(0.3);
+  });
+  it('poisson-gaussian noise grows with brightness', () => {
+    const spec = parseNoiseSpec('poisson-gaussian:0.01,2');
+    const sd = (v: number) => {
+      const { noisy } = applyNoise(grey(v, 50_000), spec, new Rng(5));
+      const m = noisy.reduce((s, x) => s + x, 0) / noisy.length;
+      return Math.sqrt(noisy.reduce((s, x) => s + (x - m) ** 2, 0) / noisy.length);
+    };
+    const dark = sd(0.1);
+    const bright = sd(0.8);
+    expect(bright).toBeGreaterThan(dark * 2);
+    expect(bright).toBeCloseTo(Math.sqrt(0.01 * 0.8 + (2 / 255) ** 2), 2);
+  });
+  it('salt-pepper sets about the given fraction to black or white', () => {
+    const { noisy } = applyNoise(grey(0.5), parseNoiseSpec('salt-pepper:0.1'), new Rng(6));
+    const hit = noisy.filter((v) => v === 0 || v === 1).length / noisy.length;
+    expect(hit).toBeGreaterThan(0.09);
+    expect(hit).toBeLessThan(0.11);
+  });
+});
+
+describe('Rng', () => {
+  it('restores its exact position from a saved state', () => {
+    const r = new Rng(42);
+    for (let i = 0; i < 7; i++) r.normal();
+    const saved = JSON.parse(JSON.stringify(r.state()));
+    const expected = Array.from({ length: 5 }, () => r.normal());
+    const restored = new Rng(saved);
+    expect(Array.from({ length: 5 }, () => restored.normal())).toEqual(expected);
+  });
+});
+
+describe('noise mixtures', () => {
+  it('draws each image from one of the models, about equally often', () => {
+    const spec = parseNoiseSpec('gaussian:25+salt-pepper:0.2');
+    const rng = new Rng(9);
+    let impulsive = 0;
+    for (let i = 0; i < 400; i++) {
+      const { noisy } = applyNoise(grey(0.5, 200), spec, rng);
+      // Salt-and-pepper leaves most pixels exactly at the clean value (0.5 rounds to 128/255); Gaussian noise at 25 moves nearly all.
+      const unchanged = noisy.filter((v) => Math.abs(v - 128 / 255) < 1e-6).length;
+      if (unchanged > 100) impulsive++;
+    }
+    expect(impulsive).toBeGreaterThan(160);
+    expect(impulsive).toBeLessThan(240);
+  });
+});

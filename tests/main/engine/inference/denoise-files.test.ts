@@ -1,0 +1,82 @@
+/** Batch denoising: naming, never overwriting, metadata, and one bad file not stopping the rest. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../../src/main/engine/runtime/backend';
+import { denoiseFiles } from '../../../../src/main/engine/inference/denoise-files';
+import { getArchitecture, modelStats } from '../../../../src/main/engine/models/architectures';
+import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/engine/models/manifest';
+import { tfjsRunner, type ModelRunner } from '../../../../src/main/engine/runtime/runner';
+import { pattern, writePattern } from '../../../helpers/images';
+
+let tmp: string;
+let model: ModelRunner;
+let manifest: DenoiserManifest;
+
+beforeAll(async () => {
+  await initBackend();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'denoise-'));
+  const layers = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 1 });
+  model = tfjsRunner(layers);
+  manifest = {
+    format: MANIFEST_FORMAT, formatVersion: 1, name: 't', arch: { name: 'ffdnet', options: { channels: 3, width: 8 } }, channels: 3,
+    noiseMap: true, sizeMultiple: 2, noise: 'gaussian:0-55', ...modelStats(layers), created: '', updated: '',
+    engine: { version: '', tfjs: '', backend: '' },
+  };
+});
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('denoiseFiles', () => {
+  it('denoises files and folders, keeps format and metadata, and reports bad files without stopping', async () => {
+    const inDir = path.join(tmp, 'in put', 'fötos');
+    await writePattern(path.join(inDir, 'a.png'), 33, 21, 1);
+    await sharp(pattern(40, 30, 3), { raw: { width: 40, height: 30, channels: 3 } })
+      .withExif({ IFD0: { Make: 'KeepMe' } }).jpeg().toFile(path.join(inDir, 'b.jpg'));
+    await fs.writeFile(path.join(inDir, 'broken.png'), 'not an image');
+    const out = path.join(tmp, 'out');
+    const results = await denoiseFiles(model, manifest, [inDir], { outDir: out, sigma: 15 });
+    expect(results.map((r) => [path.basename(r.input), r.ok])).toEqual([['a.png', true], ['b.jpg', true], ['broken.png', false]]);
+    const bad = results[2] as { error: string };
+    expect(bad.error).toContain('broken.png');
+    expect((await sharp(path.join(out, 'a.png')).metadata()).channels).toBe(1);
+    const jm = await sharp(path.join(out, 'b.jpg')).metadata();
+    expect(jm.format).toBe('jpeg');
+    expect(jm.exif?.toString('latin1')).toContain('KeepMe');
+
+    // A second run never replaces existing outputs; it adds a suffix.
+    const again = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    expect(again[0]).toMatchObject({ ok: true, output: path.join(out, 'a.webp') });
+    const third = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    expect(third[0]).toMatchObject({ ok: true, output: path.join(out, 'a-1.webp') });
+  });
+
+  it('never writes over an input, even when the output folder is the input folder', async () => {
+    const dir = path.join(tmp, 'same');
+    const input = await writePattern(path.join(dir, 'photo.png'), 20, 20, 3);
+    const before = await fs.readFile(input);
+    const results = await denoiseFiles(model, manifest, [input], { outDir: dir, overwrite: true });
+    expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'photo-1.png') });
+    expect(await fs.readFile(input)).toEqual(before);
+  });
+
+  it('pipelines a batch (decode ahead, write behind) without mixing photos up or clashing names', async () => {
+    const a = await writePattern(path.join(tmp, 'batch', 'one', 'x.png'), 36, 24, 3, 1);
+    await fs.mkdir(path.join(tmp, 'batch', 'bad'), { recursive: true });
+    const broken = path.join(tmp, 'batch', 'bad', 'broken.png');
+    await fs.writeFile(broken, 'not an image');
+    const b = await writePattern(path.join(tmp, 'batch', 'two', 'x.png'), 30, 40, 3, 2);
+    const c = await writePattern(path.join(tmp, 'batch', 'two', 'y.png'), 26, 26, 1, 3);
+    const out = path.join(tmp, 'batch-out');
+    const results = await denoiseFiles(model, manifest, [a, broken, b, c], { outDir: out, sigma: 20 });
+    expect(results.map((r) => [r.input, r.ok])).toEqual([[a, true], [broken, false], [b, true], [c, true]]);
+    expect(results.map((r) => (r.ok ? path.basename(r.output) : null))).toEqual(['x.png', null, 'x-1.png', 'y.png']);
+    // Each output is what denoising that photo alone gives.
+    for (const [input, output] of [[a, 'x.png'], [b, 'x-1.png'], [c, 'y.png']]) {
+      const alone = await denoiseFiles(model, manifest, [input], { outDir: path.join(tmp, 'alone', path.basename(output)), sigma: 20 });
+      const solo = alone[0] as { output: string };
+      expect(await sharp(path.join(out, output)).raw().toBuffer()).toEqual(await sharp(solo.output).raw().toBuffer());
+    }
+  });
+});

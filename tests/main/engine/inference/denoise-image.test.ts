@@ -1,0 +1,176 @@
+/** Tiled inference: any size and channel count, seamless tiles, sigma estimation, strength, self-ensembles. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../../src/main/engine/runtime/backend';
+import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
+import { makeImage, type FloatImage } from '../../../../src/main/engine/image/float-image';
+import { denoiseImage, estimateNoiseSigma, tileLayout } from '../../../../src/main/engine/inference/denoise-image';
+import { orient } from '../../../../src/main/engine/image/orientations';
+import { getArchitecture, modelStats } from '../../../../src/main/engine/models/architectures';
+import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/engine/models/manifest';
+import { Rng } from '../../../../src/main/engine/data/rng';
+import { tfjsRunner, type ModelRunner } from '../../../../src/main/engine/runtime/runner';
+import { UNKNOWN_NOISE_LEVEL } from '../../../../src/main/engine/models/input';
+
+beforeAll(() => initBackend());
+
+function manifestFor(model: tf.LayersModel, arch: string, channels: 1 | 3, width: number): DenoiserManifest {
+  const a = getArchitecture(arch);
+  return {
+    format: MANIFEST_FORMAT, formatVersion: 1, name: 'test', arch: { name: arch, options: { channels, width } }, channels,
+    noiseMap: a.noiseMap, sizeMultiple: a.sizeMultiple, noise: 'gaussian:25', ...modelStats(model),
+    created: '', updated: '', engine: { version: '', tfjs: '', backend: '' },
+  };
+}
+
+function smooth(w: number, h: number, c: 1 | 3): FloatImage {
+  const img = makeImage(w, h, c);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
+    img.data[(y * w + x) * c + k] = 0.5 + 0.3 * Math.sin(x / 9 + k) * Math.cos(y / 7);
+  }
+  return img;
+}
+
+describe('denoiseImage', () => {
+  it('tiles seamlessly: a small-receptive-field model gives the same result tiled and whole', async () => {
+    const model = getArchitecture('dncnn').build({ channels: 1, depth: 3, width: 8, batchNorm: false, seed: 1 });
+    const manifest = manifestFor(model, 'dncnn', 1, 8);
+    const img = smooth(157, 131, 1);
+    const runner = tfjsRunner(model);
+    const whole = await denoiseImage(runner, manifest, img, { tile: 512 });
+    const tiled = await denoiseImage(runner, manifest, img, { tile: 48, overlap: 12 });
+    expect(whole.tiles).toBe(1);
+    expect(tiled.tiles).toBeGreaterThan(9);
+    let maxDiff = 0;
+    for (let i = 0; i < img.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(whole.image.data[i] - tiled.image.data[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('keeps size and channels for grey and colour inputs on grey and colour models', async () => {
+    for (const modelChannels of [1, 3] as const) {
+      const model = getArchitecture('ffdnet').build({ channels: modelChannels, depth: 3, width: 8 });
+      const manifest = manifestFor(model, 'ffdnet', modelChannels, 8);
+      for (const c of [1, 3] as const) {
+        const img = smooth(37, 23, c); // odd sizes: padded to the size multiple internally
+        const r = await denoiseImage(tfjsRunner(model), manifest, img, { sigma: 20, tile: 32, overlap: 8 });
+        expect([r.image.width, r.image.height, r.image.channels]).toEqual([37, 23, c]);
+        expect(r.noise).toEqual({ kind: 'given', sigma: 20 });
+        // an untrained ffdnet passes the image through
+        let maxDiff = 0;
+        for (let i = 0; i < img.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(img.data[i] - r.image.data[i]));
+        expect(maxDiff).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('blends with the input by strength for models without a noise map', async () => {
+    const model = getArchitecture('seed').build({ channels: 1, seed: 2 });
+    const manifest = manifestFor(model, 'seed', 1, 16);
+    const img = smooth(28, 28, 1);
+    const runner = tfjsRunner(model);
+    const full = (await denoiseImage(runner, manifest, img)).image.data;
+    const half = (await denoiseImage(runner, manifest, img, { strength: 0.5 })).image.data;
+    const none = (await denoiseImage(runner, manifest, img, { strength: 0 })).image.data;
+    expect(Array.from(none)).toEqual(Array.from(img.data));
+    expect(half[100]).toBeCloseTo((full[100] + img.data[100]) / 2, 5);
+    await expect(denoiseImage(runner, manifest, img, { strength: 2 })).rejects.toThrow(/strength/);
+  });
+});
+
+describe('self-ensembles', () => {
+  it('average the model over flipped and turned copies, each turned back', async () => {
+    const model = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 3 });
+    // Random weights, so the model is not symmetric and each orientation gives its own result.
+    model.setWeights(model.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.2, 'float32', 10 + i)));
+    const manifest = manifestFor(model, 'ffdnet', 3, 8);
+    const img = smooth(38, 26, 3);
+    const runner = tfjsRunner(model);
+    const single = await denoiseImage(runner, manifest, img, { sigma: 20 });
+    for (const passes of [2, 4, 8]) {
+      const r = await denoiseImage(runner, manifest, img, { sigma: 20, ensemble: passes });
+      expect([r.image.width, r.image.height, r.image.channels]).toEqual([38, 26, 3]);
+      const expected = new Float32Array(img.data.length);
+      for (let t = 0; t < passes; t++) {
+        const turned = await denoiseImage(runner, manifest, orient(img, t), { sigma: 20 });
+        const back = orient(turned.image, t, true).data;
+        for (let i = 0; i < expected.length; i++) expected[i] += back[i] / passes;
+      }
+      let maxDiff = 0;
+      let fromSingle = 0;
+      for (let i = 0; i < expected.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(r.image.data[i] - expected[i]));
+        fromSingle = Math.max(fromSingle, Math.abs(r.image.data[i] - single.image.data[i]));
+      }
+      expect(maxDiff).toBeLessThan(1e-6);
+      expect(fromSingle).toBeGreaterThan(1e-3);
+    }
+    await expect(denoiseImage(runner, manifest, img, { ensemble: 3 })).rejects.toThrow(/ensemble must be one of 1, 2, 4, 8/);
+  });
+});
+
+describe('the noise level a noise-map model is told', () => {
+  /** A runner that records the map channel it was fed and returns the image halfway to 0.5. */
+  function recordingRunner(seen: number[]): ModelRunner {
+    return {
+      kind: 'tfjs',
+      async run(data, n, h, w, c) {
+        const out = new Float32Array(n * h * w * (c - 1));
+        for (let p = 0; p < n * h * w; p++) {
+          seen.push(data[p * c + c - 1]);
+          for (let k = 0; k < c - 1; k++) out[p * (c - 1) + k] = (data[p * c + k] + 0.5) / 2;
+        }
+        return out;
+      },
+      dispose() {},
+    };
+  }
+  const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8 });
+  const img = smooth(40, 32, 1);
+
+  it('is the unknown level for a blind model, which reports the level of what it removed', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img);
+    expect(new Set(seen)).toEqual(new Set([Math.fround(UNKNOWN_NOISE_LEVEL)]));
+    const rms = Math.sqrt(img.data.reduce((a, v, i) => a + (v - r.image.data[i]) ** 2, 0) / img.data.length) * 255;
+    expect(r.noise?.kind).toBe('blind');
+    expect(r.noise!.sigma).toBeCloseTo(rms, 3);
+    expect(r.noise!.sigma).toBeGreaterThan(1);
+  });
+  it('is the given sigma when the user sets one, blind model or not', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img, { sigma: 30 });
+    expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)]));
+    expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
+  });
+  it('is the estimate for a model not trained blind', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), img);
+    expect(r.noise).toEqual({ kind: 'estimated', sigma: estimateNoiseSigma(img) });
+    expect(new Set(seen)).toEqual(new Set([Math.fround(r.noise!.sigma / 255)]));
+  });
+});
+
+describe('estimateNoiseSigma', () => {
+  it.each([5, 15, 25, 50])('recovers sigma %i within 10%% on a smooth image', (sigma) => {
+    const clean = smooth(400, 300, 1);
+    const { noisy } = applyNoise(clean, parseNoiseSpec(`gaussian:${sigma}`), new Rng(sigma));
+    const est = estimateNoiseSigma(makeImage(400, 300, 1, noisy));
+    expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
+  });
+});
+
+describe('tileLayout', () => {
+  it.each([[4000, 1024, 64, 2], [3000, 1024, 64, 2], [6000, 1024, 64, 4], [1025, 1024, 64, 2], [517, 128, 32, 4], [300, 512, 64, 2]])(
+    'covers %i px with tiles of at most ~%i, overlap >= %i, evenly', (n, max, o, m) => {
+      const { size, starts } = tileLayout(n, max, o, m);
+      expect(starts[0]).toBe(0);
+      expect(starts.at(-1)! + size).toBe(n);
+      if (starts.length > 1) {
+        expect(size % m).toBe(0);
+        expect(size).toBeLessThan(max + m);
+        for (let i = 1; i < starts.length; i++) expect(starts[i - 1] + size - starts[i]).toBeGreaterThanOrEqual(o);
+      }
+      // No axis is computed much more than once: at most the overlaps plus rounding.
+      expect(size * starts.length).toBeLessThanOrEqual(n + (starts.length - 1) * (o + 2 * m));
+    });
+});

@@ -1,0 +1,106 @@
+/**
+ * The ONNX training graph: its loss and gradients match TF.js's for every
+ * layer kind it supports, and one step through ONNX Runtime updates the
+ * weights and BatchNorm statistics as one TF.js step does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../../src/main/engine/runtime/backend';
+import { getArchitecture } from '../../../../src/main/engine/models/architectures';
+import { buildGradientGraph, gradientGraphSupport } from '../../../../src/main/engine/onnx/gradients';
+import { OnnxTrainStep } from '../../../../src/main/engine/training/steps/onnx-step';
+import { loadOnnxRuntime } from '../../../../src/main/engine/runtime/runner';
+import { sliceGradients, trainableVariables, trainStep, type LossName } from '../../../../src/main/engine/training/steps/tfjs-step';
+
+beforeAll(() => initBackend());
+
+/** Moves every trainable weight off its initial value (the last conv of ffdnet starts at zero). */
+function perturb(model: tf.LayersModel) {
+  for (const v of trainableVariables(model)) v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.05, 'float32', 3))));
+}
+
+function build(arch: string, channels: 1 | 3, opts: Record<string, unknown>) {
+  const model = getArchitecture(arch).build({ channels, seed: 5, ...opts });
+  perturb(model);
+  return model;
+}
+
+function batch(model: tf.LayersModel, n: number, size: number) {
+  const cin = model.inputs[0].shape[3] as number;
+  const cout = model.outputs[0].shape[3] as number;
+  return {
+    x: tf.randomUniform([n, size, size, cin], 0, 1, 'float32', 7) as tf.Tensor4D,
+    y: tf.randomUniform([n, size, size, cout], 0, 1, 'float32', 8) as tf.Tensor4D,
+  };
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, what: string) {
+  expect(got.length, what).toBe(want.length);
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    err = Math.max(err, Math.abs(got[i] - want[i]));
+  }
+  expect(err, `${what}: max error ${err} for values up to ${scale}`).toBeLessThanOrEqual(rel * scale + 1e-7);
+}
+
+const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string, unknown>; loss: LossName }[] = [
+  { name: 'ffdnet grey, MSE', arch: 'ffdnet', channels: 1, opts: { depth: 4, width: 8 }, loss: 'mse' },
+  { name: 'ffdnet colour, L1', arch: 'ffdnet', channels: 3, opts: { depth: 3, width: 8 }, loss: 'l1' },
+  { name: 'dncnn with BatchNorm, MSE', arch: 'dncnn', channels: 1, opts: { depth: 4, width: 8, batchNorm: true }, loss: 'mse' },
+  { name: 'dncnn without BatchNorm, MSE', arch: 'dncnn', channels: 3, opts: { depth: 3, width: 8, batchNorm: false }, loss: 'mse' },
+];
+
+describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
+  for (const c of cases) {
+    it(`${c.name}: loss and every gradient match TF.js`, async () => {
+      const ort = loadOnnxRuntime()!;
+      const model = build(c.arch, c.channels, c.opts);
+      const { x, y } = batch(model, 3, 12);
+      const graph = buildGradientGraph(model, c.loss);
+      const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
+      const vars = trainableVariables(model);
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+        x: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape),
+        y: new ort.Tensor('float32', y.dataSync() as Float32Array, y.shape),
+      };
+      vars.forEach((v, i) => { feeds[graph.weightInputs[i]] = new ort.Tensor('float32', v.dataSync() as Float32Array, v.shape); });
+      const result = await session.run(feeds);
+      const want = sliceGradients(model, vars, x, y, c.loss, 1);
+      expectClose(result.loss.data as Float32Array, want.value.dataSync(), 1e-5, 'loss');
+      vars.forEach((v, i) => expectClose(result[`grad_${i}`].data as Float32Array, want.grads[v.name].dataSync(), 2e-4, v.name));
+      await session.release();
+      tf.dispose([x, y, want.value, ...Object.values(want.grads)]);
+      model.dispose();
+    });
+  }
+
+  it('one ONNX Runtime step updates weights and BatchNorm statistics as a TF.js step does', async () => {
+    const opts = { depth: 4, width: 8, batchNorm: true };
+    const viaTfjs = build('dncnn', 1, opts);
+    const viaOnnx = build('dncnn', 1, opts);
+    const { x, y } = batch(viaTfjs, 4, 10);
+    const optA = tf.train.adam(1e-2);
+    const optB = tf.train.adam(1e-2);
+    const lossA = trainStep(viaTfjs, optA, trainableVariables(viaTfjs), x, y, 'mse');
+    const step = await OnnxTrainStep.create(viaOnnx, 'mse', 1);
+    const lossB = await step.step(optB, trainableVariables(viaOnnx), x, y);
+    step.dispose();
+    expect(lossB).toBeCloseTo(lossA, 5);
+    const before = build('dncnn', 1, opts).getWeights();
+    viaTfjs.getWeights().forEach((w, i) => {
+      const got = viaOnnx.getWeights()[i];
+      expect(got.dataSync()).not.toEqual(before[i].dataSync()); // every weight, moving statistics included, changed
+      expectClose(got.dataSync(), w.dataSync(), 1e-4, viaTfjs.weights[i].name);
+    });
+  });
+
+  it('refuses what it cannot differentiate', () => {
+    const seed = getArchitecture('seed').build({ channels: 1, seed: 1 });
+    expect(gradientGraphSupport(seed, 'bce')).toMatch(/bce/);
+    expect(gradientGraphSupport(seed, 'mse')).toMatch(/Conv2D/);
+    expect(gradientGraphSupport(build('ffdnet', 1, { depth: 3, width: 4 }), 'mse')).toBeNull();
+    expect(() => buildGradientGraph(seed, 'bce')).toThrow(/not supported/);
+  });
+});

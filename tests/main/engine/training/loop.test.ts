@@ -1,0 +1,182 @@
+/** Training: notebook parity, exact resume, SIGKILL recovery, flat tensor counts. */
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../../src/main/engine/runtime/backend';
+import { loadModelFiles } from '../../../../src/main/engine/models/store';
+import { readManifest } from '../../../../src/main/engine/models/manifest';
+import { train } from '../../../../src/main/engine/training/loop';
+import { TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
+import { latestCheckpoint } from '../../../../src/main/engine/training/checkpoints';
+import { jsonLines, runCli, startCli } from '../../../helpers/cli';
+import { fakeFashionMnistFiles, manifestOf, serveFiles } from '../../../helpers/fake-fashion-mnist';
+import { downloadFashionMnist } from '../../../../src/main/engine/data/fashion-mnist';
+import { writePattern } from '../../../helpers/images';
+
+let tmp: string;
+let photos: string;
+
+beforeAll(async () => {
+  await initBackend();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'train-'));
+  photos = path.join(tmp, 'photos with spaces', 'ünïcode');
+  for (let i = 0; i < 6; i++) await writePattern(path.join(photos, `img-${i}.png`), 48 + 8 * i, 40, i % 2 ? 3 : 1, i);
+});
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+const tiny = (out: string, epochs: number): TrainConfig => ({
+  ...TRAIN_DEFAULTS, data: photos, cacheDir: tmp, arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3,
+  noise: 'gaussian:10-30', epochs, batch: 4, patch: 16, patchesPerEpoch: 16, valImages: 2, valCrop: 32, out, checkpointMinutes: 0,
+});
+
+async function weights(dir: string): Promise<Float32Array[]> {
+  const model = await loadModelFiles(dir);
+  const values = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  model.dispose();
+  return values;
+}
+
+describe('train', () => {
+  it('runs the notebook command on Fashion-MNIST served from 127.0.0.1 and the loss falls', async () => {
+    const files = fakeFashionMnistFiles(2000, 200);
+    const server = await serveFiles(files);
+    const cache = path.join(tmp, 'fmnist');
+    try {
+      await downloadFashionMnist({ cacheDir: cache, baseUrl: server.url, files: manifestOf(files) });
+      const dl = await runCli(['dataset', 'fashion-mnist', '--cache', cache]);
+      expect(dl.code, dl.stderr).toBe(0);
+      expect(dl.stdout).toMatch(/2000 train and 200 test images/);
+    } finally {
+      await server.close();
+    }
+    const out = path.join(tmp, 'seed');
+    const r = await runCli(['train', '--data', 'fashion-mnist', '--arch', 'seed', '--noise', 'factor:0.3', '--epochs', '1',
+      '--batch', '200', '--loss', 'bce', '--cache', cache, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout) as TrainEvent[];
+    const start = events.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
+    expect(start.trainableParams).toBe(3217);
+    const steps = events.filter((e) => e.type === 'step') as Extract<TrainEvent, { type: 'step' }>[];
+    const epoch = events.find((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>;
+    expect(steps[0].step).toBe(1);
+    expect(steps.at(-1)!.step).toBe(10);
+    expect(epoch.loss).toBeLessThan(steps[0].loss);
+    expect(epoch.valLoss).toBeLessThan(steps[0].loss);
+    const manifest = await readManifest(out);
+    expect(manifest.arch.name).toBe('seed');
+    expect(manifest.noise).toBe('factor:0.3');
+    expect(await fs.stat(path.join(out, 'previews', 'epoch-0001.png'))).toBeTruthy();
+  });
+
+  it('resumes a stopped run exactly where it left off, with the same result as an uninterrupted run', async () => {
+    const straight = path.join(tmp, 'straight');
+    const events: TrainEvent[] = [];
+    await train(tiny(straight, 3), { onEvent: (e) => events.push(e) });
+    const tensors = events.filter((e) => e.type === 'epoch').map((e) => (e as { tensors: number }).tensors);
+    expect(tensors).toHaveLength(3);
+    expect(new Set(tensors).size).toBe(1); // no tensors leak across epochs
+
+    const split = path.join(tmp, 'split');
+    const controller = new AbortController();
+    const stopped: TrainEvent[] = [];
+    await train(tiny(split, 3), {
+      signal: controller.signal,
+      onEvent: (e) => {
+        stopped.push(e);
+        if (e.type === 'step' && e.epoch === 2 && e.step === 2) controller.abort();
+      },
+    });
+    expect(stopped.at(-1)).toMatchObject({ type: 'done', reason: 'stopped' });
+    expect(await latestCheckpoint(split)).toMatchObject({ epoch: 1, step: 2 });
+    const resumed: TrainEvent[] = [];
+    await train(tiny(split, 3), { onEvent: (e) => resumed.push(e) }, {});
+    expect(resumed[0]).toMatchObject({ type: 'start', resumedFrom: { epoch: 1, step: 2 } });
+    expect(resumed.at(-1)).toMatchObject({ type: 'done', reason: 'completed', epochsDone: 3 });
+    const a = await weights(straight);
+    const b = await weights(split);
+    a.forEach((w, i) => expect(Array.from(b[i])).toEqual(Array.from(w)));
+    expect(tf.memory().numTensors).toBeLessThan(50);
+  });
+
+  it('computes steps on ONNX Runtime by default and on TF.js on request, to the same weights within float error', async () => {
+    const runs: Record<string, TrainEvent[]> = { onnxruntime: [], tfjs: [] };
+    for (const trainer of ['onnxruntime', 'tfjs'] as const) {
+      await train({ ...tiny(path.join(tmp, `trainer-${trainer}`), 1), trainer, workers: 1 }, { onEvent: (e) => runs[trainer].push(e) });
+    }
+    expect(runs.onnxruntime[0]).toMatchObject({ type: 'start', steps: { name: 'onnxruntime' } });
+    expect(runs.tfjs[0]).toMatchObject({ type: 'start', steps: { name: 'wasm', replicas: 1 } });
+    const losses = (t: string) => runs[t].filter((e) => e.type === 'step').map((e) => (e as { loss: number }).loss);
+    losses('tfjs').forEach((l, i) => expect(losses('onnxruntime')[i]).toBeCloseTo(l, 5));
+    const a = await weights(path.join(tmp, 'trainer-onnxruntime'));
+    const b = await weights(path.join(tmp, 'trainer-tfjs'));
+    a.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - b[i][j])).toBeLessThan(1e-4)));
+  });
+
+  it('recovers from kill -9 with --resume', async () => {
+    const out = path.join(tmp, 'killed');
+    const args = ['train', '--data', photos, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--channels', '1', '--noise', 'gaussian:25',
+      '--batch', '4', '--patch', '16', '--patches-per-epoch', '16', '--val-images', '2', '--val-crop', '32', '--out', out, '--json'];
+    const child = startCli([...args, '--epochs', '50']);
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (d) => {
+        text += d;
+        if (jsonLines(text).some((e) => e.type === 'epoch' && (e.epoch as number) >= 2)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('close', () => reject(new Error('training ended before it was killed')));
+    });
+    const ckpt = await latestCheckpoint(out);
+    expect(ckpt!.epoch).toBeGreaterThanOrEqual(2);
+    const r = await runCli([...args, '--epochs', String(ckpt!.epoch + 1), '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events[0]).toMatchObject({ type: 'start', resumedFrom: { epoch: ckpt!.epoch } });
+    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'completed', epochsDone: ckpt!.epoch + 1 });
+  });
+
+  it('fine-tunes from a saved model with --init: its weights and architecture, a fresh optimizer, a warmed-up learning rate', async () => {
+    const base = path.join(tmp, 'base');
+    await train(tiny(base, 1), { onEvent: () => {} });
+    const out = path.join(tmp, 'fine-tuned');
+    const r = await runCli(['train', '--init', base, '--data', photos, '--noise', 'gaussian:25', '--epochs', '1', '--lr', '1e-3',
+      '--warmup', '8', '--batch', '4', '--patch', '16', '--patches-per-epoch', '16', '--val-images', '2', '--val-crop', '32',
+      '--workers', '1', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout) as TrainEvent[];
+    const start = events[0] as Extract<TrainEvent, { type: 'start' }>;
+    expect(start.config).toMatchObject({ arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3 });
+    const steps = events.filter((e) => e.type === 'step') as Extract<TrainEvent, { type: 'step' }>[];
+    expect(steps.map((s) => s.step)).toEqual([1, 4]); // --json prints the first, every tenth and the last step
+    expect(steps[0].lr).toBeCloseTo(1e-3 / 8, 12);
+    expect(steps[1].lr).toBeCloseTo(4e-3 / 8, 12);
+    // Four Adam steps of at most 5e-4 each move no weight far from where the base model left it.
+    const before = await weights(base);
+    const after = await weights(out);
+    let moved = 0;
+    before.forEach((w, i) => w.forEach((x, j) => (moved = Math.max(moved, Math.abs(after[i][j] - x)))));
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(2.5e-3);
+    expect((await readManifest(out)).training).toMatchObject({ init: base, warmupSteps: 8 });
+
+    // A larger --depth grows the base model: same validation result after a step at a negligible rate.
+    const grown = path.join(tmp, 'grown');
+    const g = await runCli(['train', '--init', base, '--depth', '5', '--data', photos, '--noise', 'gaussian:10-30', '--epochs', '1', '--lr', '1e-9',
+      '--batch', '4', '--patch', '16', '--patches-per-epoch', '4', '--val-images', '2', '--val-crop', '32', '--out', grown, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    const grownEvents = jsonLines(g.stdout) as TrainEvent[];
+    expect(grownEvents.find((e) => e.type === 'log' && /deepened the base model from 3 to 5 layers/.test(e.message))).toBeTruthy();
+    expect((await readManifest(grown)).arch.options).toMatchObject({ depth: 5, width: 8 });
+    const baseVal = (await readManifest(base)).metrics!.valPsnr as number;
+    const grownVal = (grownEvents.find((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>).psnr;
+    expect(Math.abs(grownVal - baseVal)).toBeLessThan(0.01);
+
+    const missing = await runCli(['train', '--init', path.join(tmp, 'no-such-model'), '--data', photos, '--noise', 'gaussian:25', '--out', path.join(tmp, 'x')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/no-such-model.*(no denoiser\.json|is this)/s);
+  });
+});
