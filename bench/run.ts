@@ -25,6 +25,11 @@ import { OnnxTrainStep, onnxTrainingUnavailable } from '../src/main/engine/train
 import { denoiseFiles } from '../src/main/engine/inference/denoise-files';
 import { defaultModelDir } from '../src/main/engine/models/registry';
 import { openDenoiser } from '../src/main/engine/models/store';
+import { applyNoise, parseNoiseSpec } from '../src/main/engine/data/noise';
+import { samplePatches } from '../src/main/engine/data/patches';
+import { Rng } from '../src/main/engine/data/rng';
+import { makeImage } from '../src/main/engine/image/float-image';
+import { PHOTO_NOISE_MIX } from '../src/shared/noise-presets';
 
 const { values: args } = parseArgs({
   options: {
@@ -145,6 +150,22 @@ async function main() {
     report('train_seed_samples_per_s', 200 / sec1, 200 / secN, 'samples/s', { batch: 200, input: '28x28x1' }, onnxSec && 200 / onnxSec);
     tf.dispose([x]);
     model.dispose();
+  }
+
+  if (wanted('data_noise')) {
+    // The training data pipeline on one core: random 96x96 colour patches made noisy, per noise spec,
+    // against what the trainer consumes (the bundled colour model trains at about 15-20 patches/s here).
+    const rng = new Rng(1);
+    const images = Array.from({ length: 4 }, () => makeImage(256, 256, 3, Float32Array.from({ length: 256 * 256 * 3 }, () => Math.round(rng.next() * 255) / 255)));
+    for (const [label, spec] of [['gaussian', 'gaussian:0-55'], ['camera_raw', 'camera:0.0001-0.012'], ['camera_jpeg', 'camera'], ['photo_mix', PHOTO_NOISE_MIX]] as const) {
+      const parsed = parseNoiseSpec(spec);
+      const batch = 16;
+      const sec = await medianStepSeconds(async () => {
+        const clean = samplePatches(images, batch, 96, rng);
+        for (let i = 0; i < batch; i++) applyNoise(makeImage(96, 96, 3, clean.subarray(i * 96 * 96 * 3, (i + 1) * 96 * 96 * 3)), parsed, rng);
+      }, 1, quick ? 3 : 10);
+      print(`data_noise_${label}_patches_per_s`, batch / sec, 'patches/s', 'js (one core)', { patch: '96x96x3', noise: spec });
+    }
   }
 
   if (wanted('train_ffdnet')) {
