@@ -1,12 +1,12 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The classical tool a user could pick instead: OpenCV's colour non-local means
 (fastNlMeansDenoisingColored), run on the noisy inputs that bench/holdout.ts
 writes, at each strength h of a grid; prints one JSON line per h and one for
 the best h of the set (the tool's best case: its strength tuned on the very set
 it is scored on). PSNR is on the 8-bit grid, as the project's eval computes it.
 
-  python3 bench/classical-baseline.py --noisy runs/holdout/CBSD68@camera_0.004_90 --clean ../shared/data/denoise/test/CBSD68
-Needs Debian's python3-opencv.
+  /usr/bin/python3 bench/classical-baseline.py --noisy runs/holdout/CBSD68@camera_0.004_90 --clean ../shared/data/denoise/test/CBSD68
+Needs Debian's python3-opencv (run it with Debian's /usr/bin/python3).
 """
 import argparse, json, math, os
 import cv2

@@ -1,0 +1,66 @@
+/** DenoiseQueue: one batch request per run with per-photo progress, the model each photo went through, and export through the host. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DenoiseQueue } from '../../../src/main/services/denoise-queue';
+import { ModelService } from '../../../src/main/services/models';
+import { fakeModel, serviceContext, type FakeWorker } from '../../helpers/service-context';
+
+async function setup(answer: FakeWorker['answer']) {
+  const s = await serviceContext({ answer });
+  await fakeModel(path.join(s.ctx.bundledModels, 'default'), 'default', { blind: true });
+  await fakeModel(path.join(s.ctx.bundledModels, 'default-grey'), 'default-grey', { channels: 1 });
+  const photos = path.join(s.root, 'photos');
+  await fs.mkdir(photos);
+  for (const f of ['a.jpg', 'b.png', 'c.jpg']) await fs.writeFile(path.join(photos, f), 'x');
+  const queue = new DenoiseQueue(s.ctx, new ModelService(s.ctx));
+  const items = await queue.add(['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f)));
+  return { ...s, queue, items, photos };
+}
+
+describe('DenoiseQueue', () => {
+  it('denoises the photos as one batch and says which model each went through', async () => {
+    const { queue, items, worker, events, ctx } = await setup((method, params, emit) => {
+      const p = params as { inputs: string[]; outDir: string; modelDir: string; greyModelDir: string };
+      emit({ index: 1, fraction: 0.5 });
+      return p.inputs.map((input, i) => i === 2
+        ? { input, ok: false, error: 'c.jpg: unsupported image' }
+        : { input, ok: true, output: path.join(p.outDir, `${i}.png`), width: 4, height: 4, channels: i === 1 ? 1 : 3, seconds: 0.1,
+            noise: { kind: 'blind', sigma: 9 }, modelDir: i === 1 ? p.greyModelDir : p.modelDir });
+    });
+    const done = await queue.run(items.map((i) => i.id), {});
+    expect(worker.calls.map((c) => c.method)).toEqual(['denoise']);
+    expect((worker.calls[0].params as { inputs: string[] }).inputs).toHaveLength(3);
+    expect((worker.calls[0].params as { greyModelDir?: string }).greyModelDir).toBe(path.join(ctx.bundledModels, 'default-grey'));
+    expect(done.map((d) => d.state)).toEqual(['done', 'done', 'error']);
+    expect(done.map((d) => d.model)).toEqual(['default', 'default-grey', undefined]);
+    expect(done[0].noise).toEqual({ kind: 'blind', sigma: 9 });
+    expect(done[2].error).toMatch(/unsupported/);
+    expect(events.some((e) => e.channel === 'denoise:item' && (e.payload as { fraction: number }).fraction === 0.5)).toBe(true);
+  });
+
+  it('marks every photo of a batch failed when the engine fails, and keeps the window-side state', async () => {
+    const { queue, items } = await setup(() => { throw new Error('engine process exited'); });
+    const done = await queue.run(items.map((i) => i.id), {});
+    expect(done.every((d) => d.state === 'error' && d.error === 'engine process exited')).toBe(true);
+  });
+
+  it('exports through the host, refusing photos not yet denoised and protecting every queued original', async () => {
+    const { queue, items, worker, root, photos } = await setup((method, params) => {
+      if (method === 'denoise') {
+        const p = params as { inputs: string[]; outDir: string; modelDir: string };
+        return p.inputs.map((input, i) => ({ input, ok: true, output: path.join(p.outDir, `${i}.png`), width: 4, height: 4, channels: 3, seconds: 0, modelDir: p.modelDir }));
+      }
+      const p = params as { items: { output: string; original: string }[]; dir: string };
+      return p.items.map((it) => ({ ok: true, output: path.join(p.dir, path.basename(it.original)) }));
+    });
+    await queue.run([items[0].id], {});
+    const out = path.join(root, 'out');
+    const r = await queue.export([items[0].id, items[1].id], 'jpeg', out);
+    expect(r).toEqual({ written: [path.join(out, 'a.jpg')], errors: [{ id: items[1].id, error: 'not denoised yet' }] });
+    const call = worker.calls.find((c) => c.method === 'export')!.params as { items: unknown[]; format: string; protect: string[] };
+    expect(call.items).toHaveLength(1);
+    expect(call.format).toBe('jpeg');
+    expect(call.protect.sort()).toEqual(['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f)));
+  });
+});
