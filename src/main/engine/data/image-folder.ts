@@ -15,7 +15,7 @@ export interface ScannedFile {
   size: number;
 }
 
-/** Every image file under `root`, sorted by path; hidden files and folders are skipped. */
+/** Every image file under `root` (links to image files included), sorted by path; hidden files and folders are skipped. */
 export async function scanImageFolder(root: string): Promise<ScannedFile[]> {
   let stat;
   try {
@@ -31,8 +31,10 @@ export async function scanImageFolder(root: string): Promise<ScannedFile[]> {
       if (e.name.startsWith('.')) continue;
       const full = path.join(dir, e.name);
       if (e.isDirectory()) await walk(full);
-      else if (e.isFile() && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
-        found.push({ path: full, size: (await fs.stat(full)).size });
+      else if ((e.isFile() || e.isSymbolicLink()) && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
+        // Links to image files count (followed once); links to folders are not walked, so no loops.
+        const target = await fs.stat(full).catch(() => null);
+        if (target?.isFile()) found.push({ path: full, size: target.size });
       }
     }
   };
