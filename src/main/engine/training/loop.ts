@@ -11,11 +11,11 @@ import path from 'node:path';
 import { writeFileAtomic, explainFsError } from '../atomic-fs';
 import { initBackend } from '../runtime/backend';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
-import { openSource } from '../data/sources';
+import { openSource, type TrainingSource } from '../data/sources';
 import { UserError } from '../errors';
 import { makeImage } from '../image/float-image';
 import { encodeImage } from '../image/io';
-import { getArchitecture, modelStats, type ArchOptions } from '../models/architectures';
+import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
@@ -65,6 +65,43 @@ export interface TrainHandle {
   signal?: AbortSignal;
 }
 
+/** What a run has set up and keeps for its whole length. */
+interface Run {
+  config: TrainConfig;
+  handle: TrainHandle;
+  backend: { name: string; threads: number };
+  arch: Architecture;
+  archOptions: ArchOptions;
+  spec: NoiseSpec;
+  source: TrainingSource;
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  variables: tf.Variable[];
+  stats: ModelStats;
+  onnxStep: OnnxTrainStep | null;
+  parallel: DataParallel | null;
+  stepsEngine: StepsEngine;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  /** A model trained with "unknown" maps is validated on the path users take: blind. */
+  blind: boolean;
+  created: string;
+}
+
+/** Where the loop is: what a checkpoint saves, and the timing it does not need to. */
+interface LoopState {
+  epoch: number;
+  step: number;
+  plan: number[] | null;
+  history: EpochSummary[];
+  elapsed: number;
+  partial: CheckpointState['partial'];
+  rng: Rng;
+  lastCheckpoint: string;
+  lastCheckpointTime: number;
+  stepSecEma: number;
+}
+
 /**
  * Trains a model, writing checkpoints and the latest model to `config.out`.
  * With `resume`, the config comes from the newest checkpoint (only the epoch
@@ -72,17 +109,45 @@ export interface TrainHandle {
  * exact position. With `config.init`, the run starts from that model's weights.
  */
 export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
-  const emit = handle.onEvent;
-  let state: CheckpointState | null = null;
-  let checkpointDir: string | null = null;
-  if (resume) {
-    checkpointDir = await readLatest(requested.out);
-    if (!checkpointDir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
-    state = JSON.parse(await fs.readFile(path.join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
-    state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, trainer: resume.trainer ?? state.config.trainer, out: requested.out };
+  const restored = resume ? await resumePoint(requested, resume) : null;
+  const run = await setUp(restored?.state.config ?? requested, handle, restored?.dir ?? null);
+  try {
+    const state = startState(run, restored);
+    const { config, stats, stepsEngine, source } = run;
+    handle.onEvent({
+      type: 'start', config, backend: run.backend.name, steps: stepsEngine, dataset: source.description, params: stats.params,
+      trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch: run.stepsPerEpoch,
+      resumedFrom: restored ? { epoch: restored.state.epoch, step: restored.state.step } : undefined,
+    });
+    while (state.epoch < config.epochs) {
+      if (!(await runEpoch(run, state))) return await stop(run, state);
+      await endEpoch(run, state);
+    }
+    const final = state.history[state.history.length - 1];
+    handle.onEvent({ type: 'done', reason: 'completed', epochsDone: state.epoch, modelDir: config.out, checkpoint: state.lastCheckpoint, final });
+    return final;
+  } finally {
+    await run.parallel?.dispose();
+    run.onnxStep?.dispose();
+    run.model.dispose();
+    run.optimizer.dispose();
   }
-  const config: TrainConfig = { ...(state?.config ?? requested) };
-  config.warmupSteps ??= 0; // checkpoints from before warm-up existed
+}
+
+/** The newest checkpoint of `requested.out` and its state, with what the resume may change applied. */
+async function resumePoint(requested: TrainConfig, resume: ResumeOptions): Promise<{ dir: string; state: CheckpointState }> {
+  const dir = await readLatest(requested.out);
+  if (!dir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
+  const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as CheckpointState;
+  state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, trainer: resume.trainer ?? state.config.trainer, out: requested.out };
+  state.config.warmupSteps ??= 0; // checkpoints from before warm-up existed
+  return { dir, state };
+}
+
+/** Set up: backend, data, model (from a checkpoint, a base model, grown, or new), optimizer and what computes the steps. */
+async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir: string | null): Promise<Run> {
+  const emit = handle.onEvent;
+  const config: TrainConfig = { ...requested };
   // Sized from the run's own replica count (a resumed run's comes from its checkpoint). Effective only
   // if this is the process's first backend call: the CLI's; engine hosts start it with the same count.
   const backend = await initBackend(undefined, trainingWasmThreads(config.workers));
@@ -121,11 +186,8 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
     initial.model.dispose();
   }
-  const stats = modelStats(model);
   const optimizer = tf.train.adam(config.lr);
-  const variables = trainableVariables(model);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
-
   const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
   if (onnxStep && config.microBatch > 0 && config.microBatch < config.batch) {
     emit({ type: 'log', level: 'info', message: 'ONNX Runtime computes whole batches (its memory is not the wasm heap); --micro-batch applies to TF.js steps only' });
@@ -136,121 +198,119 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
     emit({ type: 'log', level: 'info', message: `${backend.name} already computes on ${backend.threads} threads; training without data-parallel replicas` });
   }
   const parallel = replicate ? await DataParallel.create(model, workers, backend.name) : null;
-  const stepsEngine: StepsEngine = onnxStep
-    ? { name: 'onnxruntime', threads: onnxStep.threads, replicas: 1 }
-    : { name: backend.name, threads: backend.threads, replicas: parallel ? workers : 1 };
-  try {
-    return await runLoop();
-  } finally {
-    await parallel?.dispose();
-    onnxStep?.dispose();
-  }
+  const stepsPerEpoch = source.stepsPerEpoch(config.batch);
+  return {
+    config, handle, backend, arch, archOptions, spec, source, model, optimizer, variables: trainableVariables(model), stats: modelStats(model),
+    onnxStep, parallel, stepsPerEpoch, totalSteps: stepsPerEpoch * config.epochs,
+    stepsEngine: onnxStep ? { name: 'onnxruntime', threads: onnxStep.threads, replicas: 1 } : { name: backend.name, threads: backend.threads, replicas: parallel ? workers : 1 },
+    blind: arch.noiseMap && (config.blindFraction ?? 0) > 0,
+    created: new Date().toISOString(),
+  };
+}
 
-  async function runLoop(): Promise<EpochSummary | undefined> {
-    const stepsPerEpoch = source.stepsPerEpoch(config.batch);
-    const totalSteps = stepsPerEpoch * config.epochs;
-    const rng = new Rng(state?.rng ?? config.seed);
-    let epoch = state?.epoch ?? 0;
-    let step = state?.step ?? 0;
-    let plan = state?.plan ?? null;
-    const history: EpochSummary[] = state?.history ?? [];
-    let elapsed = state?.elapsedSec ?? 0;
-    let partial = state?.partial ?? { lossSum: 0, samples: 0, seconds: 0 };
-    emit({
-      type: 'start', config, backend: backend.name, steps: stepsEngine, dataset: source.description, params: stats.params,
-      trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel, stepsPerEpoch,
-      resumedFrom: state ? { epoch: state.epoch, step: state.step } : undefined,
-    });
+/** The loop's starting point: a checkpoint's exact position, or the first step. */
+function startState(run: Run, restored: { dir: string; state: CheckpointState } | null): LoopState {
+  const saved = restored?.state;
+  return {
+    epoch: saved?.epoch ?? 0, step: saved?.step ?? 0, plan: saved?.plan ?? null, history: saved?.history ?? [],
+    elapsed: saved?.elapsedSec ?? 0, partial: saved?.partial ?? { lossSum: 0, samples: 0, seconds: 0 },
+    rng: new Rng(saved?.rng ?? run.config.seed), lastCheckpoint: restored?.dir ?? '', lastCheckpointTime: Date.now(), stepSecEma: 0,
+  };
+}
 
-    const created = new Date().toISOString();
-    const snapshot = (): CheckpointState => ({ config, epoch, step, rng: rng.state(), plan, history, elapsedSec: elapsed, partial, created });
-    let lastCheckpoint = checkpointDir ?? '';
-    let lastCheckpointTime = Date.now();
-    let stepSecEma = 0;
-    const size = source.sampleSize;
-    const c = source.channels;
-    // A model trained with "unknown" maps is validated on the path users take: blind.
-    const blind = arch.noiseMap && (config.blindFraction ?? 0) > 0;
+function snapshot(run: Run, s: LoopState): CheckpointState {
+  return { config: run.config, epoch: s.epoch, step: s.step, rng: s.rng.state(), plan: s.plan, history: s.history, elapsedSec: s.elapsed, partial: s.partial, created: run.created };
+}
 
-    const manifest = (): DenoiserManifest => {
-      const last = history[history.length - 1];
-      return {
-        format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
-        arch: { name: arch.name, options: archOptions }, channels: c, noiseMap: arch.noiseMap, blind, sizeMultiple: arch.sizeMultiple,
-        noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
-        params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
-        training: { ...config, epochsDone: history.length, wallSeconds: Math.round(elapsed), backend: backend.name, steps: stepsEngine.name },
-        metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
-        created, updated: new Date().toISOString(),
-        engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
-      };
-    };
-
-    while (epoch < config.epochs) {
-      if (step === 0) plan = source.epochPlan(rng);
-      for (; step < stepsPerEpoch; ) {
-        // Let messages (a stop request in an engine host) in between steps.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (handle.signal?.aborted) {
-          lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-          await saveModel(config.out, model, manifest());
-          emit({ type: 'done', reason: 'stopped', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final: history[history.length - 1] });
-          model.dispose();
-          optimizer.dispose();
-          return history[history.length - 1];
-        }
-        const t0 = performance.now();
-        const lr = learningRate(config, epoch * stepsPerEpoch + step, totalSteps);
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
-        const { data: clean, n } = source.batch(step, config.batch, plan, rng);
-        const { noisy, sigmas } = noisyBatch(clean, n, size, c, spec, config.blindFraction ?? 0, rng);
-        const x = modelInput(noisy, n, size, size, c, arch.noiseMap ? sigmas : null);
-        const y = tf.tensor4d(clean, [n, size, size, c]);
-        const loss = onnxStep
-          ? await onnxStep.step(optimizer, variables, x, y)
-          : parallel
-            ? await parallel.step(model, optimizer, variables, x, y, config.loss)
-            : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
-        tf.dispose([x, y]);
-        if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); try a lower --lr`);
-        const sec = (performance.now() - t0) / 1000;
-        elapsed += sec;
-        partial = { lossSum: partial.lossSum + loss * n, samples: partial.samples + n, seconds: partial.seconds + sec };
-        stepSecEma = stepSecEma === 0 ? sec : 0.9 * stepSecEma + 0.1 * sec;
-        step++;
-        const remaining = totalSteps - (epoch * stepsPerEpoch + step);
-        emit({ type: 'step', epoch: epoch + 1, step, stepsPerEpoch, loss, lr, samplesPerSec: n / sec, elapsedSec: elapsed, etaSec: remaining * stepSecEma });
-        if (config.checkpointMinutes > 0 && Date.now() - lastCheckpointTime > config.checkpointMinutes * 60_000 && step < stepsPerEpoch) {
-          lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-          lastCheckpointTime = Date.now();
-        }
-      }
-      const tv = performance.now();
-      const v = validate(model, source, config, spec, arch.noiseMap, blind);
-      elapsed += (performance.now() - tv) / 1000;
-      const previewFile = path.join(config.out, 'previews', `epoch-${String(epoch + 1).padStart(4, '0')}.png`);
-      await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
-      const summary: EpochSummary = {
-        epoch: epoch + 1, loss: partial.lossSum / Math.max(1, partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
-        noisyPsnr: v.noisyPsnr, samplesPerSec: partial.samples / Math.max(1e-9, partial.seconds), seconds: partial.seconds,
-        lr: learningRate(config, (epoch + 1) * stepsPerEpoch, totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
-      };
-      history.push(summary);
-      epoch++;
-      step = 0;
-      plan = null;
-      partial = { lossSum: 0, samples: 0, seconds: 0 };
-      lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot());
-      lastCheckpointTime = Date.now();
-      await saveModel(config.out, model, manifest());
-      emit({ type: 'epoch', ...summary, epochs: config.epochs, elapsedSec: elapsed, etaSec: (config.epochs - epoch) * stepsPerEpoch * stepSecEma, checkpoint: lastCheckpoint });
+/**
+ * One epoch's steps (from where the state is), with a mid-epoch checkpoint every few minutes.
+ * Returns false when the run was asked to stop (between steps).
+ */
+async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
+  const { config, source, model, optimizer, variables, stepsPerEpoch, totalSteps } = run;
+  const size = source.sampleSize;
+  const c = source.channels;
+  if (s.step === 0) s.plan = source.epochPlan(s.rng);
+  while (s.step < stepsPerEpoch) {
+    // Let messages (a stop request in an engine host) in between steps.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (run.handle.signal?.aborted) return false;
+    const t0 = performance.now();
+    const lr = learningRate(config, s.epoch * stepsPerEpoch + s.step, totalSteps);
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+    const { data: clean, n } = source.batch(s.step, config.batch, s.plan, s.rng);
+    const { noisy, sigmas } = noisyBatch(clean, n, size, c, run.spec, config.blindFraction ?? 0, s.rng);
+    const x = modelInput(noisy, n, size, size, c, run.arch.noiseMap ? sigmas : null);
+    const y = tf.tensor4d(clean, [n, size, size, c]);
+    const loss = run.onnxStep
+      ? await run.onnxStep.step(optimizer, variables, x, y)
+      : run.parallel
+        ? await run.parallel.step(model, optimizer, variables, x, y, config.loss)
+        : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+    tf.dispose([x, y]);
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
+    const sec = (performance.now() - t0) / 1000;
+    s.elapsed += sec;
+    s.partial = { lossSum: s.partial.lossSum + loss * n, samples: s.partial.samples + n, seconds: s.partial.seconds + sec };
+    s.stepSecEma = s.stepSecEma === 0 ? sec : 0.9 * s.stepSecEma + 0.1 * sec;
+    s.step++;
+    const remaining = totalSteps - (s.epoch * stepsPerEpoch + s.step);
+    run.handle.onEvent({ type: 'step', epoch: s.epoch + 1, step: s.step, stepsPerEpoch, loss, lr, samplesPerSec: n / sec, elapsedSec: s.elapsed, etaSec: remaining * s.stepSecEma });
+    if (config.checkpointMinutes > 0 && Date.now() - s.lastCheckpointTime > config.checkpointMinutes * 60_000 && s.step < stepsPerEpoch) {
+      s.lastCheckpoint = await writeCheckpoint(config.out, model, optimizer, snapshot(run, s));
+      s.lastCheckpointTime = Date.now();
     }
-    const final = history[history.length - 1];
-    emit({ type: 'done', reason: 'completed', epochsDone: epoch, modelDir: config.out, checkpoint: lastCheckpoint, final });
-    model.dispose();
-    optimizer.dispose();
-    return final;
   }
+  return true;
+}
+
+/** The end of an epoch: validate, save the preview sheet, checkpoint, save the model, report. */
+async function endEpoch(run: Run, s: LoopState): Promise<void> {
+  const { config, stepsPerEpoch, totalSteps } = run;
+  const tv = performance.now();
+  const v = validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
+  s.elapsed += (performance.now() - tv) / 1000;
+  const previewFile = path.join(config.out, 'previews', `epoch-${String(s.epoch + 1).padStart(4, '0')}.png`);
+  await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
+  const summary: EpochSummary = {
+    epoch: s.epoch + 1, loss: s.partial.lossSum / Math.max(1, s.partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
+    noisyPsnr: v.noisyPsnr, samplesPerSec: s.partial.samples / Math.max(1e-9, s.partial.seconds), seconds: s.partial.seconds,
+    lr: learningRate(config, (s.epoch + 1) * stepsPerEpoch, totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
+  };
+  s.history.push(summary);
+  s.epoch++;
+  s.step = 0;
+  s.plan = null;
+  s.partial = { lossSum: 0, samples: 0, seconds: 0 };
+  s.lastCheckpoint = await writeCheckpoint(config.out, run.model, run.optimizer, snapshot(run, s));
+  s.lastCheckpointTime = Date.now();
+  await saveModel(config.out, run.model, manifestOf(run, s));
+  run.handle.onEvent({ type: 'epoch', ...summary, epochs: config.epochs, elapsedSec: s.elapsed, etaSec: (config.epochs - s.epoch) * stepsPerEpoch * s.stepSecEma, checkpoint: s.lastCheckpoint });
+}
+
+/** A stop request: checkpoint where the loop is, save the model, report. */
+async function stop(run: Run, s: LoopState): Promise<EpochSummary | undefined> {
+  s.lastCheckpoint = await writeCheckpoint(run.config.out, run.model, run.optimizer, snapshot(run, s));
+  await saveModel(run.config.out, run.model, manifestOf(run, s));
+  const final = s.history[s.history.length - 1];
+  run.handle.onEvent({ type: 'done', reason: 'stopped', epochsDone: s.epoch, modelDir: run.config.out, checkpoint: s.lastCheckpoint, final });
+  return final;
+}
+
+/** The saved model's manifest, as of the last finished epoch. */
+function manifestOf(run: Run, s: LoopState): DenoiserManifest {
+  const { config, arch, archOptions, spec, stats, backend, stepsEngine, source } = run;
+  const last = s.history[s.history.length - 1];
+  return {
+    format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
+    arch: { name: arch.name, options: archOptions }, channels: source.channels, noiseMap: arch.noiseMap, blind: run.blind, sizeMultiple: arch.sizeMultiple,
+    noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
+    params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
+    training: { ...config, epochsDone: s.history.length, wallSeconds: Math.round(s.elapsed), backend: backend.name, steps: stepsEngine.name },
+    metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
+    created: run.created, updated: new Date().toISOString(),
+    engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
+  };
 }
 
 /** The ONNX Runtime step runner the run asked for, or null for TF.js steps. */

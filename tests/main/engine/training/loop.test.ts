@@ -1,4 +1,4 @@
-/** Training: notebook parity, exact resume, SIGKILL recovery, flat tensor counts. */
+/** Training: notebook parity, exact resume, SIGKILL recovery, fine-tuning, blind training on camera noise. */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -178,5 +178,16 @@ describe('train', () => {
     const missing = await runCli(['train', '--init', path.join(tmp, 'no-such-model'), '--data', photos, '--noise', 'gaussian:25', '--out', path.join(tmp, 'x')]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/no-such-model.*(no denoiser\.json|is this)/s);
+  });
+
+  it('trains on camera noise, and marks a model trained with unknown levels as blind (and one without as not)', async () => {
+    for (const blindFraction of [0, 1]) {
+      const out = path.join(tmp, `camera-blind-${blindFraction}`);
+      const final = await train({ ...tiny(out, 1), noise: 'camera+gaussian:0-30', blindFraction }, { onEvent: () => undefined });
+      expect(Number.isFinite(final?.psnr)).toBe(true);
+      const manifest = await readManifest(out);
+      expect(manifest.blind).toBe(blindFraction > 0);
+      expect(manifest.noise).toBe('camera:0.0001-0.012,60-100+gaussian:0-30');
+    }
   });
 });
