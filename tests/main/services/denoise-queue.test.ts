@@ -20,7 +20,7 @@ async function setup(answer: FakeWorker['answer']) {
 
 describe('DenoiseQueue', () => {
   it('denoises the photos as one batch and says which model each went through', async () => {
-    const { queue, items, worker, events, ctx } = await setup((method, params, emit) => {
+    const { queue, items, worker, events, ctx } = await setup((_method, params, emit) => {
       const p = params as { inputs: string[]; outDir: string; modelDir: string; greyModelDir: string };
       emit({ index: 1, fraction: 0.5 });
       return p.inputs.map((input, i) => i === 2
