@@ -4,6 +4,7 @@
  * eval`: the user protocol unless --protocol paper) and writes before/after
  * crops of the real noisy photos in RNI6. `--model default` (the default) is
  * the bundled pair: colour images to `default`, grey ones to `default-grey`.
+ * A set is a name under <data>/test, or a folder path (e.g. runs/holdout/CBSD432-val from bench/holdout.ts).
  * Usage: tsx bench/model-report.ts --data ../shared/data/denoise [--model DIR|default ...] [--sets BSD68,CBSD68]
  *        [--noise gaussian:25 --noise camera:0.004,90 ...] [--protocol user|paper] [--ensemble 1,8] [--crops docs/images]
  */
@@ -32,7 +33,7 @@ for (const dir of models) {
   const pair = await open(dir);
   for (const set of values.sets!.split(',')) {
     for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',').map(Number)) {
-      const r = await evaluate(pair, path.join(data, 'test', set), noise, 0, { ensemble, protocol });
+      const r = await evaluate(pair, set.includes('/') ? set : path.join(data, 'test', set), noise, 0, { ensemble, protocol });
       console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: pair.runner.kind }));
     }
   }
