@@ -3,7 +3,8 @@
  * size follows the memory available, each tile runs through the model, and the
  * tiles are blended back with weights that ramp down across the overlap, so no
  * seams show and memory stays bounded. Grey and colour inputs work with grey
- * and colour models; the output keeps the input's size and channel count.
+ * and colour models (a colour photo through a grey model goes through opponent
+ * colour planes, opponent.ts); the output keeps the input's size and channels.
  */
 import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from '../image/float-image';
@@ -15,6 +16,7 @@ import type { DenoiserManifest } from '../models/manifest';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
 import { mse } from '../image/metrics';
+import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 
 export interface DenoiseOptions {
   /**
@@ -200,18 +202,20 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     const r = await runEnsemble(runner, manifest, toChannels(img, 3), sigma01, opts);
     result = { image: toChannels(r.image, 1), tiles: r.tiles };
   } else {
-    // A colour photo through a grey model: each channel on its own.
-    const n = img.width * img.height;
-    const out = makeImage(img.width, img.height, 3);
+    // A colour photo through a grey model: each opponent plane on its own, told its own noise level.
+    const planes = toOpponent(img);
+    const out: FloatImage[] = [];
     let tiles = 0;
-    for (let k = 0; k < 3; k++) {
-      const plane = makeImage(img.width, img.height, 1);
-      for (let i = 0; i < n; i++) plane.data[i] = img.data[i * 3 + k];
-      const r = await runEnsemble(runner, manifest, plane, sigma01, opts);
-      for (let i = 0; i < n; i++) out.data[i * 3 + k] = r.image.data[i];
+    for (const [k, plane] of planes.entries()) {
+      const level = !reading ? null
+        : reading.kind === 'blind' ? UNKNOWN_NOISE_LEVEL
+          : reading.kind === 'given' ? (reading.sigma / 255) * OPPONENT_NOISE_SCALE[k]
+            : estimateNoiseSigma(plane) / 255;
+      const r = await runEnsemble(runner, manifest, plane, level, opts);
+      out.push(r.image);
       tiles += r.tiles;
     }
-    result = { image: out, tiles };
+    result = { image: fromOpponent(out as [FloatImage, FloatImage, FloatImage]), tiles };
   }
   if (!manifest.noiseMap && opts.strength !== undefined && opts.strength < 1) {
     const s = opts.strength;

@@ -11,6 +11,7 @@ import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/eng
 import { Rng } from '../../../../src/main/engine/data/rng';
 import { tfjsRunner, type ModelRunner } from '../../../../src/main/engine/runtime/runner';
 import { UNKNOWN_NOISE_LEVEL } from '../../../../src/main/engine/models/input';
+import { OPPONENT_NOISE_SCALE } from '../../../../src/main/engine/inference/opponent';
 
 beforeAll(() => initBackend());
 
@@ -141,6 +142,12 @@ describe('the noise level a noise-map model is told', () => {
     const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img, { sigma: 30 });
     expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)]));
     expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
+  });
+  it('is scaled to each opponent plane when a colour photo goes through a grey model', async () => {
+    const seen: number[] = [];
+    const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), smooth(40, 32, 3), { sigma: 30 });
+    expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
+    expect([...new Set(seen)].sort()).toEqual(OPPONENT_NOISE_SCALE.map((k) => Math.fround((30 / 255) * k)).sort());
   });
   it('is the estimate for a model not trained blind', async () => {
     const seen: number[] = [];

@@ -1,0 +1,37 @@
+/**
+ * Opponent colour channels, as CBM3D denoises colour: a luma plane (R+G+B)/3
+ * and two chroma planes (R-B)/2 and (R-2G+B)/4, offset by 0.5 so they lie in
+ * [0, 1]. The transform's rows are orthogonal, so white RGB noise of level σ
+ * stays white and independent in each plane, at σ times the plane's scale;
+ * the chroma planes hold little detail, so a grey model cleans them hard
+ * without blurring the picture.
+ */
+import { makeImage, type FloatImage } from '../image/float-image';
+
+/** The noise level of each plane for white RGB noise of level 1: the norms of the transform's rows. */
+export const OPPONENT_NOISE_SCALE = [1 / Math.sqrt(3), 1 / Math.SQRT2, Math.sqrt(6) / 4] as const;
+
+export function toOpponent(img: FloatImage): [FloatImage, FloatImage, FloatImage] {
+  const n = img.width * img.height;
+  const planes = [0, 1, 2].map(() => makeImage(img.width, img.height, 1)) as [FloatImage, FloatImage, FloatImage];
+  const [y, u, v] = planes.map((p) => p.data);
+  for (let p = 0; p < n; p++) {
+    const r = img.data[3 * p], g = img.data[3 * p + 1], b = img.data[3 * p + 2];
+    y[p] = (r + g + b) / 3;
+    u[p] = (r - b) / 2 + 0.5;
+    v[p] = (r - 2 * g + b) / 4 + 0.5;
+  }
+  return planes;
+}
+
+export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage]): FloatImage {
+  const out = makeImage(yp.width, yp.height, 3);
+  for (let p = 0; p < yp.width * yp.height; p++) {
+    const y = yp.data[p], u = up.data[p] - 0.5, v = vp.data[p] - 0.5;
+    const g = y - (4 / 3) * v;
+    out.data[3 * p] = Math.min(1, Math.max(0, y + u + (2 / 3) * v));
+    out.data[3 * p + 1] = Math.min(1, Math.max(0, g));
+    out.data[3 * p + 2] = Math.min(1, Math.max(0, y - u + (2 / 3) * v));
+  }
+  return out;
+}
