@@ -19,6 +19,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
              [--trainer auto|onnxruntime|tfjs (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
              [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
+             [--planes opponent (a grey model learns from colour photos' luma and chroma planes, noise added in RGB)]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05,
              camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
 
@@ -61,6 +62,7 @@ function trainChoicesFromFlags(v: Values, resume: boolean): TrainChoices {
     valFraction: num(v, 'val-fraction'), valImages: num(v, 'val-images'), valCrop: num(v, 'val-crop'),
     seed: num(v, 'seed'), checkpointMinutes: num(v, 'checkpoint-minutes'), microBatch: num(v, 'micro-batch'),
     workers: num(v, 'workers'), warmupSteps: num(v, 'warmup'), trainer: choice(v, 'trainer', TRAINERS), blindFraction: num(v, 'blind'),
+    planes: choice(v, 'planes', ['opponent'] as const),
   };
 }
 
@@ -70,7 +72,7 @@ const TRAIN_OPTIONS = {
     'lr-min': { type: 'string' }, loss: { type: 'string' }, patch: { type: 'string' }, 'patches-per-epoch': { type: 'string' },
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
-    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, blind: { type: 'string' },
+    cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, blind: { type: 'string' }, planes: { type: 'string' },
 } as const;
 
 export function parseTrainArgs(argv: string[]) {

@@ -56,6 +56,13 @@ export interface TrainConfig {
    */
   blindFraction?: number;
   /**
+   * 'opponent': a grey model learns from colour photos' opponent planes (opponent.ts):
+   * each sample is a colour patch made noisy in RGB (so camera noise keeps its colour
+   * structure), turned into luma and chroma planes, one of which (luma half the time)
+   * is the sample. Such a model serves colour photos plane by plane, and grey photos.
+   */
+  planes?: 'opponent';
+  /**
    * What computes the training steps: ONNX Runtime's native kernels through the gradient
    * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the
    * model, unless the backend is native TensorFlow.
@@ -134,6 +141,8 @@ export function validateConfig(c: TrainConfig): void {
   if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new ConfigError('warmupSteps', `must be a whole number of steps, not ${c.warmupSteps}`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new ConfigError('valFraction', `must be between 0 and 1, not ${c.valFraction}`);
   if (c.blindFraction !== undefined && !(c.blindFraction >= 0 && c.blindFraction <= 1)) throw new ConfigError('blindFraction', `must be between 0 and 1, not ${c.blindFraction}`);
+  if (c.planes !== undefined && c.planes !== 'opponent') throw new ConfigError('planes', `must be opponent, not "${c.planes}"`);
+  if (c.planes && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
   const multiple = Math.max(4, arch.sizeMultiple);
   if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}, not ${c.patch}`);

@@ -23,7 +23,7 @@ import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
 import { trainableVariables, trainStep } from './steps/tfjs-step';
 import { checkpointRoot, readLatest, restoreOptimizer, writeCheckpoint, type CheckpointState } from './checkpoints';
-import { previewSheet, validate } from './validation';
+import { opponentPairs, previewSheet, validate } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
@@ -44,20 +44,31 @@ function scheduledRate(c: TrainConfig, progress: number): number {
 }
 
 /**
- * Adds noise to each `size` x `size` image of a clean batch; returns noisy pixels and the
- * per-image levels a noise-map model is told (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
+ * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
+ * samples and the per-sample levels a noise-map model is told (UNKNOWN_NOISE_LEVEL for a
+ * `blind` fraction). With opponent planes, each colour patch becomes one grey plane.
  */
-function noisyBatch(clean: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, rng: Rng): { noisy: Float32Array; sigmas: number[] } {
-  const per = clean.length / n;
-  const noisy = new Float32Array(clean.length);
+function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: TrainConfig['planes'], rng: Rng) {
+  const per = batch.length / n;
+  const out = planes ? size * size : per;
+  const clean = planes ? new Float32Array(n * out) : batch;
+  const noisy = new Float32Array(n * out);
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
-    const r = applyNoise(makeImage(size, size, c, clean.subarray(i * per, (i + 1) * per)), spec, rng);
-    noisy.set(r.noisy, i * per);
+    const image = makeImage(size, size, c, batch.subarray(i * per, (i + 1) * per));
+    const r = applyNoise(image, spec, rng);
+    let sigma = r.sigma;
+    if (planes) {
+      // Luma half the time, each chroma plane a quarter.
+      const pick = opponentPairs(image, r.noisy)[rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1 : 2];
+      clean.set(pick.clean.data, i * out);
+      noisy.set(pick.noisy.data, i * out);
+      sigma = pick.sigma;
+    } else noisy.set(r.noisy, i * out);
     // No draw when blind is 0, so runs from before blind training resume bit-exactly.
-    sigmas.push(blind > 0 && rng.next() < blind ? UNKNOWN_NOISE_LEVEL : r.sigma);
+    sigmas.push(blind > 0 && rng.next() < blind ? UNKNOWN_NOISE_LEVEL : sigma);
   }
-  return { noisy, sigmas };
+  return { clean, noisy, sigmas };
 }
 
 export interface TrainHandle {
@@ -170,13 +181,15 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   const arch = getArchitecture(config.arch);
   const spec = parseNoiseSpec(config.noise);
   const source = await openSource({
-    data: config.data, cacheDir: config.cacheDir, channels: config.channels, patch: config.patch,
+    data: config.data, cacheDir: config.cacheDir, channels: config.planes ? 3 : config.channels, patch: config.patch,
     patchesPerEpoch: config.patchesPerEpoch, valFraction: config.valFraction, valImages: config.valImages,
     valCrop: config.valCrop, sizeMultiple: arch.sizeMultiple, seed: config.seed,
   });
   for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
-  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: source.channels, seed: config.seed };
-  if (initial && initial.manifest.channels !== source.channels) {
+  // A plane model is grey whatever the photos are.
+  const modelChannels = config.planes ? 1 : source.channels;
+  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: modelChannels, seed: config.seed };
+  if (initial && initial.manifest.channels !== modelChannels) {
     throw new UserError(`the model has ${initial.manifest.channels} channel(s) but the data was read with ${source.channels}`, config.init);
   }
   const model = checkpointDir ? await loadModelFiles(checkpointDir)
@@ -230,6 +243,7 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   const { config, source, model, optimizer, variables, stepsPerEpoch, totalSteps } = run;
   const size = source.sampleSize;
   const c = source.channels;
+  const cm = run.archOptions.channels;
   if (s.step === 0) s.plan = source.epochPlan(s.rng);
   while (s.step < stepsPerEpoch) {
     // Let messages (a stop request in an engine host) in between steps.
@@ -238,10 +252,10 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
     const t0 = performance.now();
     const lr = learningRate(config, s.epoch * stepsPerEpoch + s.step, totalSteps);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const { data: clean, n } = source.batch(s.step, config.batch, s.plan, s.rng);
-    const { noisy, sigmas } = noisyBatch(clean, n, size, c, run.spec, config.blindFraction ?? 0, s.rng);
-    const x = modelInput(noisy, n, size, size, c, run.arch.noiseMap ? sigmas : null);
-    const y = tf.tensor4d(clean, [n, size, size, c]);
+    const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
+    const { clean, noisy, sigmas } = noisyBatch(batch, n, size, c, run.spec, config.blindFraction ?? 0, config.planes, s.rng);
+    const x = modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null);
+    const y = tf.tensor4d(clean, [n, size, size, cm]);
     const loss = run.onnxStep
       ? await run.onnxStep.step(optimizer, variables, x, y)
       : run.parallel
@@ -299,11 +313,11 @@ async function stop(run: Run, s: LoopState): Promise<EpochSummary | undefined> {
 
 /** The saved model's manifest, as of the last finished epoch. */
 function manifestOf(run: Run, s: LoopState): DenoiserManifest {
-  const { config, arch, archOptions, spec, stats, backend, stepsEngine, source } = run;
+  const { config, arch, archOptions, spec, stats, backend, stepsEngine } = run;
   const last = s.history[s.history.length - 1];
   return {
     format: MANIFEST_FORMAT, formatVersion: 1, name: path.basename(path.resolve(config.out)),
-    arch: { name: arch.name, options: archOptions }, channels: source.channels, noiseMap: arch.noiseMap, blind: run.blind, sizeMultiple: arch.sizeMultiple,
+    arch: { name: arch.name, options: archOptions }, channels: archOptions.channels, noiseMap: arch.noiseMap, blind: run.blind, sizeMultiple: arch.sizeMultiple,
     noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
     params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
     training: { ...config, epochsDone: s.history.length, wallSeconds: Math.round(s.elapsed), backend: backend.name, steps: stepsEngine.name },

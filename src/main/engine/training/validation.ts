@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { applyNoise, type NoiseSpec } from '../data/noise';
 import type { TrainingSource } from '../data/sources';
 import { makeImage, type FloatImage } from '../image/float-image';
-import { psnr, ssim } from '../image/metrics';
+import { mse, psnr, ssim } from '../image/metrics';
+import { toOpponent } from '../inference/opponent';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { Rng } from '../data/rng';
 import type { TrainConfig } from './config';
@@ -31,7 +32,14 @@ export interface Validation {
   preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
 }
 
-/** Scores the model on the validation images; `blind` tells a noise-map model the level is unknown instead of the true one. */
+/** A colour image and its noisy copy as three grey (clean, noisy, level) pairs of opponent planes. */
+export function opponentPairs(clean: FloatImage, noisy: Float32Array): { clean: FloatImage; noisy: FloatImage; sigma: number }[] {
+  const cp = toOpponent(clean);
+  const np = toOpponent(makeImage(clean.width, clean.height, 3, noisy));
+  return cp.map((c, k) => ({ clean: c, noisy: np[k], sigma: Math.sqrt(mse(np[k].data, c.data)) }));
+}
+
+/** Scores the model on the validation images (their opponent planes, for a plane model); `blind` tells a noise-map model the level is unknown instead of the true one. */
 export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Validation {
   const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
   let lossSum = 0;
@@ -40,21 +48,25 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   let noisySum = 0;
   const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
   const previewCount = source.sampleSize <= 32 ? 8 : 1;
-  for (const clean of source.validation) {
-    const { noisy, sigma } = applyNoise(clean, spec, rng);
-    const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-    const den = predictImage(model, noisyImg, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
-    lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
-    psnrSum += psnr(den.data, clean.data);
-    noisySum += psnr(noisy, clean.data);
-    ssimSum += ssim(den, clean);
-    if (preview.clean.length < previewCount) {
-      preview.noisy.push(noisyImg);
-      preview.denoised.push(den);
-      preview.clean.push(clean);
+  let count = 0;
+  for (const image of source.validation) {
+    const r = applyNoise(image, spec, rng);
+    const pairs = c.planes ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
+    for (const { clean, noisy, sigma } of pairs) {
+      count++;
+      const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
+      lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
+      psnrSum += psnr(den.data, clean.data);
+      noisySum += psnr(noisy.data, clean.data);
+      ssimSum += ssim(den, clean);
+      if (preview.clean.length < previewCount) {
+        preview.noisy.push(noisy);
+        preview.denoised.push(den);
+        preview.clean.push(clean);
+      }
     }
   }
-  const n = Math.max(1, source.validation.length);
+  const n = Math.max(1, count);
   return { valLoss: lossSum / n, psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n, preview };
 }
 

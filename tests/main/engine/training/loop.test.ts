@@ -190,4 +190,15 @@ describe('train', () => {
       expect(manifest.noise).toBe('camera:0.0001-0.012,60-100+gaussian:0-30');
     }
   });
+
+  it('trains a grey model on the opponent planes of colour photos', async () => {
+    const out = path.join(tmp, 'planes');
+    const events: TrainEvent[] = [];
+    const final = await train({ ...tiny(out, 1), channels: undefined, planes: 'opponent', noise: 'camera' }, { onEvent: (e) => events.push(e) });
+    expect(Number.isFinite(final?.psnr)).toBe(true);
+    const manifest = await readManifest(out);
+    expect([manifest.channels, manifest.arch.options.channels]).toEqual([1, 1]);
+    const start = events.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
+    expect(start.dataset).toMatch(/colour/);
+  });
 });
