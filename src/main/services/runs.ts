@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
-import { buildTrainConfig, ConfigError, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
+import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
 import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
@@ -18,9 +18,9 @@ import { EngineClient } from '../host/client';
 const MAX_STEP_POINTS = 3000;
 
 /** The Train view's name for each setting it offers, for messages about a bad value. */
-const SETTING_LABEL: Partial<Record<keyof TrainConfig, string>> = {
+const SETTING_LABEL: Partial<Record<ConfigSetting, string>> = {
   arch: 'Architecture', noise: 'Noise', epochs: 'Epochs', batch: 'Batch', lr: 'Learning rate', lrSchedule: 'Schedule',
-  loss: 'Loss', patch: 'Patch size', patchesPerEpoch: 'Patches per epoch', warmupSteps: 'Warm-up steps',
+  loss: 'Loss', patch: 'Patch size', patchesPerEpoch: 'Patches per epoch', warmupSteps: 'Warm-up steps', depth: 'Depth', width: 'Width',
 };
 
 /**

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
-import { buildTrainConfig, ConfigError, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
+import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
 import { LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
 import { choice, num, parse, required, str, type Values } from '../args';
@@ -24,9 +24,9 @@ noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01
              camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
 
 /** The flag for each setting whose name differs from its flag's (the rest: --<setting> in kebab case). */
-const FLAG: Partial<Record<keyof TrainConfig, string>> = { warmupSteps: 'warmup', blindFraction: 'blind', cacheDir: 'cache', data: 'data' };
+const FLAG: Partial<Record<ConfigSetting, string>> = { warmupSteps: 'warmup', blindFraction: 'blind', cacheDir: 'cache', data: 'data' };
 
-function flagOf(setting: keyof TrainConfig): string {
+function flagOf(setting: ConfigSetting): string {
   return `--${FLAG[setting] ?? setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 

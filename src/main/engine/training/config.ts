@@ -120,21 +120,35 @@ export type TrainEvent =
  * A setting that fails validation. `setting` names the config field, so each
  * front end can name it its own way: the CLI as a flag, the app as a form field.
  */
+export type ConfigSetting = keyof TrainConfig | 'depth' | 'width';
+
 export class ConfigError extends UserError {
-  constructor(readonly setting: keyof TrainConfig, readonly problem: string) {
+  constructor(readonly setting: ConfigSetting, readonly problem: string) {
     super(`${setting} ${problem}`);
   }
 }
 
 export function validateConfig(c: TrainConfig): void {
-  const positiveInt = (setting: keyof TrainConfig, v: number) => {
+  const positiveInt = (setting: ConfigSetting, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(setting, `must be a positive whole number, not ${v}`);
   };
   positiveInt('epochs', c.epochs);
   positiveInt('batch', c.batch);
   positiveInt('patch', c.patch);
   positiveInt('patchesPerEpoch', c.patchesPerEpoch);
+  positiveInt('valImages', c.valImages);
+  const wholeAtLeast = (setting: ConfigSetting, v: number | undefined, min: number, max = Infinity) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) {
+      throw new ConfigError(setting, `must be a whole number${max < Infinity ? ` from ${min} to ${max}` : ` of at least ${min}`}, not ${v}`);
+    }
+  };
+  wholeAtLeast('valCrop', c.valCrop, 16);
+  wholeAtLeast('microBatch', c.microBatch, 0);
+  wholeAtLeast('seed', c.seed, 0);
+  wholeAtLeast('workers', c.workers, 1, Math.max(1, os.availableParallelism()));
+  if (!(c.checkpointMinutes >= 0)) throw new ConfigError('checkpointMinutes', `must be 0 (epoch ends only) or more, not ${c.checkpointMinutes}`);
   if (!(c.lr > 0 && c.lr < 1)) throw new ConfigError('lr', `must be between 0 and 1, not ${c.lr}`);
+  if (!(c.lrMin >= 0 && c.lrMin <= c.lr)) throw new ConfigError('lrMin', `must be between 0 and the learning rate (${c.lr}), not ${c.lrMin}`);
   if (!LOSSES.includes(c.loss)) throw new ConfigError('loss', `must be one of ${LOSSES.join(', ')}, not "${c.loss}"`);
   if (!LR_SCHEDULES.includes(c.lrSchedule)) throw new ConfigError('lrSchedule', `must be one of ${LR_SCHEDULES.join(', ')}, not "${c.lrSchedule}"`);
   if (c.trainer !== undefined && !TRAINERS.includes(c.trainer)) throw new ConfigError('trainer', `must be one of ${TRAINERS.join(', ')}, not "${c.trainer}"`);
@@ -144,6 +158,8 @@ export function validateConfig(c: TrainConfig): void {
   if (c.planes !== undefined && c.planes !== 'opponent') throw new ConfigError('planes', `must be opponent, not "${c.planes}"`);
   if (c.planes && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
+  if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
+  if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);
   const multiple = Math.max(4, arch.sizeMultiple);
   if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}, not ${c.patch}`);
   try {

@@ -45,6 +45,14 @@ describe('buildTrainConfig', () => {
     [{ lr: 2 }, 'lr', /between 0 and 1/],
     [{ noise: 'blur:3' }, 'noise', /unknown noise model/],
     [{ blindFraction: 1.5 }, 'blindFraction', /between 0 and 1/],
+    [{ valImages: 0 }, 'valImages', /positive whole number/],
+    [{ valCrop: 3 }, 'valCrop', /at least 16/],
+    [{ depth: 1000 }, 'depth', /from 3 to 100/],
+    [{ width: 1.5 }, 'width', /from 2 to 512/],
+    [{ workers: 64 }, 'workers', /from 1 to/],
+    [{ microBatch: -1 }, 'microBatch', /at least 0/],
+    [{ checkpointMinutes: -1 }, 'checkpointMinutes', /0 .* or more/],
+    [{ lrMin: -5 }, 'lrMin', /between 0 and the learning rate/],
   ] as const)('refuses %o, naming the setting', (bad, setting, problem) => {
     try {
       buildTrainConfig({ ...where, arch: 'ffdnet', noise: 'gaussian:25', ...bad });
@@ -65,5 +73,7 @@ describe('buildTrainConfig', () => {
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--patch', '30'])).toThrow(/^--patch must be a multiple of 4/);
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--patches-per-epoch', '0'])).toThrow(/^--patches-per-epoch must be/);
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--blind', '3'])).toThrow(/^--blind must be/);
+    expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--val-crop', '3'])).toThrow(/^--val-crop must be/);
+    expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--depth', '0'])).toThrow(/^--depth must be/);
   });
 });
