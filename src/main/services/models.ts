@@ -43,7 +43,26 @@ interface ScannedModel {
 }
 
 export class ModelService {
+  /** The scanned model folders, kept until a model is added, removed or saved by a run (changed()). */
+  private index: Promise<ScannedModel[]> | null = null;
+
   constructor(private readonly ctx: ServiceContext) {}
+
+  /** Drops the index: the next request scans the model folders again. */
+  changed(): void {
+    this.index = null;
+  }
+
+  private scan(): Promise<ScannedModel[]> {
+    if (!this.index) {
+      const scanning = this.scanFolders();
+      this.index = scanning;
+      scanning.catch(() => {
+        if (this.index === scanning) this.index = null;
+      });
+    }
+    return this.index;
+  }
 
   private get settingsFile(): string {
     return path.join(this.ctx.paths.root, 'settings.json');
@@ -53,7 +72,7 @@ export class ModelService {
     return [['bundled', this.ctx.bundledModels], ['user', this.ctx.paths.models], ['run', this.ctx.paths.runs]];
   }
 
-  private async scan(): Promise<ScannedModel[]> {
+  private async scanFolders(): Promise<ScannedModel[]> {
     const out: ScannedModel[] = [];
     for (const [source, root] of this.roots()) {
       const names = await fs.readdir(root).catch(() => [] as string[]);
@@ -124,6 +143,7 @@ export class ModelService {
     await fs.mkdir(this.ctx.paths.models, { recursive: true });
     const dest = await this.freeName(this.ctx.paths.models, path.basename(path.resolve(src)) || manifest.name);
     await fs.cp(src, dest, { recursive: true, filter: (f) => !f.includes(`${path.sep}checkpoints`) });
+    this.changed();
     return (await this.list()).find((m) => m.dir === dest) ?? null;
   }
 
@@ -140,6 +160,7 @@ export class ModelService {
     if (id.startsWith('bundled:')) throw new UserError('bundled models cannot be deleted');
     const dir = await this.resolveDir(id);
     await fs.rm(dir, { recursive: true, force: true });
+    this.changed();
   }
 
   async setDefault(id: string): Promise<void> {

@@ -159,6 +159,7 @@ export class RunService {
         });
         run.elapsedSec = e.elapsedSec;
         run.etaSec = e.etaSec;
+        this.models.changed(); // the run's model was saved (its first, or a better one)
         void this.save(run);
       } else if (e.type === 'start') {
         run.engine = describeSteps(e.steps);
@@ -182,6 +183,7 @@ export class RunService {
         this.ctx.notify('Training stopped', `${run.name}: ${err.message}`);
       })
       .finally(async () => {
+        this.models.changed();
         this.active.delete(run.id);
         client.kill();
         this.ctx.keepAwake(this.active.size > 0);

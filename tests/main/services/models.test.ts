@@ -44,4 +44,13 @@ describe('ModelService', () => {
     await models.delete('user:mine');
     await expect(fs.access(path.join(ctx.paths.models, 'mine'))).rejects.toThrow();
   });
+
+  it('scans the model folders once, and again after a change', async () => {
+    const { models, ctx } = await setup();
+    expect(await models.list()).toHaveLength(3);
+    await fakeModel(path.join(ctx.paths.runs, 'run-1'), 'run-1');
+    expect(await models.list()).toHaveLength(3); // the index stands until something changes
+    models.changed();
+    expect((await models.list()).map((m) => m.id)).toContain('run:run-1');
+  });
 });
