@@ -127,11 +127,6 @@ export interface DatasetItem {
   url: string;
 }
 
-export interface EpochPoint extends EpochMetrics {
-  /** Learning rate at the epoch's end (absent in runs saved before it was recorded). */
-  lr?: number;
-}
-
 export type RunStatus = 'running' | 'paused' | 'completed' | 'crashed';
 
 export interface Run {
@@ -141,7 +136,7 @@ export interface Run {
   status: RunStatus;
   created: string;
   modelDir: string;
-  epochs: EpochPoint[];
+  epochs: EpochMetrics[];
   steps: { t: number; loss: number }[];
   elapsedSec: number;
   etaSec: number;

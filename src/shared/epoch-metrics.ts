@@ -1,4 +1,4 @@
-/** Per-epoch training metrics: the engine's epoch events and the IPC contract's run records share this shape (types only). */
+/** One epoch's metrics, under one name: the engine's epoch events, checkpoints and the IPC contract's run records (types only). */
 export interface EpochMetrics {
   epoch: number;
   loss: number;
@@ -8,5 +8,11 @@ export interface EpochMetrics {
   /** PSNR of the noisy validation inputs, for reference. */
   noisyPsnr: number;
   samplesPerSec: number;
+  /** Seconds of steps in the epoch. */
+  seconds: number;
+  /** Learning rate at the epoch's end. */
+  lr: number;
+  /** Live TF.js tensors at the epoch's end (a leak shows as growth). */
+  tensors: number;
   preview?: string;
 }

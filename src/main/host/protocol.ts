@@ -7,7 +7,8 @@
 import type { ArchitectureInfo, DenoiseSettings as QueueSettings, RequestResults } from '../../shared/contract';
 import type { FileResult } from '../engine/inference/outputs';
 import type { OutputFormat } from '../engine/image/io';
-import type { EpochSummary, TrainConfig, TrainEvent } from '../engine/training/config';
+import type { TrainConfig, TrainEvent } from '../engine/training/config';
+import type { EpochMetrics } from '../../shared/epoch-metrics';
 
 /** The Denoise view's settings, with the model resolved to folders. */
 interface DenoiseSettings extends Omit<QueueSettings, 'modelId'> {
@@ -26,7 +27,7 @@ type InspectSource = { kind: 'fashion-mnist'; cacheDir: string } | { kind: 'file
 export interface HostMethods {
   info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
   memory: { params: undefined; result: { rssMb: number }; event: never };
-  train: { params: { config: TrainConfig; resume: boolean }; result: EpochSummary | undefined; event: TrainEvent };
+  train: { params: { config: TrainConfig; resume: boolean }; result: EpochMetrics | undefined; event: TrainEvent };
   /** Photos to lossless PNGs in outDir, in order, each with the model folder it went through; events per photo. */
   denoise: { params: DenoiseSettings & { inputs: string[]; outDir: string }; result: (Extract<FileResult, { ok: true }> & ModelUsed | Extract<FileResult, { ok: false }>)[]; event: { index: number; fraction: number } };
   /** Denoised files to `dir` in `format`, one encode each, with their originals' names and metadata; never over a `protect`ed file. */

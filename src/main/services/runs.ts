@@ -153,10 +153,8 @@ export class RunService {
           void this.save(run);
         }
       } else if (e.type === 'epoch') {
-        run.epochs.push({
-          epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, psnr: e.psnr, ssim: e.ssim, noisyPsnr: e.noisyPsnr,
-          samplesPerSec: e.samplesPerSec, lr: e.lr, preview: e.preview ? this.ctx.media.fileUrl(e.preview) : undefined,
-        });
+        const { type: _t, epochs: _e, elapsedSec: _s, etaSec: _eta, checkpoint: _c, ...metrics } = e;
+        run.epochs.push({ ...metrics, preview: e.preview ? this.ctx.media.fileUrl(e.preview) : undefined });
         run.elapsedSec = e.elapsedSec;
         run.etaSec = e.etaSec;
         this.models.changed(); // the run's model was saved (its first, or a better one)

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../atomic-fs';
 import { saveModelFiles } from '../models/store';
 import type { RngState } from '../data/rng';
-import type { EpochSummary, TrainConfig } from './config';
+import type { TrainConfig } from './config';
+import type { EpochMetrics } from '../../../shared/epoch-metrics';
 
 export interface CheckpointState {
   config: TrainConfig;
@@ -18,7 +19,7 @@ export interface CheckpointState {
   step: number;
   rng: RngState;
   plan: number[] | null;
-  history: EpochSummary[];
+  history: EpochMetrics[];
   elapsedSec: number;
   /** Running sums for the partial epoch. */
   partial: { lossSum: number; samples: number; seconds: number };
@@ -42,7 +43,7 @@ export async function readLatest(out: string): Promise<string | null> {
 }
 
 /** Describes the newest checkpoint of a run folder, if it has one. */
-export async function latestCheckpoint(out: string): Promise<{ dir: string; epoch: number; step: number; config: TrainConfig; history: EpochSummary[] } | null> {
+export async function latestCheckpoint(out: string): Promise<{ dir: string; epoch: number; step: number; config: TrainConfig; history: EpochMetrics[] } | null> {
   const dir = await readLatest(out);
   if (!dir) return null;
   try {

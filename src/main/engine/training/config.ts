@@ -90,12 +90,6 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out'
   blindFraction: 0.5,
 };
 
-export interface EpochSummary extends EpochMetrics {
-  seconds: number;
-  lr: number;
-  tensors: number;
-}
-
 /** What computes the training steps: ONNX Runtime or the TF.js backend, on how many threads and replicas. */
 export interface StepsEngine {
   name: string;
@@ -112,8 +106,8 @@ export type TrainEvent =
   | { type: 'start'; config: TrainConfig; backend: string; steps: StepsEngine; dataset: string; params: number; trainableParams: number; flopsPerPixel: number; stepsPerEpoch: number; resumedFrom?: { epoch: number; step: number } }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; lr: number; samplesPerSec: number; elapsedSec: number; etaSec: number }
-  | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochSummary)
-  | { type: 'done'; reason: 'completed' | 'stopped'; epochsDone: number; modelDir: string; checkpoint: string; final?: EpochSummary };
+  | ({ type: 'epoch'; epochs: number; elapsedSec: number; etaSec: number; checkpoint: string } & EpochMetrics)
+  | { type: 'done'; reason: 'completed' | 'stopped'; epochsDone: number; modelDir: string; checkpoint: string; final?: EpochMetrics };
 
 
 /**

@@ -27,7 +27,8 @@ import { opponentPairs, previewSheet, validate } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
-import { trainingWasmThreads, validateConfig, type EpochSummary, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import type { EpochMetrics } from '../../../shared/epoch-metrics';
 
 /** The learning rate at `step` of `totalSteps`: the schedule, scaled down linearly over the warm-up steps. */
 export function learningRate(c: TrainConfig, step: number, totalSteps: number): number {
@@ -104,7 +105,7 @@ interface LoopState {
   epoch: number;
   step: number;
   plan: number[] | null;
-  history: EpochSummary[];
+  history: EpochMetrics[];
   elapsed: number;
   partial: CheckpointState['partial'];
   rng: Rng;
@@ -119,7 +120,7 @@ interface LoopState {
  * target, the replica count and the trainer may change), and training continues from its
  * exact position. With `config.init`, the run starts from that model's weights.
  */
-export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochSummary | undefined> {
+export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochMetrics | undefined> {
   const restored = resume ? await resumePoint(requested, resume) : null;
   const run = await setUp(restored?.state.config ?? requested, handle, restored?.dir ?? null);
   try {
@@ -286,7 +287,7 @@ async function endEpoch(run: Run, s: LoopState): Promise<void> {
   s.elapsed += (performance.now() - tv) / 1000;
   const previewFile = path.join(config.out, 'previews', `epoch-${String(s.epoch + 1).padStart(4, '0')}.png`);
   await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
-  const summary: EpochSummary = {
+  const summary: EpochMetrics = {
     epoch: s.epoch + 1, loss: s.partial.lossSum / Math.max(1, s.partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
     noisyPsnr: v.noisyPsnr, samplesPerSec: s.partial.samples / Math.max(1e-9, s.partial.seconds), seconds: s.partial.seconds,
     lr: learningRate(config, (s.epoch + 1) * stepsPerEpoch, totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
@@ -303,7 +304,7 @@ async function endEpoch(run: Run, s: LoopState): Promise<void> {
 }
 
 /** A stop request: checkpoint where the loop is, save the model, report. */
-async function stop(run: Run, s: LoopState): Promise<EpochSummary | undefined> {
+async function stop(run: Run, s: LoopState): Promise<EpochMetrics | undefined> {
   s.lastCheckpoint = await writeCheckpoint(run.config.out, run.model, run.optimizer, snapshot(run, s));
   await saveModel(run.config.out, run.model, manifestOf(run, s));
   const final = s.history[s.history.length - 1];
