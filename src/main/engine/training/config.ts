@@ -142,7 +142,8 @@ export function validateConfig(c: TrainConfig): void {
   wholeAtLeast('workers', c.workers, 1, Math.max(1, os.availableParallelism()));
   if (!(c.checkpointMinutes >= 0)) throw new ConfigError('checkpointMinutes', `must be 0 (epoch ends only) or more, not ${c.checkpointMinutes}`);
   if (!(c.lr > 0 && c.lr < 1)) throw new ConfigError('lr', `must be between 0 and 1, not ${c.lr}`);
-  if (!(c.lrMin >= 0 && c.lrMin <= c.lr)) throw new ConfigError('lrMin', `must be between 0 and the learning rate (${c.lr}), not ${c.lrMin}`);
+  // The floor of the cosine schedule (the other schedules do not use it).
+  if (!(c.lrMin >= 0 && (c.lrSchedule !== 'cosine' || c.lrMin <= c.lr))) throw new ConfigError('lrMin', `must be between 0 and the learning rate (${c.lr}), not ${c.lrMin}`);
   if (!LOSSES.includes(c.loss)) throw new ConfigError('loss', `must be one of ${LOSSES.join(', ')}, not "${c.loss}"`);
   if (!LR_SCHEDULES.includes(c.lrSchedule)) throw new ConfigError('lrSchedule', `must be one of ${LR_SCHEDULES.join(', ')}, not "${c.lrSchedule}"`);
   if (c.trainer !== undefined && !TRAINERS.includes(c.trainer)) throw new ConfigError('trainer', `must be one of ${TRAINERS.join(', ')}, not "${c.trainer}"`);

@@ -53,6 +53,7 @@ describe('buildTrainConfig', () => {
     [{ microBatch: -1 }, 'microBatch', /at least 0/],
     [{ checkpointMinutes: -1 }, 'checkpointMinutes', /0 .* or more/],
     [{ lrMin: -5 }, 'lrMin', /between 0 and the learning rate/],
+    [{ lrSchedule: 'cosine', lr: 1e-4, lrMin: 1e-3 }, 'lrMin', /between 0 and the learning rate/],
   ] as const)('refuses %o, naming the setting', (bad, setting, problem) => {
     try {
       buildTrainConfig({ ...where, arch: 'ffdnet', noise: 'gaussian:25', ...bad });
