@@ -18,7 +18,7 @@ const id = z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'invalid id');
 const localPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'invalid path');
 const noiseSpec = z.string().min(1).max(100);
 
-export const TrainRequestSchema = z.object({
+const TrainRequestSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   datasetId: id,
   arch: z.enum(ARCHITECTURES),

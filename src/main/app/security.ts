@@ -11,7 +11,7 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' dlab: data: blob:; " +
   "connect-src 'self' dlab:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export function isExternalAllowed(url: string): boolean {
+function isExternalAllowed(url: string): boolean {
   try {
     const u = new URL(url);
     return u.protocol === 'https:' && EXTERNAL_ALLOW.has(u.hostname);

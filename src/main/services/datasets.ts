@@ -7,7 +7,7 @@ import type { Dataset, DatasetItem, RequestResults } from '../../shared/contract
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
 
-export const FASHION_MNIST_ID = 'fashion-mnist';
+const FASHION_MNIST_ID = 'fashion-mnist';
 
 export class DatasetService {
   private folders: { id: string; path: string }[] | null = null;

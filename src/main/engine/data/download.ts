@@ -37,7 +37,7 @@ export interface DownloadOptions {
   backoffMs?: number;
 }
 
-export async function md5File(file: string): Promise<string> {
+async function md5File(file: string): Promise<string> {
   const hash = createHash('md5');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');

@@ -8,7 +8,7 @@ import { UserError } from '../errors';
 import { downloadAll, type DownloadOptions, type RemoteFile } from './download';
 import { parseIdx } from './idx';
 
-export const FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
+const FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 
 export const FASHION_MNIST_FILES: RemoteFile[] = [
   { name: 'train-images-idx3-ubyte.gz', size: 26421880, md5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d' },

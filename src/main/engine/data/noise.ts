@@ -108,19 +108,6 @@ export function formatNoiseSpec(spec: NoiseSpec): string {
   }
 }
 
-/** The highest noise level (0-1 scale) the spec can produce; used to scale noise maps. */
-export function maxSigma(spec: NoiseSpec): number {
-  switch (spec.kind) {
-    case 'gaussian': return spec.sigma[1] / 255;
-    case 'poisson-gaussian': return Math.sqrt(spec.gain[1] + (spec.sigma[1] / 255) ** 2);
-    case 'factor': return spec.factor;
-    // Raw shot plus read noise at full brightness, before gains and the tone curve: a rough bound.
-    case 'camera': return Math.sqrt(spec.shot[1] + Math.exp(2.18 * Math.log(spec.shot[1]) + 1.2));
-    case 'mixture': return Math.max(...spec.parts.map(maxSigma));
-    default: return 0;
-  }
-}
-
 export interface NoisyResult {
   noisy: Float32Array;
   /** The noise level (0-1 scale) a noise-map model is told about. */

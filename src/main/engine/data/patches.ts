@@ -6,7 +6,7 @@ import type { FloatImage } from '../image/float-image';
 import type { Rng } from './rng';
 
 /** Writes a `size` x `size` patch of `img`, transformed by `op` (0-7), into `out` at `offset`. */
-export function writePatch(img: FloatImage, x0: number, y0: number, size: number, op: number, out: Float32Array, offset: number): void {
+function writePatch(img: FloatImage, x0: number, y0: number, size: number, op: number, out: Float32Array, offset: number): void {
   const c = img.channels;
   const last = size - 1;
   for (let y = 0; y < size; y++) {

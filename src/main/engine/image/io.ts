@@ -13,10 +13,10 @@ import { UserError } from '../errors';
 import { makeImage, type FloatImage } from './float-image';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/vocabulary';
 
-export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif', 'bmp'] as const;
+const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif', 'bmp'] as const;
 export { OUTPUT_FORMATS, type OutputFormat };
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif'];
-export const DEFAULT_MAX_MEGAPIXELS = 100;
+const DEFAULT_MAX_MEGAPIXELS = 100;
 
 export interface ReadOptions {
   /** Apply the EXIF orientation (for viewing and training); denoising keeps the stored orientation. */
@@ -123,7 +123,7 @@ function tooLarge(file: string, w: number, h: number, limit: number): UserError 
 }
 
 /** 8-bit interleaved pixels, with the alpha channel appended when given. */
-export function toBytes(img: FloatImage, alpha?: Uint8Array): { data: Buffer; channels: 1 | 2 | 3 | 4 } {
+function toBytes(img: FloatImage, alpha?: Uint8Array): { data: Buffer; channels: 1 | 2 | 3 | 4 } {
   const c = img.channels;
   const oc = (c + (alpha ? 1 : 0)) as 1 | 2 | 3 | 4;
   const out = Buffer.alloc(img.width * img.height * oc);

@@ -68,7 +68,7 @@ export function estimateNoiseSigma(img: FloatImage): number {
 }
 
 /** Tile side chosen from free memory: activations of the widest layer must fit in a quarter of it. */
-export function chooseTileSize(manifest: DenoiserManifest, requested?: number): number {
+function chooseTileSize(manifest: DenoiserManifest, requested?: number): number {
   const m = Math.max(4, manifest.sizeMultiple);
   if (requested) return Math.max(m * 8, Math.round(requested / m) * m);
   const width = manifest.arch.options.width ?? 64;

@@ -19,13 +19,13 @@ export const BUNDLED_PURPOSE: Record<string, string> = {
   [DEFAULT_GREY_MODEL_NAME]: 'Grey (black-and-white) photos; the default model sends grey photos here',
 };
 
-export function resourcesDir(): string {
+function resourcesDir(): string {
   if (process.env.DENOISE_RESOURCES) return process.env.DENOISE_RESOURCES;
   // src/main/engine/models -> repository root -> resources
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../resources');
 }
 
-export function bundledModelsDir(): string {
+function bundledModelsDir(): string {
   return path.join(resourcesDir(), 'models');
 }
 

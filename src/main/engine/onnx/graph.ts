@@ -8,7 +8,7 @@ import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 export const { onnx } = onnxProto;
 export type { Onnx };
 
-export const OPSET = 13;
+const OPSET = 13;
 
 export function attrInts(name: string, ints: number[]): Onnx.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };

@@ -37,7 +37,7 @@ async function tryTensorflow(): Promise<void> {
 }
 
 /** Directory holding the wasm binaries that ship inside the npm package. */
-export function wasmBinaryDir(): string {
+function wasmBinaryDir(): string {
   const override = process.env.DENOISE_WASM_DIR;
   if (override) return override.endsWith(path.sep) ? override : override + path.sep;
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
@@ -64,7 +64,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
 }
 
 /** Threads for the wasm backend: DENOISE_WASM_THREADS, else every core. */
-export function defaultWasmThreads(): number {
+function defaultWasmThreads(): number {
   const fromEnv = Number(process.env.DENOISE_WASM_THREADS);
   return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : os.availableParallelism();
 }

@@ -217,7 +217,7 @@ export interface ResumeOptions {
  * per-step messaging costs more than it saves, and the thread pool wins
  * (seed model 4,823 against 2,428 samples/s).
  */
-export function defaultTrainingWorkers(data: string): number {
+function defaultTrainingWorkers(data: string): number {
   return data === 'fashion-mnist' ? 1 : os.availableParallelism();
 }
 

@@ -31,7 +31,7 @@ import { trainingWasmThreads, validateConfig, type LossName, type ResumeOptions,
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 
 /** The learning rate at `step` of `totalSteps`: the schedule, scaled down linearly over the warm-up steps. */
-export function learningRate(c: TrainConfig, step: number, totalSteps: number): number {
+function learningRate(c: TrainConfig, step: number, totalSteps: number): number {
   const warmup = c.warmupSteps > 0 ? Math.min(1, (step + 1) / c.warmupSteps) : 1;
   return warmup * scheduledRate(c, step / totalSteps);
 }

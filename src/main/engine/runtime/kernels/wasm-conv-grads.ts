@@ -69,7 +69,7 @@ function cropHW(s: Scratch, x: Info, rows: [number, number], cols: [number, numb
 }
 
 /** dW = conv2d(x^T, dy^T) with the stride turned into a dilation. */
-export function conv2dBackpropFilterWasm(args: {
+function conv2dBackpropFilterWasm(args: {
   inputs: { x: Info; dy: Info };
   backend: BackendWasm;
   attrs: tf.Conv2DBackpropFilterAttrs;
@@ -147,7 +147,7 @@ function subPixelBackpropInput(s: Scratch, dy: Info, filter: Info, info: tf.back
 }
 
 /** dX for Conv2D (also runs Conv2DTranspose): sub-pixel for equal strides > 1, else a rotated-filter conv over zero-inserted dy. */
-export function conv2dBackpropInputWasm(args: {
+function conv2dBackpropInputWasm(args: {
   inputs: { dy: Info; filter: Info };
   backend: BackendWasm;
   attrs: tf.Conv2DBackpropInputAttrs;
