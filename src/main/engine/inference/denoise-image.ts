@@ -4,7 +4,8 @@
  * tiles are blended back with weights that ramp down across the overlap, so no
  * seams show and memory stays bounded. Grey and colour inputs work with grey
  * and colour models (a colour photo through a grey model goes through opponent
- * colour planes, opponent.ts); the output keeps the input's size and channels.
+ * colour planes, chroma at half resolution: opponent.ts); the output keeps the
+ * input's size and channels.
  */
 import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from '../image/float-image';
@@ -16,7 +17,7 @@ import type { DenoiserManifest } from '../models/manifest';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
 import { mse } from '../image/metrics';
-import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
+import { double, fromOpponent, halve, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 
 export interface DenoiseOptions {
   /**
@@ -202,17 +203,18 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     const r = await runEnsemble(runner, manifest, toChannels(img, 3), sigma01, opts);
     result = { image: toChannels(r.image, 1), tiles: r.tiles };
   } else {
-    // A colour photo through a grey model: each opponent plane on its own, told its own noise level.
-    const planes = toOpponent(img);
+    // A colour photo through a grey model: each opponent plane on its own (chroma at half
+    // resolution, where averaging halves the noise), told its own noise level.
     const out: FloatImage[] = [];
     let tiles = 0;
-    for (const [k, plane] of planes.entries()) {
+    for (const [k, full] of toOpponent(img).entries()) {
+      const plane = k === 0 ? full : halve(full);
       const level = !reading ? null
         : reading.kind === 'blind' ? UNKNOWN_NOISE_LEVEL
-          : reading.kind === 'given' ? (reading.sigma / 255) * OPPONENT_NOISE_SCALE[k]
+          : reading.kind === 'given' ? (reading.sigma / 255) * OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5)
             : estimateNoiseSigma(plane) / 255;
       const r = await runEnsemble(runner, manifest, plane, level, opts);
-      out.push(r.image);
+      out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;
     }
     result = { image: fromOpponent(out as [FloatImage, FloatImage, FloatImage]), tiles };

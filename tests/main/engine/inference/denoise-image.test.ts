@@ -59,7 +59,8 @@ describe('denoiseImage', () => {
         // an untrained ffdnet passes the image through
         let maxDiff = 0;
         for (let i = 0; i < img.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(img.data[i] - r.image.data[i]));
-        expect(maxDiff).toBeLessThan(1e-5);
+        // A colour photo through a grey model has its chroma denoised at half resolution: close, not exact.
+        expect(maxDiff).toBeLessThan(modelChannels === 1 && c === 3 ? 0.02 : 1e-5);
       }
     }
   });
@@ -147,7 +148,8 @@ describe('the noise level a noise-map model is told', () => {
     const seen: number[] = [];
     const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), smooth(40, 32, 3), { sigma: 30 });
     expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
-    expect([...new Set(seen)].sort()).toEqual(OPPONENT_NOISE_SCALE.map((k) => Math.fround((30 / 255) * k)).sort());
+    // Luma at full resolution; the chroma planes at half, where the 2x2 mean halves the noise.
+    expect([...new Set(seen)].sort()).toEqual(OPPONENT_NOISE_SCALE.map((k, i) => Math.fround((30 / 255) * k * (i === 0 ? 1 : 0.5))).sort());
   });
   it('is the estimate for a model not trained blind', async () => {
     const seen: number[] = [];
