@@ -9,11 +9,11 @@ export type NoiseReading =
   | { kind: 'estimated'; sigma: number }
   | { kind: 'blind'; sigma: number };
 
-/** E.g. "σ 25 (set)", "σ ≈ 12 (estimated)", "σ ≈ 9 removed (blind)". */
+/** E.g. "σ 25 (set)", "σ ≈ 12 (estimated)", "σ ≈ 9 (found by the model)". */
 export function describeNoise(n: NoiseReading): string {
   switch (n.kind) {
     case 'given': return `σ ${n.sigma.toFixed(1)} (set)`;
     case 'estimated': return `σ ≈ ${n.sigma.toFixed(1)} (estimated)`;
-    case 'blind': return `σ ≈ ${n.sigma.toFixed(1)} removed (blind model)`;
+    case 'blind': return `σ ≈ ${n.sigma.toFixed(1)} (found by the model)`;
   }
 }

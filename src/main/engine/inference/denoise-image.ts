@@ -8,7 +8,7 @@
  * input's size and channels.
  */
 import os from 'node:os';
-import { makeImage, toChannels, type FloatImage } from '../image/float-image';
+import { crop, makeImage, toChannels, type FloatImage } from '../image/float-image';
 import { orient } from '../image/orientations';
 import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
 import { modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
@@ -16,7 +16,6 @@ import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
-import { mse } from '../image/metrics';
 import { double, fromOpponent, halve, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 
 export interface DenoiseOptions {
@@ -193,26 +192,35 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
     throw new UserError(`ensemble must be one of ${ENSEMBLE_PASSES.join(', ')} passes`);
   }
-  const reading = noiseLevel(manifest, img, opts.sigma);
-  const sigma01 = !reading ? null : reading.kind === 'blind' ? UNKNOWN_NOISE_LEVEL : reading.sigma / 255;
+  const how = levelSource(manifest, opts.sigma);
+  /** The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a level is given. */
+  const levelFor = async (image: FloatImage, scale: number): Promise<number | null> => {
+    switch (how) {
+      case null: return null;
+      case 'given': return (opts.sigma! / 255) * scale;
+      case 'estimated': return estimateNoiseSigma(image) / 255;
+      case 'blind': return blindLevel(runner, manifest, image);
+    }
+  };
   let result: { image: FloatImage; tiles: number };
-  if (img.channels === manifest.channels) {
-    result = await runEnsemble(runner, manifest, img, sigma01, opts);
-  } else if (manifest.channels === 3) {
+  let found: number | null; // the level told to the model for the whole photo (for the luma plane on the plane path)
+  if (img.channels === manifest.channels || manifest.channels === 3) {
     // A grey photo through a colour model: three equal channels in, their luma out.
-    const r = await runEnsemble(runner, manifest, toChannels(img, 3), sigma01, opts);
-    result = { image: toChannels(r.image, 1), tiles: r.tiles };
+    const input = img.channels === manifest.channels ? img : toChannels(img, 3);
+    found = await levelFor(input, 1);
+    const r = await runEnsemble(runner, manifest, input, found, opts);
+    result = { image: toChannels(r.image, img.channels), tiles: r.tiles };
   } else {
     // A colour photo through a grey model: each opponent plane on its own (chroma at half
     // resolution, where averaging halves the noise), told its own noise level.
     const out: FloatImage[] = [];
     let tiles = 0;
+    found = null;
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
-      const level = !reading ? null
-        : reading.kind === 'blind' ? UNKNOWN_NOISE_LEVEL
-          : reading.kind === 'given' ? (reading.sigma / 255) * OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5)
-            : estimateNoiseSigma(plane) / 255;
+      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5));
+      // The photo's level, in RGB terms, as the luma plane shows it.
+      if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
       const r = await runEnsemble(runner, manifest, plane, level, opts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;
@@ -224,15 +232,54 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     const d = result.image.data;
     for (let i = 0; i < d.length; i++) d[i] = img.data[i] + s * (d[i] - img.data[i]);
   }
-  if (reading?.kind === 'blind') reading.sigma = Math.sqrt(mse(img.data, result.image.data)) * 255;
-  return { image: result.image, noise: reading, tiles: result.tiles };
+  const noise: NoiseReading | undefined = how === null || found === null ? undefined
+    : how === 'given' ? { kind: 'given', sigma: opts.sigma! } : { kind: how, sigma: found * 255 };
+  return { image: result.image, noise, tiles: result.tiles };
 }
 
-/** The level a noise-map model is told: the user's, a blind model's own (measured after), or the estimate. */
-function noiseLevel(manifest: DenoiserManifest, img: FloatImage, sigma: number | undefined): NoiseReading | undefined {
-  if (!manifest.noiseMap) return undefined;
-  if (sigma !== undefined) return { kind: 'given', sigma };
-  if (manifest.blind) return { kind: 'blind', sigma: 0 };
-  return { kind: 'estimated', sigma: estimateNoiseSigma(img) };
+/** Where a noise-map model's level comes from: the user, the model itself (blind models), or estimateNoiseSigma. */
+function levelSource(manifest: DenoiserManifest, sigma: number | undefined): NoiseReading['kind'] | null {
+  if (!manifest.noiseMap) return null;
+  if (sigma !== undefined) return 'given';
+  return manifest.blind ? 'blind' : 'estimated';
+}
+
+/** Largest sample of an image a blind model looks at to find the noise level. */
+const BLIND_SAMPLE_PIXELS = 1 << 20;
+
+/**
+ * A blind model's own noise level for an image (0-1): one pass told "unknown", over
+ * crops spread across the image (at most about a megapixel), and the RMS of what
+ * it removed. The model was trained with that same measure (RMS of noisy - clean)
+ * as its level, so the second, told pass gets the level in the terms it learned;
+ * measured better than one blind pass (bench/model-report, docs/models.md).
+ */
+async function blindLevel(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage): Promise<number> {
+  let sq = 0;
+  let count = 0;
+  for (const c of sampleCrops(img, BLIND_SAMPLE_PIXELS, Math.max(4, manifest.sizeMultiple))) {
+    const r = await runTiles(runner, manifest, c, UNKNOWN_NOISE_LEVEL, {});
+    for (let i = 0; i < c.data.length; i++) sq += (c.data[i] - r.image.data[i]) ** 2;
+    count += c.data.length;
+  }
+  return Math.sqrt(sq / Math.max(1, count));
+}
+
+/** The whole image when it is small; otherwise square crops on an even grid, about `maxPixels` in all. */
+function sampleCrops(img: FloatImage, maxPixels: number, multiple: number): FloatImage[] {
+  if (img.width * img.height <= maxPixels) return [img];
+  const side = Math.min(img.width, img.height, Math.max(multiple, Math.floor(256 / multiple) * multiple));
+  const per = Math.max(1, Math.floor(maxPixels / (side * side)));
+  const cols = Math.max(1, Math.round(Math.sqrt((per * img.width) / img.height)));
+  const rows = Math.max(1, Math.floor(per / cols));
+  const crops: FloatImage[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x = Math.round(((c + 0.5) / cols) * (img.width - side));
+      const y = Math.round(((r + 0.5) / rows) * (img.height - side));
+      crops.push(crop(img, x, y, side, side));
+    }
+  }
+  return crops;
 }
 

@@ -129,14 +129,27 @@ describe('the noise level a noise-map model is told', () => {
   const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8 });
   const img = smooth(40, 32, 1);
 
-  it('is the unknown level for a blind model, which reports the level of what it removed', async () => {
+  it('is, for a blind model, the level of what one pass told "unknown" removes', async () => {
     const seen: number[] = [];
     const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img);
-    expect(new Set(seen)).toEqual(new Set([Math.fround(UNKNOWN_NOISE_LEVEL)]));
-    const rms = Math.sqrt(img.data.reduce((a, v, i) => a + (v - r.image.data[i]) ** 2, 0) / img.data.length) * 255;
+    // The recording model moves each pixel halfway to 0.5: the first pass removes (x - 0.5) / 2.
+    const found = Math.sqrt(img.data.reduce((a, v) => a + ((v - 0.5) / 2) ** 2, 0) / img.data.length);
+    const levels = [...new Set(seen)];
+    expect(levels[0]).toBe(Math.fround(UNKNOWN_NOISE_LEVEL));
+    expect(levels).toHaveLength(2);
+    expect(levels[1]).toBeCloseTo(found, 6);
     expect(r.noise?.kind).toBe('blind');
-    expect(r.noise!.sigma).toBeCloseTo(rms, 3);
+    expect(r.noise!.sigma).toBeCloseTo(found * 255, 3);
     expect(r.noise!.sigma).toBeGreaterThan(1);
+  });
+
+  it('finds a large photo\'s level from a sample of it', async () => {
+    const seen: number[] = [];
+    const big = smooth(1400, 1000, 1);
+    await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, big);
+    const blindPixels = seen.filter((v) => v === Math.fround(UNKNOWN_NOISE_LEVEL)).length;
+    expect(blindPixels).toBeGreaterThan(0.5e6);
+    expect(blindPixels).toBeLessThanOrEqual((1 << 20) * 1.1); // about a megapixel, not all 1.4
   });
   it('is the given sigma when the user sets one, blind model or not', async () => {
     const seen: number[] = [];
