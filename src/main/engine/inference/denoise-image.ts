@@ -262,7 +262,9 @@ async function blindLevel(runner: ModelRunner, manifest: DenoiserManifest, img: 
     for (let i = 0; i < c.data.length; i++) sq += (c.data[i] - r.image.data[i]) ** 2;
     count += c.data.length;
   }
-  return Math.sqrt(sq / Math.max(1, count));
+  // Both measures run low: the blind pass leaves some strong noise in, and the wavelet estimate
+  // misses noise that demosaicing and JPEG made smooth. The larger is the better one for each.
+  return Math.max(Math.sqrt(sq / Math.max(1, count)), estimateNoiseSigma(img) / 255);
 }
 
 /** The whole image when it is small; otherwise square crops on an even grid, about `maxPixels` in all. */
