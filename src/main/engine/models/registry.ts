@@ -15,7 +15,7 @@ export const DEFAULT_GREY_MODEL_NAME = 'default-grey';
 
 /** What each bundled model is for, as the Models view says it. */
 export const BUNDLED_PURPOSE: Record<string, string> = {
-  [DEFAULT_MODEL_NAME]: 'Colour photos from phones and cameras: sensor noise, JPEG, and Gaussian noise; finds the noise level itself',
+  [DEFAULT_MODEL_NAME]: 'Colour photos from phones and cameras: sensor noise, JPEG and Gaussian noise; finds the noise level itself (a luma plane and two chroma planes)',
   [DEFAULT_GREY_MODEL_NAME]: 'Grey (black-and-white) photos; the default model sends grey photos here',
 };
 

@@ -1,0 +1,43 @@
+/**
+ * Bundles a trained model as one of the app's models: copies its files into
+ * resources/models/<name> (replacing what was there, by renaming a complete
+ * copy into place), names it, and records its standard test-set scores from
+ * bench/model-report.ts output (AWGN rows, user path) in the manifest, where
+ * the Models view shows them.
+ *
+ *   tsx bench/bundle.ts --from runs/planes-s1 --name default --report runs/eval-new-awgn.jsonl
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { MANIFEST_FILE, readManifest } from '../src/main/engine/models/manifest';
+
+const { values } = parseArgs({ options: { from: { type: 'string' }, name: { type: 'string' }, report: { type: 'string', multiple: true } } });
+if (!values.from || !values.name) throw new Error('usage: bundle.ts --from <model dir> --name <bundled name> [--report model-report.jsonl ...]');
+const manifest = await readManifest(values.from);
+const testSets: Record<string, Record<string, [number, number]> | string> = {
+  note: 'mean PSNR dB / SSIM on the user path: 8-bit AWGN input made by `cli eval --seed 0`, no sigma given (the model finds it)',
+};
+for (const file of values.report ?? []) {
+  for (const line of (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.startsWith('{'))) {
+    const r = JSON.parse(line) as { set: string; noise: string; protocol: string; ensemble: number; psnr: number; ssim: number };
+    const sigma = /^gaussian:(\d+)$/.exec(r.noise)?.[1];
+    if (!sigma || r.protocol !== 'user') continue;
+    const key = `${path.basename(r.set)}${r.ensemble > 1 ? ` x${r.ensemble}` : ''}`;
+    const bySigma = (testSets[key] ??= {}) as Record<string, [number, number]>;
+    bySigma[sigma] = [Number(r.psnr.toFixed(2)), Number(r.ssim.toFixed(3))];
+  }
+}
+const root = path.resolve('resources/models');
+const dest = path.join(root, values.name);
+const temp = path.join(root, `.${values.name}.tmp-${process.pid}`);
+await fs.rm(temp, { recursive: true, force: true });
+await fs.mkdir(temp, { recursive: true });
+for (const f of await fs.readdir(values.from)) {
+  if (f === 'model.json' || /^weights-[0-9a-f]+\.bin$/.test(f)) await fs.copyFile(path.join(values.from, f), path.join(temp, f));
+}
+const metrics = { ...manifest.metrics, ...(Object.keys(testSets).length > 1 ? { testSets } : {}) };
+await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify({ ...manifest, name: values.name, metrics }, null, 2)}\n`);
+await fs.rm(dest, { recursive: true, force: true });
+await fs.rename(temp, dest);
+console.log(JSON.stringify({ bundled: dest, from: values.from, testSets }));
