@@ -31,7 +31,7 @@ const models = values.model ?? ['default'];
 await initBackend();
 for (const dir of models) {
   const pair = await open(dir);
-  for (const set of values.sets!.split(',')) {
+  for (const set of values.sets!.split(',').filter(Boolean)) {
     for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',').map(Number)) {
       const r = await evaluate(pair, set.includes('/') ? set : path.join(data, 'test', set), noise, 0, { ensemble, protocol });
       console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: pair.runner.kind }));
