@@ -123,6 +123,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     handle: (channel, payload) => (handlers[channel] as (p: unknown) => Promise<never>)(validatePayload(channel, payload) ?? {}),
     shutdown: async () => {
       await runs.shutdown();
+      models.dispose();
       const w = worker;
       worker = null;
       w?.kill();

@@ -3,6 +3,7 @@
  * ones (user-data/models) and the models of training runs. Import and export
  * copy folders without overwriting; bundled models cannot be deleted.
  */
+import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
@@ -43,8 +44,12 @@ interface ScannedModel {
 }
 
 export class ModelService {
-  /** The scanned model folders, kept until a model is added, removed or saved by a run (changed()). */
+  /**
+   * The scanned model folders, kept until a model is imported, deleted or saved by a run (changed()),
+   * or a folder appears in or leaves one of the roots (a watcher on each).
+   */
   private index: Promise<ScannedModel[]> | null = null;
+  private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -53,7 +58,33 @@ export class ModelService {
     this.index = null;
   }
 
+  /** Stops watching the model folders. */
+  dispose(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  /** Watches each root; one that did not exist before and does now is itself a change. */
+  private watchRoots(): void {
+    for (const [, root] of this.roots()) {
+      if (this.watchers.has(root)) continue;
+      try {
+        const w = watch(root, () => this.changed());
+        w.on('error', () => {
+          w.close();
+          this.watchers.delete(root);
+          this.changed();
+        });
+        this.watchers.set(root, w);
+        this.changed();
+      } catch {
+        // not there (yet): listed as empty, and tried again at the next request
+      }
+    }
+  }
+
   private scan(): Promise<ScannedModel[]> {
+    this.watchRoots();
     if (!this.index) {
       const scanning = this.scanFolders();
       this.index = scanning;

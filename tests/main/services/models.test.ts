@@ -45,12 +45,17 @@ describe('ModelService', () => {
     await expect(fs.access(path.join(ctx.paths.models, 'mine'))).rejects.toThrow();
   });
 
-  it('scans the model folders once, and again after a change', async () => {
+  it('scans the model folders once, and again after a change: one it is told of, or a folder appearing', async () => {
     const { models, ctx } = await setup();
     expect(await models.list()).toHaveLength(3);
-    await fakeModel(path.join(ctx.paths.runs, 'run-1'), 'run-1');
-    expect(await models.list()).toHaveLength(3); // the index stands until something changes
+    // A model written inside an existing folder is not seen until the service is told.
+    await fakeModel(path.join(ctx.paths.models, 'mine'), 'renamed');
+    expect((await models.list()).find((m) => m.id === 'user:mine')?.name).toBe('mine');
     models.changed();
-    expect((await models.list()).map((m) => m.id)).toContain('run:run-1');
+    expect((await models.list()).find((m) => m.id === 'user:mine')?.name).toBe('renamed');
+    // A new model folder in a root is noticed by the watcher.
+    await fakeModel(path.join(ctx.paths.runs, 'run-1'), 'run-1');
+    await expect.poll(async () => (await models.list()).map((m) => m.id)).toContain('run:run-1');
+    models.dispose();
   });
 });
