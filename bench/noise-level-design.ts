@@ -13,7 +13,7 @@ import { makeImage, type FloatImage } from '../src/main/engine/image/float-image
 import { psnr, mse } from '../src/main/engine/image/metrics';
 import { Rng } from '../src/main/engine/data/rng';
 import { applyNoise, parseNoiseSpec } from '../src/main/engine/data/noise';
-import { UNKNOWN_NOISE_LEVEL } from '../src/main/engine/models/input';
+import { modelInputData, UNKNOWN_NOISE_LEVEL } from '../src/main/engine/models/input';
 import { toOpponent, fromOpponent, halve, double } from '../src/main/engine/inference/opponent';
 import fs from 'node:fs/promises';
 await initBackend();
@@ -43,8 +43,7 @@ for (const f of (await fs.readdir(dir)).sort()) {
   n++;
 }
 async function oneUnknown(p: FloatImage): Promise<FloatImage> {
-  // One pass told "unknown": a blind manifest with the level forced to the unknown value through the runner directly.
-  const { modelInputData } = await import('../src/main/engine/models/input');
+  // One pass told "unknown", straight through the runner (the even-sized part; an odd last row or column stays as it was).
   const w = p.width - (p.width % 2), h = p.height - (p.height % 2);
   const src = makeImage(w, h, 1); for (let y = 0; y < h; y++) src.data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
   const out = await runner.run(modelInputData(src.data, 1, h, w, 1, [UNKNOWN_NOISE_LEVEL]), 1, h, w, 2);
