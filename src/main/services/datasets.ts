@@ -1,4 +1,5 @@
 /** Datasets: Fashion-MNIST (download with progress) and the user's image folders. */
+import type { TrainData } from '../engine/training/config';
 import path from 'node:path';
 import { downloadFashionMnist, loadFashionMnist, FASHION_MNIST_CLASSES, type FashionMnist } from '../engine/data/fashion-mnist';
 import type { RemoteFile } from '../engine/data/download';
@@ -128,9 +129,9 @@ export class DatasetService {
     return this.ctx.worker().request('inspect', { source, index, noise, seed });
   }
 
-  /** The training `data` argument for a dataset. */
-  async trainingData(id: string): Promise<string> {
-    if (id === FASHION_MNIST_ID) return 'fashion-mnist';
-    return (await this.get(id)).path!;
+  /** What a run on this dataset trains on. */
+  async trainingData(id: string): Promise<TrainData> {
+    if (id === FASHION_MNIST_ID) return { kind: 'fashion-mnist' };
+    return { kind: 'folder', path: (await this.get(id)).path! };
   }
 }

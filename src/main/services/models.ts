@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { BUNDLED_PURPOSE, DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../engine/models/registry';
 import { readManifest, type DenoiserManifest } from '../engine/models/manifest';
+import { trainData, type TrainData } from '../engine/training/config';
 import type { ModelEntry } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
@@ -28,7 +29,9 @@ export interface ResolvedModel {
 /** A bundled model's stated purpose, or what a user's model was trained on. */
 function purposeOf(source: Source, m: DenoiserManifest): string {
   if (source === 'bundled' && BUNDLED_PURPOSE[m.name]) return BUNDLED_PURPOSE[m.name];
-  const data = typeof m.training?.data === 'string' ? m.training.data.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  const recorded = m.training?.data as TrainData | string | undefined;
+  const trained = recorded === undefined ? undefined : trainData(recorded);
+  const data = trained?.kind === 'folder' ? trained.path.split(/[\\/]/).filter(Boolean).pop() : trained?.kind === 'fashion-mnist' ? 'Fashion-MNIST' : undefined;
   return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} with ${m.noise} noise`;
 }
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
-import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
+import { buildTrainConfig, ConfigError, type ConfigSetting, type TrainData, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
 import type { Run, TrainRequest } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
@@ -27,7 +27,7 @@ const SETTING_LABEL: Partial<Record<ConfigSetting, string>> = {
  * The config a Train view request chooses, with where the run's files are; the rest takes
  * buildTrainConfig's defaults. A bad setting is named by its field in the Train view.
  */
-export function trainConfigFromRequest(req: TrainRequest, where: { data: string; out: string; cacheDir: string; init?: string }): TrainConfig {
+export function trainConfigFromRequest(req: TrainRequest, where: { data: TrainData; out: string; cacheDir: string; init?: string }): TrainConfig {
   const choices: TrainChoices = {
     ...where, arch: req.arch, noise: req.noise, depth: req.depth, width: req.width, channels: req.channels,
     epochs: req.epochs, batch: req.batch, lr: req.lr, lrSchedule: req.lrSchedule, loss: req.loss,

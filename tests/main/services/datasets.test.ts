@@ -22,8 +22,8 @@ describe('DatasetService', () => {
     expect(added).toMatchObject({ kind: 'folder', name: 'photos', count: 3 });
     expect((await datasets.addFolder(photos))!.id).toBe(added!.id);
     expect((await datasets.list()).map((d) => d.kind)).toEqual(['fashion-mnist', 'folder']);
-    expect(await datasets.trainingData(added!.id)).toBe(photos);
-    expect(await datasets.trainingData(fm.id)).toBe('fashion-mnist');
+    expect(await datasets.trainingData(added!.id)).toEqual({ kind: 'folder', path: photos });
+    expect(await datasets.trainingData(fm.id)).toEqual({ kind: 'fashion-mnist' });
   });
 
   it('pages a folder in path order and inspects an image through the engine host', async () => {

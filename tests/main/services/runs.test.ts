@@ -66,7 +66,7 @@ describe('RunService', () => {
     expect(done.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     expect(done.epochs[1]).toMatchObject({ psnr: 22, lr: 1e-3, seconds: 1 });
     expect(done.engine).toBe('onnxruntime, 2 threads');
-    expect(configs[0]).toMatchObject({ data: 'fashion-mnist', channels: 1, valImages: 1000, out: path.join(ctx.paths.runs, run.id), checkpointMinutes: 5 });
+    expect(configs[0]).toMatchObject({ data: { kind: 'fashion-mnist' }, channels: 1, valImages: 1000, out: path.join(ctx.paths.runs, run.id), checkpointMinutes: 5 });
     models.dispose();
   });
 

@@ -48,7 +48,7 @@ function trainChoicesFromFlags(v: Values, resume: boolean): TrainChoices {
   const channels = str(v, 'channels');
   if (channels && channels !== '1' && channels !== '3') throw new UserError('--channels must be 1 or 3');
   return {
-    data: data === 'fashion-mnist' ? data : path.resolve(data || '.'),
+    data: data === 'fashion-mnist' ? { kind: 'fashion-mnist' } : { kind: 'folder', path: path.resolve(data || '.') },
     out: path.resolve(out),
     cacheDir: str(v, 'cache') ?? defaultCacheDir(),
     arch: resume || init ? (str(v, 'arch') ?? 'ffdnet') : required(v, 'arch', TRAIN_USAGE),

@@ -9,9 +9,10 @@ import { samplePatches } from './patches';
 import { UserError } from '../errors';
 import { crop, makeImage, type FloatImage } from '../image/float-image';
 import type { Rng } from './rng';
+import type { TrainData } from '../training/config';
 
 export interface SourceOptions {
-  data: string;
+  data: TrainData;
   cacheDir: string;
   channels?: 1 | 3;
   patch: number;
@@ -77,20 +78,20 @@ function centreCrop(img: FloatImage, max: number, multiple: number): FloatImage 
   return crop(img, Math.floor((img.width - w) / 2), Math.floor((img.height - h) / 2), w, h);
 }
 
-async function folderSource(opts: SourceOptions): Promise<TrainingSource> {
-  const files = await scanImageFolder(opts.data);
-  if (files.length === 0) throw new UserError('no images found (looked for JPEG, PNG, WebP, TIFF, BMP, GIF)', opts.data);
+async function folderSource(opts: SourceOptions, folder: string): Promise<TrainingSource> {
+  const files = await scanImageFolder(folder);
+  if (files.length === 0) throw new UserError('no images found (looked for JPEG, PNG, WebP, TIFF, BMP, GIF)', folder);
   const split = splitFiles(files.map((f) => f.path), opts.valFraction, opts.seed);
   const channels = opts.channels ?? 3;
   const train = await loadTrainingImages(split.train, channels, opts.patch);
   const val = await loadTrainingImages(split.val.slice(0, opts.valImages), channels, 16);
   if (train.images.length === 0) {
-    throw new UserError(`none of the ${split.train.length} training images could be used (${train.skipped[0]?.reason ?? 'unknown reason'})`, opts.data);
+    throw new UserError(`none of the ${split.train.length} training images could be used (${train.skipped[0]?.reason ?? 'unknown reason'})`, folder);
   }
   const c = channels;
   const sample = opts.patch * opts.patch * c;
   return {
-    description: `${opts.data} (${train.images.length} train, ${val.images.length} validation images, ${opts.patch}px patches, ${c === 1 ? 'grey' : 'colour'})`,
+    description: `${folder} (${train.images.length} train, ${val.images.length} validation images, ${opts.patch}px patches, ${c === 1 ? 'grey' : 'colour'})`,
     channels,
     trainCount: train.images.length,
     sampleSize: opts.patch,
@@ -107,5 +108,5 @@ async function folderSource(opts: SourceOptions): Promise<TrainingSource> {
 }
 
 export function openSource(opts: SourceOptions): Promise<TrainingSource> {
-  return opts.data === 'fashion-mnist' ? fashionMnistSource(opts) : folderSource(opts);
+  return opts.data.kind === 'fashion-mnist' ? fashionMnistSource(opts) : folderSource(opts, opts.data.path);
 }

@@ -14,9 +14,17 @@ import type { EpochMetrics } from '../../../shared/epoch-metrics';
 
 export type { LossName, LrSchedule, TrainerChoice };
 
+/** What a run trains on: the Fashion-MNIST download (in cacheDir), or a folder of photos. */
+export type TrainData = { kind: 'fashion-mnist' } | { kind: 'folder'; path: string };
+
+/** The training data a checkpoint or manifest records: older ones wrote 'fashion-mnist' or the folder path as a string. */
+export function trainData(recorded: TrainData | string): TrainData {
+  if (typeof recorded !== 'string') return recorded;
+  return recorded === 'fashion-mnist' ? { kind: 'fashion-mnist' } : { kind: 'folder', path: recorded };
+}
+
 export interface TrainConfig {
-  /** 'fashion-mnist' or a folder of images. */
-  data: string;
+  data: TrainData;
   cacheDir: string;
   arch: string;
   archOptions?: Partial<Omit<ArchOptions, 'channels'>>;
@@ -170,7 +178,7 @@ export function validateConfig(c: TrainConfig): void {
  * batch 200, 1,000 validation images) or the architecture (loss).
  */
 export interface TrainChoices extends Partial<Omit<TrainConfig, 'data' | 'out' | 'cacheDir' | 'noise' | 'archOptions'>> {
-  data: string;
+  data: TrainData;
   out: string;
   cacheDir: string;
   noise: string;
@@ -183,7 +191,7 @@ export interface TrainChoices extends Partial<Omit<TrainConfig, 'data' | 'out' |
 export function buildTrainConfig(choices: TrainChoices): TrainConfig {
   const { depth, width, batchNorm, ...rest } = choices;
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
-  const fmnist = choices.data === 'fashion-mnist';
+  const fmnist = choices.data.kind === 'fashion-mnist';
   const arch = architectureFacts(choices.arch ?? 'ffdnet');
   const archOptions: Partial<Omit<ArchOptions, 'channels'>> = {
     ...(depth !== undefined ? { depth } : {}), ...(width !== undefined ? { width } : {}), ...(batchNorm !== undefined ? { batchNorm } : {}),
@@ -217,8 +225,8 @@ export interface ResumeOptions {
  * per-step messaging costs more than it saves, and the thread pool wins
  * (seed model 4,823 against 2,428 samples/s).
  */
-function defaultTrainingWorkers(data: string): number {
-  return data === 'fashion-mnist' ? 1 : os.availableParallelism();
+function defaultTrainingWorkers(data: TrainData): number {
+  return data.kind === 'fashion-mnist' ? 1 : os.availableParallelism();
 }
 
 /**

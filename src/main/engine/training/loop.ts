@@ -27,7 +27,7 @@ import { opponentPairs, previewSheet, validate } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
-import { trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainData, trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 
 /** The learning rate at `step` of `totalSteps`: the schedule, scaled down linearly over the warm-up steps. */
@@ -153,6 +153,7 @@ async function resumePoint(requested: TrainConfig, resume: ResumeOptions): Promi
   const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as CheckpointState;
   state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, trainer: resume.trainer ?? state.config.trainer, out: requested.out };
   state.config.warmupSteps ??= 0; // checkpoints from before warm-up existed
+  state.config.data = trainData(state.config.data); // and from before the data was a tagged union
   return { dir, state };
 }
 

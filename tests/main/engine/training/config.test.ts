@@ -4,15 +4,15 @@
  * value is named as each front end names it (a flag, a form field).
  */
 import { describe, expect, it } from 'vitest';
-import { buildTrainConfig, ConfigError, TRAIN_DEFAULTS } from '../../../../src/main/engine/training/config';
+import { buildTrainConfig, ConfigError, TRAIN_DEFAULTS, trainData } from '../../../../src/main/engine/training/config';
 import { parseTrainArgs, trainConfigFromFlags } from '../../../../src/main/cli/commands/train';
 import { trainConfigFromRequest } from '../../../../src/main/services/runs';
 import type { TrainRequest } from '../../../../src/shared/contract';
 
-const where = { data: '/photos', out: '/runs/r1', cacheDir: '/cache' };
+const where = { data: { kind: 'folder' as const, path: '/photos' }, out: '/runs/r1', cacheDir: '/cache' };
 
 function fromFlags(args: string[]) {
-  const { values } = parseTrainArgs(['--data', where.data, '--out', where.out, '--cache', where.cacheDir, ...args]);
+  const { values } = parseTrainArgs(['--data', where.data.path, '--out', where.out, '--cache', where.cacheDir, ...args]);
   return trainConfigFromFlags(values, false);
 }
 
@@ -32,7 +32,7 @@ describe('buildTrainConfig', () => {
   });
 
   it('takes the data-dependent defaults once: Fashion-MNIST is grey, batch 200, 1,000 validation images; the loss follows the architecture', () => {
-    const fm = buildTrainConfig({ data: 'fashion-mnist', out: '/o', cacheDir: '/c', arch: 'seed', noise: 'factor:0.3' });
+    const fm = buildTrainConfig({ data: { kind: 'fashion-mnist' }, out: '/o', cacheDir: '/c', arch: 'seed', noise: 'factor:0.3' });
     expect(fm).toMatchObject({ channels: 1, batch: 200, valImages: 1000, loss: 'bce', workers: 1 });
     const photos = buildTrainConfig({ ...where, arch: 'dncnn', noise: 'gaussian:25' });
     expect(photos).toMatchObject({ batch: TRAIN_DEFAULTS.batch, valImages: TRAIN_DEFAULTS.valImages, loss: 'mse' });
@@ -76,5 +76,11 @@ describe('buildTrainConfig', () => {
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--blind', '3'])).toThrow(/^--blind must be/);
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--val-crop', '3'])).toThrow(/^--val-crop must be/);
     expect(() => fromFlags(['--arch', 'ffdnet', '--noise', 'gaussian:25', '--depth', '0'])).toThrow(/^--depth must be/);
+  });
+
+  it('reads the training data older checkpoints and manifests recorded as a string', () => {
+    expect(trainData('fashion-mnist')).toEqual({ kind: 'fashion-mnist' });
+    expect(trainData('/home/me/photos')).toEqual({ kind: 'folder', path: '/home/me/photos' });
+    expect(trainData({ kind: 'folder', path: '/x' })).toEqual({ kind: 'folder', path: '/x' });
   });
 });

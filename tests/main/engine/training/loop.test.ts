@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 
 const tiny = (out: string, epochs: number): TrainConfig => ({
-  ...TRAIN_DEFAULTS, data: photos, cacheDir: tmp, arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3,
+  ...TRAIN_DEFAULTS, data: { kind: 'folder', path: photos }, cacheDir: tmp, arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3,
   noise: 'gaussian:10-30', epochs, batch: 4, patch: 16, patchesPerEpoch: 16, valImages: 2, valCrop: 32, out, checkpointMinutes: 0,
 });
 
