@@ -6,6 +6,8 @@
  * synchronous and deterministic, so it can run inside the noise models.
  * Images are interleaved HWC in [0, 1]; the output is on the 8-bit grid.
  */
+import { makeImage } from '../image/float-image';
+import { double, halve } from '../image/resample';
 
 /** Annex K tables, in row-major order. */
 const LUMA_TABLE = [
@@ -85,33 +87,6 @@ function quantisePlane(plane: Float32Array, w: number, h: number, table: Float32
   }
 }
 
-/** 2x2 mean of a full-resolution chroma plane. */
-function subsample(plane: Float32Array, w: number, h: number): { data: Float32Array; w: number; h: number } {
-  const cw = Math.ceil(w / 2);
-  const ch = Math.ceil(h / 2);
-  const out = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      const x1 = Math.min(w - 1, 2 * x + 1);
-      const y1 = Math.min(h - 1, 2 * y + 1);
-      out[y * cw + x] = (plane[2 * y * w + 2 * x] + plane[2 * y * w + x1] + plane[y1 * w + 2 * x] + plane[y1 * w + x1]) / 4;
-    }
-  }
-  return { data: out, w: cw, h: ch };
-}
-
-/** Chroma at full resolution from a half-resolution plane: bilinear between sample centres (libjpeg's "fancy" upsampling). */
-function upsampleAt(c: { data: Float32Array; w: number; h: number }, x: number, y: number): number {
-  const fx = Math.min(c.w - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
-  const fy = Math.min(c.h - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
-  const x0 = Math.floor(fx), y0 = Math.floor(fy);
-  const x1 = Math.min(c.w - 1, x0 + 1), y1 = Math.min(c.h - 1, y0 + 1);
-  const ax = fx - x0, ay = fy - y0;
-  const top = c.data[y0 * c.w + x0] * (1 - ax) + c.data[y0 * c.w + x1] * ax;
-  const bottom = c.data[y1 * c.w + x0] * (1 - ax) + c.data[y1 * c.w + x1] * ax;
-  return top * (1 - ay) + bottom * ay;
-}
-
 const to8 = (v: number) => Math.min(255, Math.max(0, Math.round(v))) / 255;
 
 /** What a JPEG of the image at `quality` (1-100, 4:2:0 chroma for colour) decodes to. */
@@ -134,20 +109,19 @@ export function jpegRoundTrip(data: Float32Array, width: number, height: number,
   }
   const chroma = quantTable(CHROMA_TABLE, quality);
   quantisePlane(Y, width, height, luma);
-  const cb = subsample(Cb, width, height);
-  const cr = subsample(Cr, width, height);
-  quantisePlane(cb.data, cb.w, cb.h, chroma);
-  quantisePlane(cr.data, cr.w, cr.h, chroma);
+  // 4:2:0: chroma at half resolution, quantised there, and back by libjpeg's "fancy" (bilinear) upsampling.
+  const [cb, cr] = [Cb, Cr].map((plane) => {
+    const half = halve(makeImage(width, height, 1, plane));
+    quantisePlane(half.data, half.width, half.height, chroma);
+    return double(half, width, height).data;
+  });
   const out = new Float32Array(n * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const u = upsampleAt(cb, x, y) - 128;
-      const v = upsampleAt(cr, x, y) - 128;
-      out[3 * p] = to8(Y[p] + 1.402 * v);
-      out[3 * p + 1] = to8(Y[p] - 0.344136 * u - 0.714136 * v);
-      out[3 * p + 2] = to8(Y[p] + 1.772 * u);
-    }
+  for (let p = 0; p < n; p++) {
+    const u = cb[p] - 128;
+    const v = cr[p] - 128;
+    out[3 * p] = to8(Y[p] + 1.402 * v);
+    out[3 * p + 1] = to8(Y[p] - 0.344136 * u - 0.714136 * v);
+    out[3 * p + 2] = to8(Y[p] + 1.772 * u);
   }
   return out;
 }

@@ -16,7 +16,8 @@ import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
-import { double, fromOpponent, halve, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
+import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
+import { double, halve } from '../image/resample';
 
 export interface DenoiseOptions {
   /**
@@ -205,7 +206,7 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
   let result: { image: FloatImage; tiles: number };
   let found: number | null; // the level told to the model for the whole photo (for the luma plane on the plane path)
   if (img.channels === manifest.channels || manifest.channels === 3) {
-    // A grey photo through a colour model: three equal channels in, their luma out.
+    // The model's own channels, or a grey photo through a colour model: three equal channels in, their luma out.
     const input = img.channels === manifest.channels ? img : toChannels(img, 3);
     found = await levelFor(input, 1);
     const r = await runEnsemble(runner, manifest, input, found, opts);
