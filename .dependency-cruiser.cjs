@@ -3,6 +3,7 @@
  * each process and layer imports only what it may, and nothing imports in a circle.
  */
 const ML = '^node_modules/(@tensorflow|onnxruntime-node|onnx-proto)';
+const DECODERS = '^node_modules/(sharp|@img)/';
 module.exports = {
   forbidden: [
     {
@@ -18,6 +19,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/main/(index\\.ts|app/|services/)' },
       to: { path: ML, reachable: true },
+    },
+    {
+      name: 'main-process-decodes-no-images',
+      comment: 'Nothing the Electron main process loads decodes an image (sharp, our BMP decoder): a hostile file must never stall the process that owns the window. The engine host renders what the browser cannot show.',
+      severity: 'error',
+      from: { path: '^src/main/(index\\.ts|app/|services/)' },
+      to: { path: [DECODERS, '^src/main/engine/image/(io|bmp)\\.ts$'], reachable: true },
     },
     {
       name: 'services-talk-to-engine-through-host',

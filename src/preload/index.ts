@@ -1,9 +1,10 @@
 /**
  * The preload: exposes the contract as one typed object, window.denoiseLab,
- * and nothing else. Only contract channels pass; nothing else reaches ipcRenderer.
+ * and nothing else. Only contract channels pass; nothing else reaches ipcRenderer,
+ * except the paths of dropped files, which pathForFile reports to main.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../shared/channels';
+import { EVENT_CHANNELS, GRANT_CHANNEL, REQUEST_CHANNELS } from '../shared/channels';
 import type { DenoiseLabApi } from '../shared/contract';
 
 const requestChannels = new Set<string>(REQUEST_CHANNELS);
@@ -20,7 +21,12 @@ const api: DenoiseLabApi = {
     ipcRenderer.on(channel, wrapped);
     return () => void ipcRenderer.removeListener(channel, wrapped);
   },
-  pathForFile: (file) => webUtils.getPathForFile(file),
+  // A dropped file's real path, reported to main (synchronously, so it is known before the next request).
+  pathForFile: (file) => {
+    const p = webUtils.getPathForFile(file);
+    if (p) ipcRenderer.sendSync(GRANT_CHANNEL, p);
+    return p;
+  },
 };
 
 contextBridge.exposeInMainWorld('denoiseLab', api);

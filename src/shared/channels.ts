@@ -10,3 +10,11 @@ export const REQUEST_CHANNELS = [
 ] as const;
 
 export const EVENT_CHANNELS = ['engine:status', 'run:update', 'denoise:item', 'datasets:progress', 'app:notice', 'app:navigate'] as const;
+
+/**
+ * The preload's own channel, outside the contract: it tells main the path of
+ * a file the user dropped, as Electron's webUtils resolved it, so main accepts
+ * that path later. The renderer cannot send on it (invoke passes only the
+ * request channels), and webUtils gives no path for a File made by script.
+ */
+export const GRANT_CHANNEL = 'paths:grant';

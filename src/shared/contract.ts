@@ -14,7 +14,7 @@ import type { NoiseReading } from './noise-reading';
 export { EVENT_CHANNELS, REQUEST_CHANNELS };
 
 const id = z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'invalid id');
-/** A local path chosen by the user (drop or dialog); main still checks it. */
+/** A local path the user dropped on the window; main accepts only paths the preload reported (services/grants.ts). */
 const localPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'invalid path');
 const noiseSpec = z.string().min(1).max(100);
 
@@ -73,11 +73,11 @@ export const requestSchemas = {
   'denoise:run': z.object({ ids: z.array(id).min(1).max(1000), ...denoiseSettings }).strict(),
   'denoise:preview': z.object({ id, ...denoiseSettings }).strict(),
   'denoise:export': z.object({
-    ids: z.array(id).min(1).max(1000), format: z.enum(OUTPUT_FORMATS), dir: localPath.optional(),
+    ids: z.array(id).min(1).max(1000), format: z.enum(OUTPUT_FORMATS),
   }).strict(),
   'models:list': none,
-  'models:import': z.object({ dir: localPath.optional() }).strict(),
-  'models:export': z.object({ id, dir: localPath.optional() }).strict(),
+  'models:import': none,
+  'models:export': z.object({ id }).strict(),
   'models:delete': z.object({ id }).strict(),
   'models:setDefault': z.object({ id }).strict(),
 } as const;
@@ -157,6 +157,8 @@ export interface QueueItem {
   /** The model the photo went through (grey photos go to the default's grey companion). */
   model?: string;
   noise?: NoiseReading;
+  /** Something the user should know about the result, e.g. which page of a multi-page file was used. */
+  note?: string;
   inputUrl: string;
   outputUrl?: string;
 }

@@ -16,5 +16,9 @@ export type LossName = (typeof LOSSES)[number];
 export const TRAINERS = ['auto', 'onnxruntime', 'tfjs'] as const;
 export type TrainerChoice = (typeof TRAINERS)[number];
 
+/** The file extensions read as photos (folders are scanned for these, drops are checked against them). */
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif'] as const;
+export const isImageName = (name: string): boolean => IMAGE_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
+
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -5,7 +5,8 @@
  * calls (payloads validated against the contract, engine in forked host
  * processes, real files). Only Electron's own pieces are stood in for: file
  * dialogs return preset paths, and dropped files map to paths by name (what
- * Electron's webUtils.getPathForFile does).
+ * Electron's webUtils.getPathForFile does), which are granted as the preload
+ * reports them.
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -102,6 +103,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
   return {
     page: p, services, dialogs,
     async dropFile(file: string) {
+      services.grants.grant(file); // what the preload's pathForFile reports for a real drop
       const bytes = [...(await fs.readFile(file))];
       await p.evaluate(({ name, full, data }) => {
         (window as unknown as { __dlabPaths: Record<string, string> }).__dlabPaths[name] = full;

@@ -1,6 +1,6 @@
 /**
  * A ServiceContext for unit tests of one service: a temporary user-data
- * folder, a real media server, recorded events, and an engine worker that
+ * folder, a real media server, empty path grants, recorded events, and an engine worker that
  * answers with whatever the test gives it (no engine process is started).
  */
 import fs from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { appPaths } from '../../src/main/services/app-state';
 import type { ServiceContext } from '../../src/main/services/context';
 import type { EngineClient } from '../../src/main/host/client';
 import { MediaServer } from '../../src/main/services/media';
+import { PathGrants } from '../../src/main/services/grants';
 
 export interface FakeWorker {
   calls: { method: string; params: unknown }[];
@@ -32,7 +33,7 @@ export async function serviceContext(fake: Partial<FakeWorker> = {}): Promise<{ 
   const bundled = path.join(root, 'bundled');
   await fs.mkdir(bundled, { recursive: true });
   const ctx: ServiceContext = {
-    paths, media: new MediaServer('media://x'), spawnHost: () => { throw new Error('no engine process in unit tests'); },
+    paths, media: new MediaServer('media://x'), grants: new PathGrants(), spawnHost: () => { throw new Error('no engine process in unit tests'); },
     worker: () => client, dialogs: { pickFolder: async () => null, pickImages: async () => [] },
     emit: (channel, payload) => events.push({ channel, payload }), notify: () => undefined, keepAwake: () => undefined, bundledModels: bundled,
   };

@@ -1,9 +1,11 @@
 /**
- * The Electron main process: one window, the menu, the dlab:// media
- * protocol, the IPC adapter, and the utilityProcess engine hosts. Everything
+ * The Electron main process: one window served from the app's own app://
+ * origin, the menu, the dlab:// media protocol, the IPC adapter, a permission
+ * handler that grants nothing, and the utilityProcess engine hosts. Everything
  * else lives in the services and the engine, which know nothing of Electron.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EVENT_CHANNELS, type EventChannel, type EventPayloads } from '../../shared/contract';
 import { createServices, type Services } from '../services';
@@ -11,16 +13,25 @@ import { utilityHostSpawner } from './utility-spawner';
 import { registerIpc } from './ipc';
 import { buildMenu } from './menu';
 import { CONTENT_SECURITY_POLICY, harden } from './security';
+import { APP_ENTRY, APP_SCHEME, appFile, isAppUrl as isAppOrigin } from './app-origin';
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'dlab', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: 'dlab', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+const BUNDLE_TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.woff2': 'font/woff2', '.json': 'application/json',
+};
 
 let window: BrowserWindow | null = null;
 let services: Services | null = null;
 let blocker: number | null = null;
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-const isAppUrl = (url: string) => (rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && url.includes('/renderer/'));
-const isTrustedSender = (event: IpcMainInvokeEvent) =>
+const isAppUrl = (url: string) => isAppOrigin(url, rendererUrl);
+const isTrustedSender = (event: IpcMainInvokeEvent | IpcMainEvent) =>
   window !== null && event.sender === window.webContents && event.senderFrame !== null && event.senderFrame === window.webContents.mainFrame && isAppUrl(event.senderFrame.url);
 
 function emit<E extends EventChannel>(channel: E, payload: EventPayloads[E]): void {
@@ -41,13 +52,24 @@ function createWindow(): void {
   window.webContents.on('render-process-gone', (_e, details) => {
     if (details.reason !== 'clean-exit') window?.reload();
   });
-  if (rendererUrl) void window.loadURL(rendererUrl);
-  else void window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
+  void window.loadURL(rendererUrl ?? APP_ENTRY);
 }
 
 app.whenReady().then(async () => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  // The app uses no web permission (camera, notifications from the page, geolocation…): all are denied.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  const bundle = path.join(import.meta.dirname, '../renderer');
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appFile(bundle, request.url);
+    const body = file ? await fs.readFile(file).catch(() => null) : null;
+    if (!file || !body) return new Response('not found', { status: 404 });
+    return new Response(new Uint8Array(body), {
+      headers: { 'content-type': BUNDLE_TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY },
+    });
   });
   const resources = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
   process.env.DENOISE_RESOURCES = resources;

@@ -8,9 +8,24 @@ import { UserError } from '../engine/errors';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+/**
+ * A negative number after an option that takes a value is that value
+ * (`--sigma -1`), so the option's own check can explain what it accepts
+ * instead of parseArgs calling the argument ambiguous.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    if (name && options[name]?.type === 'string' && i + 1 < argv.length && /^-\d|^-\.\d/.test(argv[i + 1])) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parse(argv: string[], options: Options, usage: string): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
     return { values: values as Values, positionals };
   } catch (err) {
     throw new UserError(`${(err as Error).message.split('\n')[0]}\n\n${usage}`);

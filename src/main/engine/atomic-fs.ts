@@ -29,6 +29,41 @@ export function explainFsError(err: unknown, target: string): Error {
   }
 }
 
+/**
+ * Makes an output folder (and its parents), or says clearly why it cannot:
+ * the path is a file, or the nearest folder that exists is not writable.
+ * Each missing folder is made on its own, from the nearest existing one
+ * down: Node's recursive mkdir never returns where a parent exists but
+ * refuses new entries with ENOENT (/proc).
+ */
+export async function ensureFolder(dir: string): Promise<void> {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  let existing = target;
+  for (;;) {
+    const stat = await fs.stat(existing).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(explainFsError(err, dir))));
+    if (stat) {
+      if (!stat.isDirectory()) throw new UserError(existing === target ? 'exists and is a file, not a folder' : 'a part of the path is a file, not a folder', dir);
+      break;
+    }
+    missing.unshift(existing);
+    if (path.dirname(existing) === existing) break;
+    existing = path.dirname(existing);
+  }
+  for (const folder of missing) {
+    try {
+      await fs.mkdir(folder);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue; // made meanwhile by someone else
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT') {
+        throw new UserError(`cannot create it: the folder ${path.dirname(folder)} is not writable (${code})`, dir);
+      }
+      throw explainFsError(err, folder);
+    }
+  }
+}
+
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {

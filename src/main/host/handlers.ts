@@ -1,7 +1,8 @@
 /**
  * What an engine host can be asked to do. Pure engine calls, no Electron:
  * info, train (streaming events), denoise a batch of files, export results,
- * live previews and dataset inspection (as PNG data URLs).
+ * live previews, dataset inspection (as PNG data URLs), and images converted
+ * for display (so decoders never run in the app's main process).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { denoiseFiles } from '../engine/inference/denoise-files';
 import { UserError } from '../engine/errors';
 import { makeImage, type FloatImage } from '../engine/image/float-image';
 import { encodeImage, readImage, writeImage } from '../engine/image/io';
-import { outputPath } from '../engine/inference/outputs';
+import { outputPath, realPath } from '../engine/inference/outputs';
 import { denoiseImage } from '../engine/inference/denoise-image';
 import { psnr } from '../engine/image/metrics';
 import { ALL_ARCHITECTURES, architectureStats } from '../engine/models/architectures';
@@ -56,6 +57,28 @@ async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
   return makeImage(w, h, img.channels, Float32Array.from(out, (v) => v / 255));
 }
 
+type InspectSource = HostParams<'inspect'>['source'];
+
+const fashionMnist = new Map<string, ReturnType<typeof loadFashionMnist>>();
+
+/** A dataset image: a Fashion-MNIST one by index (the dataset stays loaded), or a photo file fitted to `maxSide`. */
+async function sourceImage(source: InspectSource, index: number, maxSide: number): Promise<{ image: FloatImage; label?: string }> {
+  if (source.kind === 'file') return { image: await fitPreview((await readImage(source.path, { autoOrient: true })).image, maxSide) };
+  let loading = fashionMnist.get(source.cacheDir);
+  if (!loading) {
+    loading = loadFashionMnist(source.cacheDir);
+    fashionMnist.set(source.cacheDir, loading);
+    loading.catch(() => fashionMnist.delete(source.cacheDir));
+  }
+  const { train: t, classes } = await loading;
+  if (!Number.isInteger(index) || index < 0 || index >= t.count) throw new UserError(`image ${index} is out of range`);
+  const px = t.width * t.height;
+  return {
+    image: makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(index * px, (index + 1) * px), (v) => v / 255)),
+    label: classes[t.labels[index]],
+  };
+}
+
 type Handlers = { [M in Exclude<HostMethod, 'cancel'>]: (params: HostParams<M>, ctx: HostContext) => Promise<HostResult<M>> };
 
 const handlers: Handlers = {
@@ -87,13 +110,14 @@ const handlers: Handlers = {
     return results.map((r) => (r.ok ? { ...r, modelDir: r.channels === 1 && greyModel ? p.greyModelDir! : p.modelDir } : r));
   },
   export: async (p) => {
-    const protect = new Set(p.protect.map((f) => path.resolve(f)));
+    const protect = new Set(await Promise.all(p.protect.map(realPath)));
+    const dir = await realPath(p.dir);
     const claimed = new Set<string>();
     const results: HostResult<'export'> = [];
     for (const item of p.items) {
       try {
         const decoded = await readImage(item.output, { autoOrient: false, maxMegapixels: 1000 });
-        const out = await outputPath(item.original, p.dir, p.format, protect, false, claimed);
+        const out = await outputPath(item.original, dir, p.format, protect, false, claimed);
         claimed.add(path.resolve(out));
         await writeImage(out, decoded.image, { format: p.format, alpha: decoded.alpha, metadataFrom: item.original });
         results.push({ ok: true, output: out });
@@ -112,21 +136,14 @@ const handlers: Handlers = {
     return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
   },
   inspect: async (p) => {
-    let clean: FloatImage;
-    let label: string | undefined;
-    if (p.source.kind === 'fashion-mnist') {
-      const ds = await loadFashionMnist(p.source.cacheDir);
-      const { train: t } = ds;
-      if (p.index >= t.count) throw new UserError(`image ${p.index} is out of range`);
-      const px = t.width * t.height;
-      clean = makeImage(t.width, t.height, 1, Float32Array.from(t.pixels.subarray(p.index * px, (p.index + 1) * px), (v) => v / 255));
-      label = ds.classes[t.labels[p.index]];
-    } else {
-      clean = await fitPreview((await readImage(p.source.path, { autoOrient: true })).image, 1024);
-    }
+    const { image: clean, label } = await sourceImage(p.source, p.index, 1024);
     const { noisy } = applyNoise(clean, parseNoiseSpec(p.noise), new Rng(p.seed));
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
+  },
+  displayable: async (p) => {
+    const { image } = await sourceImage(p.source, p.index, Infinity);
+    return { png: (await encodeImage(image, { format: 'png' })).toString('base64') };
   },
 };
 

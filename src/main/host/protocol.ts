@@ -6,7 +6,7 @@
  */
 import type { ArchitectureInfo, DenoiseSettings as QueueSettings, RequestResults } from '../../shared/contract';
 import type { FileResult } from '../engine/inference/outputs';
-import type { OutputFormat } from '../engine/image/io';
+import type { OutputFormat } from '../../shared/vocabulary';
 import type { TrainConfig, TrainEvent } from '../engine/training/config';
 import type { EpochMetrics } from '../../shared/epoch-metrics';
 
@@ -34,6 +34,8 @@ export interface HostMethods {
   export: { params: { items: { output: string; original: string }[]; dir: string; format: OutputFormat; protect: string[] }; result: ({ ok: true; output: string } | { ok: false; error: string })[]; event: never };
   preview: { params: DenoiseSettings & { input: string; maxSide: number }; result: Omit<RequestResults['denoise:preview'], 'model'> & ModelUsed; event: never };
   inspect: { params: { source: InspectSource; index: number; noise: string; seed: number }; result: RequestResults['datasets:inspect']; event: never };
+  /** A PNG the browser can show (base64): a TIFF or BMP file converted, or a Fashion-MNIST image; decoded here, never in main. */
+  displayable: { params: { source: InspectSource; index: number }; result: { png: string }; event: never };
   cancel: { params: { id: number }; result: null; event: never };
 }
 

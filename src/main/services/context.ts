@@ -1,5 +1,5 @@
 /**
- * What every service shares: paths, the media server, the shared engine
+ * What every service shares: paths, the media server, the dropped paths, the shared engine
  * worker, the host spawner, dialogs and the event sink. Electron fills it in
  * from its own APIs; tests fill it in with plain Node.
  */
@@ -7,6 +7,7 @@ import type { EventChannel, EventPayloads } from '../../shared/contract';
 import type { AppPaths } from './app-state';
 import type { EngineClient, SpawnHost } from '../host/client';
 import type { MediaServer } from './media';
+import type { PathGrants } from './grants';
 
 export interface Dialogs {
   pickFolder(title: string): Promise<string | null>;
@@ -16,6 +17,8 @@ export interface Dialogs {
 export interface ServiceContext {
   paths: AppPaths;
   media: MediaServer;
+  /** The paths the user dropped: the only renderer-supplied paths services accept. */
+  grants: PathGrants;
   spawnHost: SpawnHost;
   /** The long-lived engine process for interactive work (denoise, previews). */
   worker(): EngineClient;

@@ -15,9 +15,7 @@ export class DatasetService {
   private fmnist: Promise<FashionMnist> | null = null;
   private files = new Map<string, string[]>();
 
-  constructor(private readonly ctx: ServiceContext, private readonly mirror?: { baseUrl: string; files: RemoteFile[] }) {
-    ctx.media.fashionMnist = () => this.fashionMnist();
-  }
+  constructor(private readonly ctx: ServiceContext, private readonly mirror?: { baseUrl: string; files: RemoteFile[] }) {}
 
   private get file(): string {
     return path.join(this.ctx.paths.root, 'datasets.json');
@@ -66,8 +64,9 @@ export class DatasetService {
     return Promise.all([FASHION_MNIST_ID, ...folders.map((f) => f.id)].map((id) => this.get(id)));
   }
 
+  /** Adds a dropped folder (`p`, which the user must have dropped), or one picked in a dialog. */
   async addFolder(p?: string): Promise<Dataset | null> {
-    const chosen = p ?? (await this.ctx.dialogs.pickFolder('Add a folder of photos'));
+    const chosen = p !== undefined ? this.ctx.grants.require(p) : await this.ctx.dialogs.pickFolder('Add a folder of photos');
     if (!chosen) return null;
     const resolved = path.resolve(chosen);
     await scanImageFolder(resolved); // validates: exists and is a folder

@@ -7,7 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
-import { IMAGE_EXTENSIONS } from '../engine/image/io';
+import { ensureFolder } from '../engine/atomic-fs';
+import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 import type { OutputFormat } from '../../shared/vocabulary';
 import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
 import type { ServiceContext } from './context';
@@ -37,16 +38,16 @@ export class DenoiseQueue {
     return item;
   }
 
-  /** Adds image files (folders are expanded one level deep into their images). */
+  /** Adds dropped image files (dropped folders are expanded into their images, recursively). */
   async add(paths: string[]): Promise<QueueItem[]> {
     const files: string[] = [];
-    for (const p of paths) {
+    for (const p of paths.map((d) => this.ctx.grants.require(d))) {
       const stat = await fs.stat(p).catch(() => null);
       if (!stat) throw new UserError('file not found', p);
       if (stat.isDirectory()) {
         const { scanImageFolder } = await import('../engine/data/image-folder');
         files.push(...(await scanImageFolder(p)).map((f) => f.path));
-      } else if (IMAGE_EXTENSIONS.includes(path.extname(p).toLowerCase())) files.push(p);
+      } else if (isImageName(p)) files.push(p);
       else throw new UserError(`not an image file (expected ${IMAGE_EXTENSIONS.join(', ')})`, p);
     }
     return files.map((file) => {
@@ -83,7 +84,7 @@ export class DenoiseQueue {
         if (!r.ok) return this.update({ ...item, state: 'error', error: r.error });
         // The photo's earlier result, if any, is replaced.
         if (item.output) await fs.rm(item.output, { force: true });
-        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, outputUrl: this.ctx.media.fileUrl(r.output) });
+        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, note: r.note, outputUrl: this.ctx.media.fileUrl(r.output) });
       }));
     } catch (err) {
       return items.map((item) => this.update({ ...this.get(item.id), state: 'error', error: (err as Error).message }));
@@ -99,11 +100,11 @@ export class DenoiseQueue {
     return { ...r, model: nameUsed(model, modelDir) };
   }
 
-  /** Writes the denoised results to `dir` in `format`, keeping the originals' metadata. */
-  async export(ids: string[], format: OutputFormat, dir?: string): Promise<ExportResult | null> {
-    const target = dir ?? (await this.ctx.dialogs.pickFolder('Export denoised photos to…'));
+  /** Writes the denoised results, to a folder the user picks, in `format`, keeping the originals' metadata. */
+  async export(ids: string[], format: OutputFormat): Promise<ExportResult | null> {
+    const target = await this.ctx.dialogs.pickFolder('Export denoised photos to…');
     if (!target) return null;
-    await fs.mkdir(target, { recursive: true });
+    await ensureFolder(target);
     const result: ExportResult = { written: [], errors: [] };
     const ready = ids.map((id) => ({ id, item: this.items.get(id) })).filter(({ id, item }) => {
       if (!item?.output) result.errors.push({ id, error: 'not denoised yet' });

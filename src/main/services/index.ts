@@ -14,6 +14,7 @@ import { DatasetService } from './datasets';
 import { DenoiseQueue } from './denoise-queue';
 import { EngineClient, type SpawnHost } from '../host/client';
 import { MediaServer } from './media';
+import { PathGrants } from './grants';
 import { ModelService } from './models';
 import { RunService } from './runs';
 
@@ -35,6 +36,8 @@ export type Handlers = { [C in RequestChannel]: (payload: RequestPayload<C>) => 
 export interface Services {
   handlers: Handlers;
   media: MediaServer;
+  /** Where Electron's preload (or a test standing in for it) records dropped paths. */
+  grants: PathGrants;
   runs: RunService;
   /** Validates then handles one request. */
   handle<C extends RequestChannel>(channel: C, payload: unknown): Promise<RequestResults[C]>;
@@ -44,7 +47,11 @@ export interface Services {
 export async function createServices(opts: ServicesOptions): Promise<Services> {
   const paths = appPaths(opts.userData);
   for (const dir of [paths.runs, paths.models, paths.denoised]) await fs.mkdir(dir, { recursive: true });
-  const media = new MediaServer(opts.mediaBase);
+  // Images the browser cannot show are rendered by the engine worker, never in this process.
+  const media = new MediaServer(opts.mediaBase, {
+    file: async (file) => Buffer.from((await getWorker().request('displayable', { source: { kind: 'file', path: file }, index: 0 })).png, 'base64'),
+    fashionMnist: async (index) => Buffer.from((await getWorker().request('displayable', { source: { kind: 'fashion-mnist', cacheDir: paths.fashionMnist }, index })).png, 'base64'),
+  });
   media.allow(paths.denoised);
   media.allow(paths.runs);
 
@@ -72,8 +79,9 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     return client;
   };
 
+  const grants = new PathGrants();
   const ctx: ServiceContext = {
-    paths, media, spawnHost: opts.spawnHost, worker: getWorker, dialogs: opts.dialogs, emit: opts.emit,
+    paths, media, grants, spawnHost: opts.spawnHost, worker: getWorker, dialogs: opts.dialogs, emit: opts.emit,
     notify: opts.notify ?? (() => undefined), keepAwake: opts.keepAwake ?? (() => undefined), bundledModels: opts.bundledModels,
   };
   media.allow(opts.bundledModels);
@@ -110,17 +118,17 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'denoise:remove': async (p) => queue.remove(p.ids),
     'denoise:run': ({ ids, ...settings }) => queue.run(ids, settings),
     'denoise:preview': ({ id, ...settings }) => queue.preview(id, settings),
-    'denoise:export': (p) => queue.export(p.ids, p.format, p.dir),
+    'denoise:export': (p) => queue.export(p.ids, p.format),
     'models:list': () => models.list(),
-    'models:import': (p) => models.import(p.dir),
-    'models:export': (p) => models.export(p.id, p.dir),
+    'models:import': () => models.import(),
+    'models:export': (p) => models.export(p.id),
     'models:delete': (p) => models.delete(p.id),
     'models:setDefault': (p) => models.setDefault(p.id),
   };
 
   return {
-    handlers, media, runs,
-    handle: (channel, payload) => (handlers[channel] as (p: unknown) => Promise<never>)(validatePayload(channel, payload) ?? {}),
+    handlers, media, grants, runs,
+    handle: async (channel, payload) => (handlers[channel] as (p: unknown) => Promise<never>)(validatePayload(channel, payload) ?? {}),
     shutdown: async () => {
       await runs.shutdown();
       models.dispose();

@@ -1,13 +1,21 @@
 /**
  * Local images reach the renderer only through the app's own URLs, never
  * file://. A URL names a file by an opaque token; the handler serves it only
- * if it lies inside an allowed root (after resolving symlinks and `..`).
- * Fashion-MNIST thumbnails are rendered on demand.
+ * if it lies inside an allowed root (after resolving symlinks and `..`), and
+ * only a regular file of bounded size. Nothing is decoded here: formats a
+ * browser cannot show (TIFF, BMP) and Fashion-MNIST thumbnails are rendered
+ * by the engine host (`Displayable`), so a hostile file cannot stall the
+ * process that owns the window.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
-import type { FashionMnist } from '../engine/data/fashion-mnist';
+import { readBytes } from '../engine/image/read-file';
+
+/** Renders what the browser cannot show as PNG bytes (the engine host does). */
+export interface Displayable {
+  file(file: string): Promise<Buffer>;
+  fashionMnist(index: number): Promise<Buffer>;
+}
 
 const TYPES: Record<string, string> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp',
@@ -22,10 +30,9 @@ export interface MediaResponse {
 
 export class MediaServer {
   private readonly roots = new Set<string>();
-  fashionMnist?: () => Promise<FashionMnist>;
 
   /** `base` is the URL prefix: dlab://media in the app, http://127.0.0.1:port/media in tests. */
-  constructor(readonly base: string) {}
+  constructor(readonly base: string, private readonly render?: Displayable) {}
 
   allow(root: string): void {
     this.roots.add(path.resolve(root));
@@ -64,26 +71,20 @@ export class MediaServer {
       const type = TYPES[path.extname(p).toLowerCase()];
       if (!type || !path.isAbsolute(p) || !(await this.isAllowed(p))) return { status: 403, type: 'text/plain', body: Buffer.from('forbidden') };
       try {
-        const body = await fs.readFile(p);
-        // Browsers cannot show TIFF or BMP; convert those to PNG for display.
+        // Browsers cannot show TIFF or BMP; the engine host converts those to PNG.
         if (type === 'image/tiff' || type === 'image/bmp') {
-          const { readImage, encodeImage } = await import('../engine/image/io');
-          return { status: 200, type: 'image/png', body: await encodeImage((await readImage(p, { autoOrient: true })).image, { format: 'png' }) };
+          if (!this.render) return notFound;
+          return { status: 200, type: 'image/png', body: await this.render.file(p) };
         }
-        return { status: 200, type, body };
+        return { status: 200, type, body: await readBytes(p) };
       } catch {
         return notFound;
       }
     }
-    const thumb = /^\/fmnist\/(\d+)\.png$/.exec(rest);
-    if (thumb && this.fashionMnist) {
-      const ds = await this.fashionMnist().catch(() => null);
-      const i = Number(thumb[1]);
-      if (!ds || i >= ds.train.count) return notFound;
-      const px = ds.train.width * ds.train.height;
-      const body = await sharp(Buffer.from(ds.train.pixels.subarray(i * px, (i + 1) * px)), { raw: { width: 28, height: 28, channels: 1 } })
-        .toColourspace('b-w').png().toBuffer();
-      return { status: 200, type: 'image/png', body };
+    const thumb = /^\/fmnist\/(\d{1,8})\.png$/.exec(rest);
+    if (thumb && this.render) {
+      const body = await this.render.fashionMnist(Number(thumb[1])).catch(() => null);
+      return body ? { status: 200, type: 'image/png', body } : notFound;
     }
     return notFound;
   }

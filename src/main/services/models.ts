@@ -170,8 +170,8 @@ export class ModelService {
     return candidate;
   }
 
-  async import(dir?: string): Promise<ModelEntry | null> {
-    const src = dir ?? (await this.ctx.dialogs.pickFolder('Import a model folder (with denoiser.json)'));
+  async import(): Promise<ModelEntry | null> {
+    const src = await this.ctx.dialogs.pickFolder('Import a model folder (with denoiser.json)');
     if (!src) return null;
     const manifest = await readManifest(src);
     await fs.mkdir(this.ctx.paths.models, { recursive: true });
@@ -181,9 +181,9 @@ export class ModelService {
     return (await this.list()).find((m) => m.dir === dest) ?? null;
   }
 
-  async export(id: string, dir?: string): Promise<string | null> {
+  async export(id: string): Promise<string | null> {
     const src = await this.resolveDir(id);
-    const target = dir ?? (await this.ctx.dialogs.pickFolder('Export the model to…'));
+    const target = await this.ctx.dialogs.pickFolder('Export the model to…');
     if (!target) return null;
     const dest = await this.freeName(target, path.basename(src));
     await fs.cp(src, dest, { recursive: true, filter: (f) => !/[\\/](checkpoints|previews)([\\/]|$)/.test(path.relative(src, f)) && !f.endsWith('run.json') });

@@ -1,7 +1,8 @@
 /**
  * The packaged-shape app in real Electron (Playwright's _electron): the window
- * opens with the sandboxed preload's API, the engine host starts in a
- * utilityProcess and reports its backend. Runs wherever an Electron binary
+ * opens from app:// with the sandboxed preload's API and no web permissions,
+ * the engine host starts in a utilityProcess and reports its backend, and the
+ * renderer cannot make main accept a path the user did not drop. Runs wherever an Electron binary
  * exists (a normal install, or ELECTRON_OVERRIDE_DIST_PATH); elsewhere it
  * prints one SKIP line.
  */
@@ -49,6 +50,13 @@ describe.skipIf(!binary)('Denoise Lab in Electron', () => {
       const rejected = await page.evaluate(() => (window as unknown as { denoiseLab: { invoke(c: string, p: unknown): Promise<unknown> } })
         .denoiseLab.invoke('datasets:page', { id: '../etc', offset: -1, limit: 1e9 }).then(() => 'accepted', (e: Error) => e.message));
       expect(rejected).toMatch(/invalid payload/);
+      // Served from the app's own origin, with every web permission denied and no way to widen its reach.
+      expect(page.url()).toBe('app://denoise-lab/index.html');
+      expect(await page.evaluate(() => Notification.requestPermission())).toBe('denied');
+      const widened = await page.evaluate(() => (window as unknown as { denoiseLab: { invoke(c: string, p: unknown): Promise<unknown> } })
+        .denoiseLab.invoke('datasets:addFolder', { path: '/etc' }).then(() => 'accepted', (e: Error) => e.message));
+      expect(widened).toMatch(/only what you drop/);
+      expect(await page.evaluate(() => (window as unknown as { denoiseLab: { pathForFile(f: File): string } }).denoiseLab.pathForFile(new File(['x'], '/etc/passwd')))).toBe('');
     } finally {
       await app.close();
     }

@@ -1,8 +1,8 @@
 /**
  * The built Electron main bundle (out/main/index.js, built by `npm test` before
- * vitest) loads no ML runtime: following every import it makes, relative chunks
- * included, reaches no TF.js, ONNX Runtime or onnx-proto. The engine host's own
- * bundle is the one that does.
+ * vitest) loads no ML runtime and no image decoder: following every import it
+ * makes, relative chunks included, reaches no TF.js, ONNX Runtime, onnx-proto
+ * or sharp. The engine host's own bundle is the one that does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/cli';
 
 const ML = /^(@tensorflow\/|onnxruntime-node|onnx-proto)/;
+/** Image decoders: a hostile file must never stall the process that owns the window. */
+const DECODERS = /^(sharp|@img\/)/;
 
 /** Every module specifier a bundle file reaches, following its relative imports. */
 function reachable(entry: string): Set<string> {
@@ -30,10 +32,10 @@ function reachable(entry: string): Set<string> {
 }
 
 describe('the built main bundle', () => {
-  it('imports no ML runtime, while the engine host bundle does', () => {
+  it('imports no ML runtime and no image decoder, while the engine host bundle does', () => {
     const main = reachable(path.join(ROOT, 'out/main/index.js'));
     expect(main.has('electron')).toBe(true);
-    expect([...main].filter((s) => ML.test(s))).toEqual([]);
+    expect([...main].filter((s) => ML.test(s) || DECODERS.test(s))).toEqual([]);
     const host = reachable(path.join(ROOT, 'out/main/engine-host.js'));
     expect([...host].filter((s) => ML.test(s)).length).toBeGreaterThan(0);
   });

@@ -31,6 +31,8 @@ describe('cli', () => {
     [['train', '--arch', 'seed'], /--out is required/],
     [['denoise', 'a.png'], /--out is required/],
     [['denoise', 'a.png', '--out', 'o', '--sigma', '5', '--strength', '1'], /either --sigma or --strength/],
+    [['denoise', 'a.png', '--out', 'o', '--sigma', '-1'], /--sigma must be between 0 and 255/],
+    [['denoise', 'a.png', '--out', 'o', '--strength', '-.5'], /--strength must be between 0 and 1/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('%j gives a usage message', async (args, message) => {

@@ -1,4 +1,7 @@
-/** The engine host's export: one encode per file from the lossless result, the original's metadata kept, originals never overwritten. */
+/**
+ * The engine host's export (one encode per file from the lossless result, the original's metadata kept, originals never
+ * overwritten) and its rendering of images the browser cannot show.
+ */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +9,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { handleHostRequest } from '../../../src/main/host/handlers';
 import { pattern } from '../../helpers/images';
+import { encodeBmp } from '../../../src/main/engine/image/bmp';
 
 describe('host export', () => {
   it('writes each result once in the chosen format, with the original name and metadata, beside a protected original', async () => {
@@ -31,5 +35,22 @@ describe('host export', () => {
     const missing = (await handleHostRequest('export', { ...params, items: [{ output: path.join(dir, 'gone.png'), original }] }, ctx)) as { ok: false; error: string }[];
     expect(missing[0].ok).toBe(false);
     expect(missing[0].error).toMatch(/gone\.png/);
+  });
+});
+
+describe('host displayable', () => {
+  it('converts a BMP to a PNG of the same pixels, and refuses a hostile one with a message', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dlab-display-'));
+    const file = path.join(dir, 'scan.bmp');
+    const pixels = pattern(6, 4, 3);
+    await fs.writeFile(file, encodeBmp({ width: 6, height: 4, channels: 3, data: pixels }));
+    const ctx = { signal: new AbortController().signal, emit: () => undefined };
+    const { png } = (await handleHostRequest('displayable', { source: { kind: 'file', path: file }, index: 0 }, ctx)) as { png: string };
+    expect(await sharp(Buffer.from(png, 'base64')).raw().toBuffer()).toEqual(pixels);
+    const bomb = path.join(dir, 'bomb.bmp');
+    const bytes = encodeBmp({ width: 6, height: 4, channels: 3, data: pixels });
+    new DataView(bytes.buffer).setInt32(18, 60000, true);
+    await fs.writeFile(bomb, bytes);
+    await expect(handleHostRequest('displayable', { source: { kind: 'file', path: bomb }, index: 0 }, ctx)).rejects.toThrow(/bomb\.bmp: BMP pixel data is truncated/);
   });
 });

@@ -10,6 +10,7 @@ async function setup() {
   const photos = path.join(s.root, 'photos');
   await fs.mkdir(path.join(photos, 'sub'), { recursive: true });
   for (const f of ['b.png', 'a.jpg', 'sub/c.webp', 'notes.txt']) await fs.writeFile(path.join(photos, f), 'x');
+  s.ctx.grants.grant(photos); // dropped on the window
   return { ...s, photos, datasets: new DatasetService(s.ctx) };
 }
 
@@ -38,10 +39,25 @@ describe('DatasetService', () => {
   });
 
   it('refuses a missing folder and forgets a removed one', async () => {
-    const { datasets, photos, root } = await setup();
+    const { datasets, photos, root, ctx } = await setup();
+    ctx.grants.grant(path.join(root, 'nope'));
     await expect(datasets.addFolder(path.join(root, 'nope'))).rejects.toThrow(/folder not found/);
     const { id } = (await datasets.addFolder(photos))!;
     await datasets.remove(id);
     expect((await datasets.list()).map((d) => d.kind)).toEqual(['fashion-mnist']);
+  });
+
+  it('adds a folder only if it was dropped or picked in a dialog, so the media server never widens on the renderer\'s word', async () => {
+    const { datasets, ctx, root } = await setup();
+    const secret = path.join(root, 'private');
+    await fs.mkdir(secret);
+    await fs.writeFile(path.join(secret, 'me.jpg'), 'x');
+    for (const p of ['/etc', secret, `${secret}/`, path.join(root, 'photos', '..', 'private')]) {
+      await expect(datasets.addFolder(p)).rejects.toThrow(/only what you drop/);
+    }
+    expect(await ctx.media.isAllowed(path.join(secret, 'me.jpg'))).toBe(false);
+    ctx.dialogs.pickFolder = async () => secret;
+    expect(await datasets.addFolder()).toMatchObject({ name: 'private', count: 1 });
+    expect(await ctx.media.isAllowed(path.join(secret, 'me.jpg'))).toBe(true);
   });
 });

@@ -14,7 +14,9 @@ async function setup(answer: FakeWorker['answer']) {
   await fs.mkdir(photos);
   for (const f of ['a.jpg', 'b.png', 'c.jpg']) await fs.writeFile(path.join(photos, f), 'x');
   const queue = new DenoiseQueue(s.ctx, new ModelService(s.ctx));
-  const items = await queue.add(['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f)));
+  const dropped = ['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f));
+  dropped.forEach((f) => s.ctx.grants.grant(f));
+  const items = await queue.add(dropped);
   return { ...s, queue, items, photos };
 }
 
@@ -46,7 +48,7 @@ describe('DenoiseQueue', () => {
   });
 
   it('exports through the host, refusing photos not yet denoised and protecting every queued original', async () => {
-    const { queue, items, worker, root, photos } = await setup((method, params) => {
+    const { queue, items, worker, root, photos, ctx } = await setup((method, params) => {
       if (method === 'denoise') {
         const p = params as { inputs: string[]; outDir: string; modelDir: string };
         return p.inputs.map((input, i) => ({ input, ok: true, output: path.join(p.outDir, `${i}.png`), width: 4, height: 4, channels: 3, seconds: 0, modelDir: p.modelDir }));
@@ -56,11 +58,22 @@ describe('DenoiseQueue', () => {
     });
     await queue.run([items[0].id], {});
     const out = path.join(root, 'out');
-    const r = await queue.export([items[0].id, items[1].id], 'jpeg', out);
+    ctx.dialogs.pickFolder = async () => out;
+    const r = await queue.export([items[0].id, items[1].id], 'jpeg');
     expect(r).toEqual({ written: [path.join(out, 'a.jpg')], errors: [{ id: items[1].id, error: 'not denoised yet' }] });
     const call = worker.calls.find((c) => c.method === 'export')!.params as { items: unknown[]; format: string; protect: string[] };
     expect(call.items).toHaveLength(1);
     expect(call.format).toBe('jpeg');
     expect(call.protect.sort()).toEqual(['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f)));
+  });
+
+  it('queues only paths the user dropped; a folder dropped is expanded', async () => {
+    const { queue, ctx, photos, root } = await setup(() => null);
+    await expect(queue.add(['/etc'])).rejects.toThrow('/etc: the app opens only what you drop on the window or choose in a dialog');
+    await expect(queue.add([path.join(photos, 'x', '..', '..', 'photos')])).rejects.toThrow(/only what you drop/);
+    await fs.writeFile(path.join(root, 'private.jpg'), 'x');
+    await expect(queue.add([path.join(photos, '..', 'private.jpg')])).rejects.toThrow(/only what you drop/);
+    ctx.grants.grant(photos);
+    expect((await queue.add([photos])).map((i) => i.name)).toEqual(['a.jpg', 'b.png', 'c.jpg']);
   });
 });

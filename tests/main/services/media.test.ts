@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaServer } from '../../../src/main/services/media';
 import { writePattern } from '../../helpers/images';
@@ -17,7 +18,12 @@ beforeAll(async () => {
   secret = await writePattern(path.join(tmp, 'secret', 'private.png'), 8, 8, 1);
   await fs.writeFile(path.join(tmp, 'allowed dir', 'notes.txt'), 'text');
   await fs.symlink(secret, path.join(tmp, 'allowed dir', 'link.png'));
-  media = new MediaServer('dlab://media');
+  await writePattern(path.join(tmp, 'allowed dir', 'scan.tif'), 8, 8, 3);
+  execFileSync('mkfifo', [path.join(tmp, 'allowed dir', 'pipe.jpg')]);
+  media = new MediaServer('dlab://media', {
+    file: async (f) => Buffer.from(`rendered ${path.basename(f)}`),
+    fashionMnist: async (i) => Buffer.from(`fmnist ${i}`),
+  });
   media.allow(path.join(tmp, 'allowed dir'));
 });
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
@@ -49,5 +55,16 @@ describe('MediaServer', () => {
   it('answers 404 for malformed URLs', async () => {
     expect((await media.handle('/file/../../etc/passwd')).status).toBe(404);
     expect((await media.handle('/other')).status).toBe(404);
+  });
+
+  it('has the engine host render what browsers cannot show, and never reads a FIFO inside a root', async () => {
+    const tif = await media.handle(media.fileUrl(path.join(tmp, 'allowed dir', 'scan.tif')).slice('dlab://media'.length));
+    expect([tif.status, tif.type, tif.body.toString()]).toEqual([200, 'image/png', 'rendered scan.tif']);
+    const thumb = await media.handle('/fmnist/12.png');
+    expect(thumb.body.toString()).toBe('fmnist 12');
+    const t0 = performance.now();
+    const fifo = await media.handle(media.fileUrl(path.join(tmp, 'allowed dir', 'pipe.jpg')).slice('dlab://media'.length));
+    expect(fifo.status).toBe(404);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

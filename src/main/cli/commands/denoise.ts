@@ -2,7 +2,7 @@
 import { initBackend } from '../../engine/runtime/backend';
 import { denoiseFiles } from '../../engine/inference/denoise-files';
 import { UserError } from '../../engine/errors';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../engine/image/io';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/vocabulary';
 import { openModels } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
@@ -21,20 +21,24 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UserError(`no input files given\n\n${DENOISE_USAGE}`);
   const outDir = required(v, 'out', DENOISE_USAGE);
   if (v.sigma !== undefined && v.strength !== undefined) throw new UserError('give either --sigma or --strength, not both');
+  const sigma = num(v, 'sigma');
+  const strength = num(v, 'strength');
+  if (sigma !== undefined && !(sigma >= 0 && sigma <= 255)) throw new UserError(`--sigma must be between 0 and 255 (a noise level in 8-bit steps), not ${sigma}`);
+  if (strength !== undefined && !(strength >= 0 && strength <= 1)) throw new UserError(`--strength must be between 0 and 1, not ${strength}`);
   const quality = num(v, 'quality');
   if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
   await initBackend();
   const { runner, manifest, grey: greyModel } = await openModels(str(v, 'model'));
   const bar = new Progress();
   const results = await denoiseFiles(runner, manifest, positionals, {
-    outDir, sigma: num(v, 'sigma'), strength: num(v, 'strength'), quality, tile: num(v, 'tile'), ensemble: num(v, 'ensemble'),
+    outDir, sigma, strength, quality, tile: num(v, 'tile'), ensemble: num(v, 'ensemble'),
     format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
     maxMegapixels: num(v, 'max-megapixels'), greyModel,
     onFile: (p) => bar.update(p.tilesDone / p.tilesTotal, `[${p.index + 1}/${p.total}] ${p.input} tile ${p.tilesDone}/${p.tilesTotal}`, 5000),
   });
   let failed = 0;
   for (const r of results) {
-    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)`);
+    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
     else {
       failed++;
       bar.line(`error: ${r.error}`);

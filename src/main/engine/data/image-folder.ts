@@ -1,13 +1,12 @@
 /**
- * Folders of the user's own photos: a recursive scan for image files, a seeded
- * train/validation split by file, and decoding for training (EXIF orientation
- * applied, alpha dropped).
+ * Folders of the user's own photos: a recursive scan for image files and a
+ * seeded train/validation split by file. Nothing is decoded here (see
+ * training-images.ts), so the app's main process can list folders.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors';
-import { toChannels, type FloatImage } from '../image/float-image';
-import { IMAGE_EXTENSIONS, readImage } from '../image/io';
+import { isImageName } from '../../../shared/vocabulary';
 import { Rng } from './rng';
 
 export interface ScannedFile {
@@ -15,8 +14,12 @@ export interface ScannedFile {
   size: number;
 }
 
-/** Every image file under `root` (links to image files included), sorted by path; hidden files and folders are skipped. */
-export async function scanImageFolder(root: string): Promise<ScannedFile[]> {
+/**
+ * Every image file under `root` (links to image files included), sorted by
+ * path; hidden files and folders are skipped, and so are the folders whose
+ * real paths are in `exclude` (a batch's output folder inside its input).
+ */
+export async function scanImageFolder(root: string, exclude: ReadonlySet<string> = new Set()): Promise<ScannedFile[]> {
   let stat;
   try {
     stat = await fs.stat(root);
@@ -30,8 +33,10 @@ export async function scanImageFolder(root: string): Promise<ScannedFile[]> {
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(full);
-      else if ((e.isFile() || e.isSymbolicLink()) && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
+      if (e.isDirectory()) {
+        if (!exclude.has(await fs.realpath(full).catch(() => full))) await walk(full);
+      }
+      else if ((e.isFile() || e.isSymbolicLink()) && isImageName(e.name)) {
         // Links to image files count (followed once); links to folders are not walked, so no loops.
         const target = await fs.stat(full).catch(() => null);
         if (target?.isFile()) found.push({ path: full, size: target.size });
@@ -48,28 +53,4 @@ export function splitFiles<T>(files: T[], valFraction: number, seed: number): { 
   const shuffled = new Rng(seed).shuffle(files.slice());
   const nVal = Math.min(files.length - 1, Math.max(1, Math.round(files.length * valFraction)));
   return { val: shuffled.slice(0, nVal), train: shuffled.slice(nVal) };
-}
-
-export interface LoadReport {
-  images: FloatImage[];
-  skipped: { path: string; reason: string }[];
-}
-
-/** Decodes files for training, converted to `channels`; unreadable files are reported, not fatal. */
-export async function loadTrainingImages(files: string[], channels: 1 | 3, minSize: number): Promise<LoadReport> {
-  const images: FloatImage[] = [];
-  const skipped: LoadReport['skipped'] = [];
-  for (const file of files) {
-    try {
-      const { image } = await readImage(file, { autoOrient: true });
-      if (image.width < minSize || image.height < minSize) {
-        skipped.push({ path: file, reason: `smaller than the ${minSize}px patch size` });
-        continue;
-      }
-      images.push(toChannels(image, channels));
-    } catch (err) {
-      skipped.push({ path: file, reason: (err as Error).message });
-    }
-  }
-  return { images, skipped };
 }

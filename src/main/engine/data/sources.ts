@@ -4,7 +4,8 @@
  * the notebook's fit did); an image folder yields random augmented patches.
  */
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist';
-import { loadTrainingImages, scanImageFolder, splitFiles } from './image-folder';
+import { scanImageFolder, splitFiles } from './image-folder';
+import { loadTrainingImages } from './training-images';
 import { samplePatches } from './patches';
 import { UserError } from '../errors';
 import { crop, makeImage, type FloatImage } from '../image/float-image';

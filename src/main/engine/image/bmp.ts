@@ -16,6 +16,14 @@ export function isBmp(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d;
 }
 
+/** The largest side a BMP may declare; real files are far smaller, and the file size bounds the rest. */
+const MAX_SIDE = 65535;
+
+/**
+ * Every size the header declares is checked against the file's length before
+ * anything is allocated or looped over, so a small file with a hostile header
+ * fails at once instead of running for minutes.
+ */
 export function decodeBmp(bytes: Uint8Array, name: string): RawPixels {
   if (bytes.length < 54 || !isBmp(bytes)) throw new UserError('not a BMP file or truncated header', name);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -26,7 +34,8 @@ export function decodeBmp(bytes: Uint8Array, name: string): RawPixels {
   const bpp = v.getUint16(28, true);
   const compression = v.getUint32(30, true);
   const height = Math.abs(rawHeight);
-  if (width <= 0 || height === 0) throw new UserError(`BMP has an invalid size ${width}x${rawHeight}`, name);
+  if (width <= 0 || height === 0 || width > MAX_SIDE || height > MAX_SIDE) throw new UserError(`BMP has an invalid size ${width}x${rawHeight}`, name);
+  if (dibSize < 40 || 14 + dibSize > offset || offset > bytes.length) throw new UserError('BMP header is corrupt (its sections do not fit in the file)', name);
   if (![8, 24, 32].includes(bpp) || !(compression === 0 || (compression === 3 && bpp === 32))) {
     throw new UserError(`unsupported BMP variant (${bpp} bits per pixel, compression ${compression}); save it as PNG`, name);
   }
@@ -36,6 +45,7 @@ export function decodeBmp(bytes: Uint8Array, name: string): RawPixels {
   let grey = false;
   if (bpp === 8) {
     const colours = v.getUint32(46, true) || 256;
+    if (colours > 256 || 14 + dibSize + 4 * colours > offset) throw new UserError(`BMP palette is corrupt (${colours} colours declared)`, name);
     palette = bytes.subarray(14 + dibSize, 14 + dibSize + 4 * colours);
     grey = true;
     for (let i = 0; i < colours; i++) {

@@ -5,17 +5,15 @@
  * source file over to the output.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic-fs';
 import { decodeBmp, isBmp } from './bmp';
 import { UserError } from '../errors';
+import { readBytes } from './read-file';
 import { makeImage, type FloatImage } from './float-image';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/vocabulary';
+import type { OutputFormat } from '../../../shared/vocabulary';
 
 const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif', 'bmp'] as const;
-export { OUTPUT_FORMATS, type OutputFormat };
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif'];
 const DEFAULT_MAX_MEGAPIXELS = 100;
 
 export interface ReadOptions {
@@ -29,39 +27,14 @@ export interface DecodedImage {
   /** The alpha channel, 8-bit, when the file has one. */
   alpha?: Uint8Array;
   format: string;
-}
-
-export function extensionFormat(file: string): OutputFormat | undefined {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
-  if (ext === '.tif' || ext === '.tiff') return 'tiff';
-  if (ext === '.png' || ext === '.webp') return ext.slice(1) as OutputFormat;
-  return undefined;
-}
-
-export function extensionFor(format: OutputFormat): string {
-  return format === 'jpeg' ? '.jpg' : format === 'tiff' ? '.tif' : `.${format}`;
+  /** How many pages the file holds, when more than one; only the first is read. */
+  pages?: number;
 }
 
 function toFloat(bytes: Uint8Array, width: number, height: number, channels: 1 | 3): FloatImage {
   const img = makeImage(width, height, channels);
   for (let i = 0; i < bytes.length; i++) img.data[i] = bytes[i] / 255;
   return img;
-}
-
-async function readBytes(file: string): Promise<Buffer> {
-  try {
-    const bytes = await fs.readFile(file);
-    if (bytes.length === 0) throw new UserError('file is empty (0 bytes)', file);
-    return bytes;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('file not found', file);
-    if (code === 'EISDIR') throw new UserError('is a folder, not an image', file);
-    if (code === 'EACCES') throw new UserError('permission denied', file);
-    throw err;
-  }
 }
 
 function sharpError(err: unknown, file: string): UserError {
@@ -72,10 +45,27 @@ function sharpError(err: unknown, file: string): UserError {
   return new UserError(`corrupt or truncated image (${msg.replace(/^Input (buffer|file) (has|contains) /, '')})`, file);
 }
 
+/** The format a file's first bytes announce, among those we read; HEIF is named only to explain that it is not read. */
+export function sniffFormat(bytes: Uint8Array): (typeof INPUT_FORMATS)[number] | 'heif' | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (isBmp(bytes)) return 'bmp';
+  if (ascii(4, 8) === 'ftyp' && /^(heic|heix|hevc|mif1|msf1|avif)$/.test(ascii(8, 12))) return 'heif';
+  return undefined;
+}
+
 export async function readImage(file: string, opts: ReadOptions = {}): Promise<DecodedImage> {
   const bytes = await readBytes(file);
   const limit = (opts.maxMegapixels ?? DEFAULT_MAX_MEGAPIXELS) * 1e6;
-  if (isBmp(bytes)) {
+  // Only files that announce a readable format reach a decoder, so junk fails with one clear line.
+  const sniffed = sniffFormat(bytes);
+  if (sniffed === 'heif') throw new UserError('HEIC/HEIF photos are not supported; export it as JPEG first', file);
+  if (!sniffed) throw new UserError(`not a supported image (readable formats: ${INPUT_FORMATS.join(', ')})`, file);
+  if (sniffed === 'bmp') {
     const px = decodeBmp(bytes, file);
     if (px.width * px.height > limit) throw tooLarge(file, px.width, px.height, limit);
     return { image: toFloat(px.data, px.width, px.height, px.channels), format: 'bmp' };
@@ -94,22 +84,23 @@ export async function readImage(file: string, opts: ReadOptions = {}): Promise<D
     throw new UserError(`${meta.depth === 'ushort' ? '16-bit' : meta.depth} images are not supported; save it as 8-bit`, file);
   }
   const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
   if (width * height > limit) throw tooLarge(file, width, height, limit);
   try {
     let pipe = sharp(bytes, { failOn: 'truncated', limitInputPixels: false });
     if (opts.autoOrient) pipe = pipe.rotate();
+    // Decoded as sRGB with alpha kept (libvips drops alpha when converting to grey); grey files keep one channel of it.
     const grey = meta.channels !== undefined && meta.channels <= 2 && meta.space !== 'srgb';
-    const { data, info } = await pipe.toColourspace(grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipe.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const channels: 1 | 3 = grey ? 1 : 3;
-    const hasAlpha = info.channels === channels + 1;
+    const alpha = info.channels === 4 ? new Uint8Array(info.width * info.height) : undefined;
     const colour = new Uint8Array(info.width * info.height * channels);
-    const alpha = hasAlpha ? new Uint8Array(info.width * info.height) : undefined;
     for (let i = 0, n = info.width * info.height; i < n; i++) {
       for (let c = 0; c < channels; c++) colour[i * channels + c] = data[i * info.channels + c];
-      if (alpha) alpha[i] = data[i * info.channels + channels];
+      if (alpha) alpha[i] = data[i * info.channels + 3];
     }
-    return { image: toFloat(colour, info.width, info.height, channels), alpha, format: meta.format };
+    const pages = meta.pages && meta.pages > 1 ? meta.pages : undefined;
+    return { image: toFloat(colour, info.width, info.height, channels), alpha, format: meta.format, pages };
   } catch (err) {
     throw sharpError(err, file);
   }

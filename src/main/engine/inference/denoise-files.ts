@@ -5,13 +5,14 @@
  * numbered suffix unless overwriting is asked for. One bad file does not stop
  * the batch: each file gets its own result.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { explainFsError } from '../atomic-fs';
+import { ensureFolder } from '../atomic-fs';
 import { UserError } from '../errors';
 import { denoiseImage, type DenoiseOptions } from './denoise-image';
-import { expandInputs, outputPath, type FileResult } from './outputs';
-import { extensionFormat, readImage, writeImage, type OutputFormat } from '../image/io';
+import { expandInputs, outputPath, realPath, type FileResult } from './outputs';
+import { readImage, writeImage } from '../image/io';
+import { extensionFormat } from '../image/formats';
+import type { OutputFormat } from '../../../shared/vocabulary';
 import type { DenoiserManifest } from '../models/manifest';
 import type { ModelRunner } from '../runtime/runner';
 
@@ -48,14 +49,13 @@ type Decoded = { ok: true; value: Awaited<ReturnType<typeof readImage>> } | { ok
 export async function denoiseFiles(
   runner: ModelRunner, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
 ): Promise<FileResult[]> {
-  if (inputs.some((i) => path.resolve(i) === path.resolve(opts.outDir))) throw new UserError('the output folder is one of the inputs', opts.outDir);
-  const files = await expandInputs(inputs);
-  const resolvedInputs = new Set(files.map((f) => path.resolve(f)));
-  try {
-    await fs.mkdir(opts.outDir, { recursive: true });
-  } catch (err) {
-    throw explainFsError(err, opts.outDir);
-  }
+  // Compared by real path, so a link to an input folder is caught; an output folder inside an input folder is skipped.
+  const outReal = await realPath(opts.outDir);
+  for (const input of inputs) if ((await realPath(input)) === outReal) throw new UserError('the output folder is one of the inputs', opts.outDir);
+  const files = await expandInputs(inputs, new Set([outReal]));
+  const resolvedInputs = new Set(await Promise.all(files.map(realPath)));
+  await ensureFolder(opts.outDir);
+  const outDir = await realPath(opts.outDir);
   const decode = (file: string): Promise<Decoded> => readImage(file, { autoOrient: false, maxMegapixels: opts.maxMegapixels })
     .then((value) => ({ ok: true as const, value }), (err: Error) => ({ ok: false as const, error: err.message }));
   // Outputs claimed by this batch, including files still being written.
@@ -75,13 +75,13 @@ export async function denoiseFiles(
     }
     try {
       const format = opts.format ?? extensionFormat(input) ?? 'png';
-      const { image, alpha } = decoded.value;
+      const { image, alpha, pages } = decoded.value;
       const grey = image.channels === 1 && opts.greyModel;
       const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });
-      const output = await outputPath(input, opts.outDir, format, resolvedInputs, opts.overwrite ?? false, claimed);
+      const output = await outputPath(input, outDir, format, resolvedInputs, opts.overwrite ?? false, claimed);
       claimed.add(path.resolve(output));
       await writing; // one write at a time behind the compute
       const slot = results.push({ input, ok: false, error: 'not written' }) - 1;
@@ -89,7 +89,7 @@ export async function denoiseFiles(
         () => {
           results[slot] = {
             input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels,
-            noise: r.noise, seconds: (performance.now() - t0) / 1000,
+            noise: r.noise, seconds: (performance.now() - t0) / 1000, ...(pages ? { note: `page 1 of ${pages} used` } : {}),
           };
         },
         (err: Error) => {

@@ -8,19 +8,25 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { scanImageFolder } from '../data/image-folder';
 import { UserError } from '../errors';
-import { extensionFor, type OutputFormat } from '../image/io';
+import { extensionFor } from '../image/formats';
+import type { OutputFormat } from '../../../shared/vocabulary';
 import type { NoiseReading } from '../../../shared/noise-reading';
 
 export type FileResult =
-  | { input: string; ok: true; output: string; width: number; height: number; channels: number; noise?: NoiseReading; seconds: number }
+  | { input: string; ok: true; output: string; width: number; height: number; channels: number; noise?: NoiseReading; seconds: number; note?: string }
   | { input: string; ok: false; error: string };
 
-/** Expands folders (recursively) into image files; plain files are kept as given. */
-export async function expandInputs(inputs: string[]): Promise<string[]> {
+/** A path with its links and `..` resolved, or just made absolute where it does not exist (yet). */
+export async function realPath(p: string): Promise<string> {
+  return fs.realpath(p).catch(() => path.resolve(p));
+}
+
+/** Expands folders (recursively, skipping the real folders in `exclude`) into image files; plain files are kept as given. */
+export async function expandInputs(inputs: string[], exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
     const stat = await fs.stat(input).catch(() => null);
-    if (stat?.isDirectory()) files.push(...(await scanImageFolder(input)).map((f) => f.path));
+    if (stat?.isDirectory()) files.push(...(await scanImageFolder(input, exclude)).map((f) => f.path));
     else files.push(input);
   }
   return files;
@@ -33,7 +39,7 @@ async function exists(p: string): Promise<boolean> {
 /**
  * Picks the output path, refusing inputs (and paths in `claimed`, outputs a
  * batch has taken but may not have written yet) and avoiding clashes with a
- * numbered suffix.
+ * numbered suffix. `outDir` and the paths in the sets are real paths.
  */
 export async function outputPath(
   input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean, claimed: Set<string> = new Set(),

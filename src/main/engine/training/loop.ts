@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic, explainFsError } from '../atomic-fs';
+import { writeFileAtomic, explainFsError, ensureFolder } from '../atomic-fs';
 import { initBackend } from '../runtime/backend';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { openSource, type TrainingSource } from '../data/sources';
@@ -22,7 +22,9 @@ import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
 import { trainableVariables, trainStep } from './steps/tfjs-step';
-import { checkpointRoot, readLatest, restoreOptimizer, writeCheckpoint, type CheckpointState } from './checkpoints';
+import { checkpointRoot, findCheckpoint, removeOrphans, restoreOptimizer, writeCheckpoint, type CheckpointState } from './checkpoints';
+import { lockRun } from './run-lock';
+import { adam } from './adam';
 import { opponentPairs, previewSheet, validate } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
@@ -121,8 +123,19 @@ interface LoopState {
  * exact position. With `config.init`, the run starts from that model's weights.
  */
 export async function train(requested: TrainConfig, handle: TrainHandle, resume?: ResumeOptions): Promise<EpochMetrics | undefined> {
-  const restored = resume ? await resumePoint(requested, resume) : null;
-  const run = await setUp(restored?.state.config ?? requested, handle, restored?.dir ?? null);
+  await ensureFolder(requested.out);
+  const unlock = await lockRun(requested.out);
+  try {
+    for (const orphan of await removeOrphans(requested.out)) handle.onEvent({ type: 'log', level: 'info', message: `removed ${orphan}, left by an interrupted checkpoint write` });
+    const restored = resume ? await resumePoint(requested, resume, handle) : null;
+    return await trainLocked(restored?.state.config ?? requested, handle, restored);
+  } finally {
+    await unlock();
+  }
+}
+
+async function trainLocked(requested: TrainConfig, handle: TrainHandle, restored: { dir: string; state: CheckpointState } | null): Promise<EpochMetrics | undefined> {
+  const run = await setUp(requested, handle, restored?.dir ?? null);
   try {
     const state = startState(run, restored);
     const { config, stats, stepsEngine, source } = run;
@@ -146,10 +159,12 @@ export async function train(requested: TrainConfig, handle: TrainHandle, resume?
   }
 }
 
-/** The newest checkpoint of `requested.out` and its state, with what the resume may change applied. */
-async function resumePoint(requested: TrainConfig, resume: ResumeOptions): Promise<{ dir: string; state: CheckpointState }> {
-  const dir = await readLatest(requested.out);
-  if (!dir) throw new UserError('nothing to resume: no checkpoint found', requested.out);
+/** The newest intact checkpoint of `requested.out` and its state, with what the resume may change applied; damaged newer ones are reported. */
+async function resumePoint(requested: TrainConfig, resume: ResumeOptions, handle: TrainHandle): Promise<{ dir: string; state: CheckpointState }> {
+  const found = await findCheckpoint(requested.out);
+  if (!found) throw new UserError('nothing to resume: no intact checkpoint found', requested.out);
+  for (const s of found.skipped) handle.onEvent({ type: 'log', level: 'warn', message: `checkpoint ${path.basename(s.dir)} is damaged (${s.reason}); resuming from ${path.basename(found.dir)}` });
+  const dir = found.dir;
   const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as CheckpointState;
   state.config = { ...state.config, epochs: resume.epochs ?? state.config.epochs, workers: resume.workers ?? state.config.workers ?? 1, trainer: resume.trainer ?? state.config.trainer, out: requested.out };
   state.config.warmupSteps ??= 0; // checkpoints from before warm-up existed
@@ -201,7 +216,7 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
     emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
     initial.model.dispose();
   }
-  const optimizer = tf.train.adam(config.lr);
+  const optimizer = adam(config.lr);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
   const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
   if (onnxStep && config.microBatch > 0 && config.microBatch < config.batch) {

@@ -79,4 +79,53 @@ describe('denoiseFiles', () => {
       expect(await sharp(path.join(out, output)).raw().toBuffer()).toEqual(await sharp(solo.output).raw().toBuffer());
     }
   });
+
+  it('skips an output folder inside the input folder, so runs do not re-denoise earlier outputs', async () => {
+    const dir = path.join(tmp, 'nested');
+    await writePattern(path.join(dir, 'a.png'), 20, 20, 3);
+    await writePattern(path.join(dir, 'b.png'), 20, 20, 1);
+    const out = path.join(dir, 'denoised');
+    for (let run = 0; run < 3; run++) {
+      const results = await denoiseFiles(model, manifest, [dir], { outDir: out, sigma: 10, overwrite: true });
+      expect(results.map((r) => path.basename(r.input))).toEqual(['a.png', 'b.png']);
+    }
+    expect((await fs.readdir(out)).sort()).toEqual(['a.png', 'b.png']);
+  });
+
+  it('sees through a symlinked output folder and refuses it when it is an input', async () => {
+    const dir = path.join(tmp, 'linked-in');
+    const input = await writePattern(path.join(dir, 'p.png'), 20, 20, 3);
+    const before = await fs.readFile(input);
+    const link = path.join(tmp, 'linked-out');
+    await fs.symlink(dir, link);
+    await expect(denoiseFiles(model, manifest, [dir], { outDir: link, overwrite: true })).rejects.toThrow(/the output folder is one of the inputs/);
+    // Given the file rather than its folder, the output goes beside it under a new name, never over it.
+    const results = await denoiseFiles(model, manifest, [input], { outDir: link, overwrite: true });
+    expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'p-1.png') });
+    expect(await fs.readFile(input)).toEqual(before);
+  });
+
+  it('explains an output path that is a file, or whose parent cannot be written', async () => {
+    const input = await writePattern(path.join(tmp, 'where', 'p.png'), 20, 20, 3);
+    const file = path.join(tmp, 'where', 'a-file');
+    await fs.writeFile(file, 'x');
+    await expect(denoiseFiles(model, manifest, [input], { outDir: file })).rejects.toThrow(`${file}: exists and is a file, not a folder`);
+    await expect(denoiseFiles(model, manifest, [input], { outDir: path.join(file, 'sub') })).rejects.toThrow(/a part of the path is a file/);
+    // Where even root cannot create entries (and Node's recursive mkdir never returns):
+    await expect(denoiseFiles(model, manifest, [input], { outDir: '/proc/denoise-lab/out' })).rejects.toThrow('the folder /proc is not writable');
+    if (process.getuid?.() !== 0) { // root writes anywhere else
+      const locked = path.join(tmp, 'read-only');
+      await fs.mkdir(locked);
+      await fs.chmod(locked, 0o555);
+      await expect(denoiseFiles(model, manifest, [input], { outDir: path.join(locked, 'out') })).rejects.toThrow(`the folder ${locked} is not writable`);
+    }
+  });
+
+  it('says which page of a multi-page file it used', async () => {
+    const file = path.join(tmp, 'multi', 'scan.tif');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await sharp(Buffer.alloc(16 * 48 * 3, 90), { raw: { width: 16, height: 48, channels: 3, pageHeight: 16 } as sharp.CreateRaw }).tiff().toFile(file);
+    const [r] = await denoiseFiles(model, manifest, [file], { outDir: path.join(tmp, 'multi-out'), sigma: 10 });
+    expect(r).toMatchObject({ ok: true, height: 16, note: 'page 1 of 3 used' });
+  });
 });
