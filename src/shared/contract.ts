@@ -37,6 +37,8 @@ const TrainRequestSchema = z.object({
   initModelId: id.optional(),
   /** Linear learning-rate warm-up over this many steps. */
   warmupSteps: z.number().int().min(0).max(1_000_000).optional(),
+  /** The dataset is noisy photos with no clean versions: learn self-supervised, adding no noise. */
+  selfSupervised: z.boolean().optional(),
 }).strict();
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 

@@ -2,11 +2,13 @@
 export interface EpochMetrics {
   epoch: number;
   loss: number;
+  /** The validation loss: the training loss against clean images, or a self-supervised run's loss on held-out noisy photos. */
   valLoss: number;
-  psnr: number;
-  ssim: number;
+  /** Quality against clean validation images; absent in a self-supervised run, which has none. */
+  psnr?: number;
+  ssim?: number;
   /** PSNR of the noisy validation inputs, for reference. */
-  noisyPsnr: number;
+  noisyPsnr?: number;
   samplesPerSec: number;
   /** Seconds of steps in the epoch. */
   seconds: number;

@@ -148,6 +148,50 @@ describe('Denoise Lab in Chromium', () => {
     expect(done.epochs[0].lr).toBeLessThan(0.0002 / 4);
   });
 
+  it('trains self-supervised on a folder of noisy photos, with its own charts and noisy/denoised previews', async () => {
+    const { page } = harness;
+    const folder = path.join(tmp, 'night shots');
+    const rng = (s: number) => () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = rng(5);
+    for (let i = 0; i < 4; i++) {
+      const file = await writePattern(path.join(folder, `night ${i}.png`), 96, 96, 1, i);
+      const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+      for (let k = 0; k < data.length; k++) data[k] = Math.max(0, Math.min(255, Math.round(data[k] + 40 * (next() - 0.5))));
+      await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toFile(file + '.tmp.png');
+      await fs.rename(file + '.tmp.png', file);
+    }
+    await page.click('[data-view=datasets]');
+    harness.dialogs.folder = folder;
+    await page.getByText('Add folder…').click();
+    await expect.poll(() => page.getByTestId('grid').getAttribute('data-total')).toBe('4');
+    await page.click('[data-view=train]');
+    await page.getByTestId('train-init').selectOption({ index: 0 });
+    const option = await page.getByTestId('train-dataset').locator('option', { hasText: 'night shots' }).getAttribute('value');
+    await page.getByTestId('train-dataset').selectOption(option!);
+    await page.getByTestId('train-dataset').dispatchEvent('change');
+    await page.getByTestId('train-self-supervised').check();
+    expect(await page.getByTestId('train-noise').count()).toBe(0); // no noise to choose: the photos are the noisy inputs
+    await page.getByLabel('Depth').fill('3');
+    await page.getByLabel('Width').fill('8');
+    await page.getByTestId('train-epochs').fill('2');
+    await page.getByTestId('train-batch').fill('4');
+    await page.getByTestId('train-patches').fill('8');
+    await page.getByTestId('train-start').click();
+    const done = await waitForRun((r) => r.request.selfSupervised === true && r.status === 'completed');
+    expect(done.epochs).toHaveLength(2);
+    expect(done.epochs[0].psnr).toBeUndefined();
+    expect(Number.isFinite(done.epochs[1].valLoss)).toBe(true);
+    await expect.poll(() => page.getByTestId('run-self-supervised').isVisible()).toBe(true);
+    expect(Number(await page.getByTestId('chart-quality').getAttribute('data-points'))).toBe(2);
+    await page.getByTestId('preview').waitFor({ state: 'visible' });
+    // The preview sheet shows noisy and denoised side by side (two 96-pixel columns), no clean column.
+    const previewFile = Buffer.from(done.epochs[1].preview!.split('/media/file/')[1], 'base64url').toString();
+    const sheet = await sharp(previewFile).metadata();
+    expect([sheet.width, sheet.height]).toEqual([2 * 96 + 2, 96]);
+    const model = (await harness.services.handle('models:list', undefined)).find((m) => m.dir === done.modelDir);
+    expect(model?.purpose).toMatch(/self-supervised on the noisy photos/);
+  });
+
   it('denoises a dropped photo, compares before and after at two qualities, and exports it', async () => {
     const { page } = harness;
     const photo = await writePattern(path.join(tmp, 'drops', 'noisy phötö.png'), 160, 120, 3, 4);

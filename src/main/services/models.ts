@@ -32,7 +32,8 @@ function purposeOf(source: Source, m: DenoiserManifest): string {
   const recorded = m.training?.data as TrainData | string | undefined;
   const trained = recorded === undefined ? undefined : trainData(recorded);
   const data = trained?.kind === 'folder' ? trained.path.split(/[\\/]/).filter(Boolean).pop() : trained?.kind === 'fashion-mnist' ? 'Fashion-MNIST' : undefined;
-  return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} with ${m.noise} noise`;
+  const how = m.training?.selfSupervised ? 'self-supervised on the noisy photos' : `with ${m.noise} noise`;
+  return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} ${how}`;
 }
 
 interface ScannedModel {

@@ -29,7 +29,8 @@ const SETTING_LABEL: Partial<Record<ConfigSetting, string>> = {
  */
 export function trainConfigFromRequest(req: TrainRequest, where: { data: TrainData; out: string; cacheDir: string; init?: string }): TrainConfig {
   const choices: TrainChoices = {
-    ...where, arch: req.arch, noise: req.noise, depth: req.depth, width: req.width, channels: req.channels,
+    ...where, arch: req.arch, noise: req.selfSupervised ? 'none' : req.noise, selfSupervised: req.selfSupervised || undefined,
+    depth: req.depth, width: req.width, channels: req.channels,
     epochs: req.epochs, batch: req.batch, lr: req.lr, lrSchedule: req.lrSchedule, loss: req.loss,
     patch: req.patch, patchesPerEpoch: req.patchesPerEpoch, warmupSteps: req.warmupSteps,
   };
@@ -170,7 +171,8 @@ export class RunService {
         run.status = run.epochs.length >= config.epochs ? 'completed' : 'paused';
         if (run.status === 'completed') {
           const last = run.epochs.at(-1);
-          this.ctx.notify('Training finished', `${run.name}: ${last ? `PSNR ${last.psnr.toFixed(2)} dB after ${last.epoch} epochs` : 'done'}`);
+          const score = last?.psnr !== undefined ? `PSNR ${last.psnr.toFixed(2)} dB` : `validation loss ${last?.valLoss.toFixed(5)}`;
+          this.ctx.notify('Training finished', `${run.name}: ${last ? `${score} after ${last.epoch} epochs` : 'done'}`);
         }
         return final;
       })

@@ -19,7 +19,7 @@ export async function exportOnnxCommand(argv: string[]): Promise<number> {
   }
   await initBackend();
   const { model, manifest } = await loadDenoiser(modelDir);
-  const bytes = exportOnnx(model, `denoise-lab ${manifest.arch.name}`);
+  const bytes = exportOnnx(model, { producer: `denoise-lab ${manifest.arch.name}` });
   await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
   await writeFileAtomic(out, bytes);
   const cin = manifest.noiseMap ? manifest.channels + 1 : manifest.channels;

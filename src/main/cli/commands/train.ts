@@ -20,6 +20,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed
              [--trainer auto|onnxruntime|tfjs (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
              [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
              [--planes opponent (a grey model learns from colour photos' luma and chroma planes, noise added in RGB)]
+             [--self-supervised (learn from a folder of noisy photos alone, with --noise none: Neighbor2Neighbor)]
 noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05,
              camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
 
@@ -62,7 +63,7 @@ function trainChoicesFromFlags(v: Values, resume: boolean): TrainChoices {
     valFraction: num(v, 'val-fraction'), valImages: num(v, 'val-images'), valCrop: num(v, 'val-crop'),
     seed: num(v, 'seed'), checkpointMinutes: num(v, 'checkpoint-minutes'), microBatch: num(v, 'micro-batch'),
     workers: num(v, 'workers'), warmupSteps: num(v, 'warmup'), trainer: choice(v, 'trainer', TRAINERS), blindFraction: num(v, 'blind'),
-    planes: choice(v, 'planes', ['opponent'] as const),
+    planes: choice(v, 'planes', ['opponent'] as const), selfSupervised: v['self-supervised'] ? true : undefined,
   };
 }
 
@@ -73,6 +74,7 @@ const TRAIN_OPTIONS = {
     channels: { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
     'val-images': { type: 'string' }, 'val-crop': { type: 'string' }, 'val-fraction': { type: 'string' }, seed: { type: 'string' },
     cache: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'micro-batch': { type: 'string' }, workers: { type: 'string' }, trainer: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, blind: { type: 'string' }, planes: { type: 'string' },
+    'self-supervised': { type: 'boolean' },
 } as const;
 
 export function parseTrainArgs(argv: string[]) {
@@ -117,9 +119,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `${e.samplesPerSec.toFixed(1)} samples/s elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
         break;
       case 'epoch':
-        bar.line(`epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(5)} val_loss ${e.valLoss.toFixed(5)} PSNR ${e.psnr.toFixed(2)} dB ` +
-          `(noisy ${e.noisyPsnr.toFixed(2)}) SSIM ${e.ssim.toFixed(4)} ${e.samplesPerSec.toFixed(1)} samples/s ` +
-          `elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
+        bar.line(`epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(5)} val_loss ${e.valLoss.toFixed(5)} ` +
+          (e.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB (noisy ${e.noisyPsnr?.toFixed(2)}) SSIM ${e.ssim?.toFixed(4)} ` : '(self-supervised, no clean images) ') +
+          `${e.samplesPerSec.toFixed(1)} samples/s elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
         break;
       case 'done':
         bar.line(e.reason === 'stopped'

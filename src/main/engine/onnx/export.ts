@@ -20,14 +20,72 @@ export interface LayerConfig {
   scale?: boolean;
 }
 
-/** Permutes a row-major tensor's axes. */
+/** Permutes a row-major tensor's axes (plain loops: cheap enough to run every training step). */
 export function permute(data: Float32Array, shape: number[], perm: number[]): { data: Float32Array; shape: number[] } {
-  const out = tf.tidy(() => tf.transpose(tf.tensor(data, shape), perm).dataSync() as Float32Array);
-  return { data: Float32Array.from(out), shape: perm.map((p) => shape[p]) };
+  const outShape = perm.map((p) => shape[p]);
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const srcStride = perm.map((p) => strides[p]); // source stride of each output axis
+  const out = new Float32Array(data.length);
+  const index = new Array<number>(shape.length).fill(0);
+  let src = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = data[src];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      index[d]++;
+      src += srcStride[d];
+      if (index[d] < outShape[d]) break;
+      src -= srcStride[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return { data: out, shape: outShape };
+}
+
+/** A weight as the ONNX graph holds it: its initializer name, ONNX layout and values. */
+export interface OnnxWeight {
+  name: string;
+  data: Float32Array;
+  dims: number[];
+}
+
+/** A layer's weights in ONNX layout: conv kernels permuted (and their biases), BatchNorm's four vectors. */
+function layerWeights(layer: tf.layers.Layer): OnnxWeight[] {
+  const cls = layer.getClassName();
+  const cfg = layer.getConfig() as LayerConfig;
+  if (cls === 'Conv2D' || cls === 'Conv2DTranspose') {
+    const [kernel, bias] = layer.getWeights();
+    // TF: conv [kh,kw,cin,cout], transposed conv [kh,kw,cout,cin]; ONNX: Conv [cout,cin,kh,kw], ConvTranspose [cin,cout,kh,kw].
+    const w = permute(kernel.dataSync() as Float32Array, kernel.shape as number[], [3, 2, 0, 1]);
+    const out = [{ name: `${layer.name}_W`, data: w.data, dims: w.shape }];
+    if (bias && cfg.useBias !== false) out.push({ name: `${layer.name}_B`, data: Float32Array.from(bias.dataSync() as Float32Array), dims: bias.shape as number[] });
+    return out;
+  }
+  if (cls === 'BatchNormalization') {
+    const weights = layer.getWeights();
+    let i = 0;
+    const n = weights[weights.length - 1].shape[0] as number;
+    const gamma = cfg.scale !== false ? weights[i++].dataSync() : new Float32Array(n).fill(1);
+    const beta = cfg.center !== false ? weights[i++].dataSync() : new Float32Array(n);
+    const mean = weights[i++].dataSync();
+    const variance = weights[i++].dataSync();
+    return [gamma, beta, mean, variance].map((d, j) => ({ name: `${layer.name}_${['scale', 'bias', 'mean', 'var'][j]}`, data: Float32Array.from(d as Float32Array), dims: [n] }));
+  }
+  return [];
+}
+
+/** Every weight of the model as exportOnnx names and lays it out: the feeds that override an `weightsAsInputs` export's weights. */
+export function onnxWeights(model: tf.LayersModel): OnnxWeight[] {
+  return model.layers.flatMap(layerWeights);
+}
+
+export interface ExportOptions {
+  producer?: string;
+  /** Make the weights graph inputs instead of initializers, so each run feeds their current values (onnxWeights). */
+  weightsAsInputs?: boolean;
 }
 
 /** Returns the ONNX model bytes for a TF.js layers model with NHWC input and output. */
-export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uint8Array {
+export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', weightsAsInputs = false }: ExportOptions = {}): Uint8Array {
   const nodes: Onnx.INodeProto[] = [];
   const inits: Onnx.ITensorProto[] = [];
   const outputName = new Map<string, string>();
@@ -49,17 +107,9 @@ export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uin
         break;
       case 'Conv2D':
       case 'Conv2DTranspose': {
-        const [kernel, bias] = layer.getWeights();
-        const k = kernel.shape as number[];
-        // TF: conv [kh,kw,cin,cout], transposed conv [kh,kw,cout,cin]; ONNX: Conv [cout,cin,kh,kw], ConvTranspose [cin,cout,kh,kw].
-        const w = permute(kernel.dataSync() as Float32Array, k, [3, 2, 0, 1]);
-        const wName = `${layer.name}_W`;
-        inits.push(initializer(wName, w.data, w.shape));
-        const inputs = [inbound[0], wName];
-        if (bias && cfg.useBias !== false) {
-          inits.push(initializer(`${layer.name}_B`, Float32Array.from(bias.dataSync() as Float32Array), bias.shape as number[]));
-          inputs.push(`${layer.name}_B`);
-        }
+        const weights = layerWeights(layer);
+        inits.push(...weights.map((w) => initializer(w.name, w.data, w.dims)));
+        const inputs = [inbound[0], ...weights.map((w) => w.name)];
         const [kh, kw] = cfg.kernelSize!;
         const [sh, sw] = cfg.strides ?? [1, 1];
         const attrs = [attrInts('kernel_shape', [kh, kw]), attrInts('strides', [sh, sw])];
@@ -85,16 +135,9 @@ export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uin
         break;
       }
       case 'BatchNormalization': {
-        const weights = layer.getWeights();
-        let i = 0;
-        const n = weights[weights.length - 1].shape[0] as number;
-        const gamma = cfg.scale !== false ? weights[i++].dataSync() : new Float32Array(n).fill(1);
-        const beta = cfg.center !== false ? weights[i++].dataSync() : new Float32Array(n);
-        const mean = weights[i++].dataSync();
-        const variance = weights[i++].dataSync();
-        const names = ['scale', 'bias', 'mean', 'var'].map((s) => `${layer.name}_${s}`);
-        [gamma, beta, mean, variance].forEach((d, j) => inits.push(initializer(names[j], Float32Array.from(d as Float32Array), [n])));
-        nodes.push({ opType: 'BatchNormalization', input: [inbound[0], ...names], output: [out], attribute: [attrFloat('epsilon', cfg.epsilon ?? 1e-3)] });
+        const weights = layerWeights(layer);
+        inits.push(...weights.map((w) => initializer(w.name, w.data, w.dims)));
+        nodes.push({ opType: 'BatchNormalization', input: [inbound[0], ...weights.map((w) => w.name)], output: [out], attribute: [attrFloat('epsilon', cfg.epsilon ?? 1e-3)] });
         break;
       }
       case 'ReLU':
@@ -121,8 +164,8 @@ export function exportOnnx(model: tf.LayersModel, producer = 'denoise-lab'): Uin
   return encodeModel({
     name: model.name,
     node: nodes,
-    initializer: inits,
-    input: [valueInfo('input', ['N', 'H', 'W', channelsIn])],
+    initializer: weightsAsInputs ? [] : inits,
+    input: [valueInfo('input', ['N', 'H', 'W', channelsIn]), ...(weightsAsInputs ? inits.map((t) => valueInfo(t.name!, t.dims!.map(Number))) : [])],
     output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
   }, producer);
 }

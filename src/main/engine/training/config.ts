@@ -76,6 +76,12 @@ export interface TrainConfig {
    * model, unless the backend is native TensorFlow.
    */
   trainer?: TrainerChoice;
+  /**
+   * Learn from noisy photos alone (neighbor2neighbor.ts): the folder's photos are
+   * the noisy inputs and no noise is added (noise 'none'). Validation reports the
+   * self-supervised loss on held-out noisy photos, since there is nothing clean.
+   */
+  selfSupervised?: boolean;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out' | 'cacheDir'> = {
@@ -163,8 +169,16 @@ export function validateConfig(c: TrainConfig): void {
   const arch = architectureFacts(c.arch);
   if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
   if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);
-  const multiple = Math.max(4, arch.sizeMultiple);
-  if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}, not ${c.patch}`);
+  // Self-supervised steps train on half-size sub-images of each patch.
+  const multiple = Math.max(4, arch.sizeMultiple) * (c.selfSupervised ? 2 : 1);
+  if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}${c.selfSupervised ? ' (self-supervised)' : ''}, not ${c.patch}`);
+  if (c.selfSupervised) {
+    if (c.data.kind !== 'folder') throw new ConfigError('selfSupervised', 'needs a folder of noisy photos');
+    if (c.noise !== 'none') throw new ConfigError('noise', `must be none for self-supervised training (the photos are the noisy inputs), not "${c.noise}"`);
+    if (arch.name === 'seed') throw new ConfigError('arch', 'seed cannot learn self-supervised; use ffdnet or dncnn');
+    if (c.planes) throw new ConfigError('planes', 'cannot be combined with self-supervised training');
+    if (c.loss !== 'mse') throw new ConfigError('loss', 'must be mse for self-supervised training');
+  }
   try {
     parseNoiseSpec(c.noise);
   } catch (err) {

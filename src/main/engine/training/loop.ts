@@ -17,7 +17,8 @@ import { makeImage } from '../image/float-image';
 import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
-import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { estimateNoiseSigma } from '../inference/denoise-image';
 import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
@@ -25,7 +26,9 @@ import { trainableVariables, trainStep } from './steps/tfjs-step';
 import { checkpointRoot, findCheckpoint, removeOrphans, restoreOptimizer, writeCheckpoint, type CheckpointState } from './checkpoints';
 import { lockRun } from './run-lock';
 import { adam } from './adam';
-import { opponentPairs, previewSheet, validate } from './validation';
+import { chooseNeighbours, gammaAt, regularisedTarget, subsample } from './neighbor2neighbor';
+import { currentForward, type CurrentForward } from './steps/current-forward';
+import { opponentPairs, previewSheet, validate, validateSelfSupervised } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
@@ -99,6 +102,8 @@ interface Run {
   totalSteps: number;
   /** A model trained with "unknown" maps is validated on the path users take: blind. */
   blind: boolean;
+  /** Self-supervised runs: the model's current output, for the regularised targets. */
+  forward: CurrentForward | null;
   created: string;
 }
 
@@ -154,6 +159,7 @@ async function trainLocked(requested: TrainConfig, handle: TrainHandle, restored
   } finally {
     await run.parallel?.dispose();
     run.onnxStep?.dispose();
+    run.forward?.dispose();
     run.model.dispose();
     run.optimizer.dispose();
   }
@@ -229,11 +235,13 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   }
   const parallel = replicate ? await DataParallel.create(model, workers, backend.name) : null;
   const stepsPerEpoch = source.stepsPerEpoch(config.batch);
+  const forward = config.selfSupervised ? await currentForward(model, onnxStep !== null) : null;
   return {
     config, handle, backend, arch, archOptions, spec, source, model, optimizer, variables: trainableVariables(model), stats: modelStats(model),
     onnxStep, parallel, stepsPerEpoch, totalSteps: stepsPerEpoch * config.epochs,
     stepsEngine: onnxStep ? { name: 'onnxruntime', threads: onnxStep.threads, replicas: 1 } : { name: backend.name, threads: backend.threads, replicas: parallel ? workers : 1 },
     blind: arch.noiseMap && (config.blindFraction ?? 0) > 0,
+    forward,
     created: new Date().toISOString(),
   };
 }
@@ -252,15 +260,49 @@ function snapshot(run: Run, s: LoopState): CheckpointState {
   return { config: run.config, epoch: s.epoch, step: s.step, rng: s.rng.state(), plan: s.plan, history: s.history, elapsedSec: s.elapsed, partial: s.partial, created: run.created };
 }
 
+/** A supervised step's input and target: clean patches with noise added. */
+function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
+  const { config, source } = run;
+  const size = source.sampleSize;
+  const cm = run.archOptions.channels;
+  const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
+  const { clean, noisy, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, config.blindFraction ?? 0, config.planes, s.rng);
+  return { x: modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(clean, [n, size, size, cm]), n };
+}
+
+/**
+ * A self-supervised step's input and target (neighbor2neighbor.ts): the noisy
+ * patches' g1 sub-images, and g2 corrected by the model's current output on the
+ * whole patches. A noise-map model is told each patch's wavelet estimate, or
+ * "unknown" for the blind fraction, as it will be when denoising.
+ */
+async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForward): Promise<{ x: tf.Tensor4D; y: tf.Tensor4D; n: number }> {
+  const { config, source, model } = run;
+  const size = source.sampleSize;
+  const c = source.channels;
+  const { data: noisy, n } = source.batch(s.step, config.batch, s.plan, s.rng);
+  const per = size * size * c;
+  const sigmas: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const level = estimateNoiseSigma(makeImage(size, size, c, noisy.subarray(i * per, (i + 1) * per))) / 255;
+    sigmas.push((config.blindFraction ?? 0) > 0 && s.rng.next() < (config.blindFraction ?? 0) ? UNKNOWN_NOISE_LEVEL : level);
+  }
+  const maps = run.arch.noiseMap ? sigmas : null;
+  const whole = await forward.run(model, modelInputData(noisy, n, size, size, c, maps), [n, size, size, maps ? c + 1 : c]);
+  const choice = chooseNeighbours(n * (size / 2) ** 2, s.rng);
+  const { g1, g2 } = subsample(noisy, n, size, c, choice);
+  const fy = subsample(whole, n, size, c, choice);
+  const gamma = gammaAt((s.epoch * run.stepsPerEpoch + s.step) / run.totalSteps);
+  const half = size / 2;
+  return { x: modelInput(g1, n, half, half, c, maps), y: tf.tensor4d(regularisedTarget(g2, fy.g1, fy.g2, gamma), [n, half, half, c]), n };
+}
+
 /**
  * One epoch's steps (from where the state is), with a mid-epoch checkpoint every few minutes.
  * Returns false when the run was asked to stop (between steps).
  */
 async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   const { config, source, model, optimizer, variables, stepsPerEpoch, totalSteps } = run;
-  const size = source.sampleSize;
-  const c = source.channels;
-  const cm = run.archOptions.channels;
   if (s.step === 0) s.plan = source.epochPlan(s.rng);
   while (s.step < stepsPerEpoch) {
     // Let messages (a stop request in an engine host) in between steps.
@@ -269,10 +311,9 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
     const t0 = performance.now();
     const lr = learningRate(config, s.epoch * stepsPerEpoch + s.step, totalSteps);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
-    const { clean, noisy, sigmas } = noisyBatch(batch, n, size, c, run.spec, config.blindFraction ?? 0, config.planes, s.rng);
-    const x = modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null);
-    const y = tf.tensor4d(clean, [n, size, size, cm]);
+    const { x, y, n } = run.forward
+      ? await selfSupervisedPair(run, s, run.forward)
+      : supervisedPair(run, s);
     const loss = run.onnxStep
       ? await run.onnxStep.step(optimizer, variables, x, y)
       : run.parallel
@@ -299,13 +340,12 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
 async function endEpoch(run: Run, s: LoopState): Promise<void> {
   const { config, stepsPerEpoch, totalSteps } = run;
   const tv = performance.now();
-  const v = validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
+  const v = config.selfSupervised ? validateSelfSupervised(run.model, run.source, config, run.arch.noiseMap) : validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
   s.elapsed += (performance.now() - tv) / 1000;
   const previewFile = path.join(config.out, 'previews', `epoch-${String(s.epoch + 1).padStart(4, '0')}.png`);
   await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
   const summary: EpochMetrics = {
-    epoch: s.epoch + 1, loss: s.partial.lossSum / Math.max(1, s.partial.samples), valLoss: v.valLoss, psnr: v.psnr, ssim: v.ssim,
-    noisyPsnr: v.noisyPsnr, samplesPerSec: s.partial.samples / Math.max(1e-9, s.partial.seconds), seconds: s.partial.seconds,
+    epoch: s.epoch + 1, loss: s.partial.lossSum / Math.max(1, s.partial.samples), valLoss: v.valLoss, ...v.quality, samplesPerSec: s.partial.samples / Math.max(1e-9, s.partial.seconds), seconds: s.partial.seconds,
     lr: learningRate(config, (s.epoch + 1) * stepsPerEpoch, totalSteps), tensors: tf.memory().numTensors, preview: previewFile,
   };
   s.history.push(summary);

@@ -2,12 +2,16 @@
  * Validation during training: the model on every validation image with the
  * same noise each epoch (so epochs compare), scored by loss, PSNR and SSIM
  * against the noisy input's PSNR, and the preview sheet of noisy, denoised and
- * clean images saved beside the checkpoints.
+ * clean images saved beside the checkpoints. Self-supervised runs have no
+ * clean images: their score is the self-supervised loss on held-out noisy
+ * photos, and their sheet shows noisy and denoised.
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyNoise, type NoiseSpec } from '../data/noise';
 import type { TrainingSource } from '../data/sources';
-import { makeImage, type FloatImage } from '../image/float-image';
+import { crop, makeImage, type FloatImage } from '../image/float-image';
+import { estimateNoiseSigma } from '../inference/denoise-image';
+import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
 import { toOpponent } from '../inference/opponent';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
@@ -26,9 +30,9 @@ function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, n
 
 export interface Validation {
   valLoss: number;
-  psnr: number;
-  ssim: number;
-  noisyPsnr: number;
+  /** Against clean images; a self-supervised run has none. */
+  quality?: { psnr: number; ssim: number; noisyPsnr: number };
+  /** Rows of the preview sheet; `clean` is empty for a self-supervised run. */
   preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
 }
 
@@ -67,18 +71,43 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
     }
   }
   const n = Math.max(1, count);
-  return { valLoss: lossSum / n, psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n, preview };
+  return { valLoss: lossSum / n, quality: { psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n }, preview };
 }
 
-/** Rows of noisy, denoised and clean images, side by side. */
+/**
+ * A self-supervised run's validation, on held-out noisy photos only: the mean
+ * |f(g1 y) - g2 y|² with the same sub-sampling every epoch (it falls as the
+ * true error does, above it by the noise's variance), and the noisy and
+ * denoised previews. A noise-map model is told each image's wavelet estimate.
+ */
+export function validateSelfSupervised(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, noiseMap: boolean): Validation {
+  const rng = new Rng(c.seed + 7919);
+  let lossSum = 0;
+  const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
+  for (const noisy of source.validation) {
+    const sigma = estimateNoiseSigma(noisy) / 255;
+    const side = Math.min(noisy.width, noisy.height) - (Math.min(noisy.width, noisy.height) % 4);
+    const square = crop(noisy, 0, 0, side, side);
+    const { g1, g2 } = subsample(square.data, 1, side, square.channels, chooseNeighbours((side / 2) ** 2, rng));
+    const den = predictImage(model, makeImage(side / 2, side / 2, square.channels, g1), sigma, noiseMap);
+    lossSum += mse(den.data, g2);
+    if (preview.noisy.length < 1) {
+      preview.noisy.push(noisy);
+      preview.denoised.push(predictImage(model, noisy, sigma, noiseMap));
+    }
+  }
+  return { valLoss: lossSum / Math.max(1, source.validation.length), preview };
+}
+
+/** Rows of noisy, denoised and (when there are any) clean images, side by side. */
 export function previewSheet(p: Validation['preview']): FloatImage {
-  const rows = [p.noisy, p.denoised, p.clean];
-  const cell = p.clean[0];
+  const rows = p.clean.length ? [p.noisy, p.denoised, p.clean] : [p.noisy, p.denoised];
+  const cell = p.noisy[0];
   const gap = 2;
-  const cols = p.clean.length;
-  const vertical = cols > 1; // many small images: one row per kind; one large image: three columns
-  const w = vertical ? cols * (cell.width + gap) - gap : 3 * (cell.width + gap) - gap;
-  const h = vertical ? 3 * (cell.height + gap) - gap : cell.height;
+  const cols = p.noisy.length;
+  const vertical = cols > 1; // many small images: one row per kind; one large image: a column per kind
+  const w = vertical ? cols * (cell.width + gap) - gap : rows.length * (cell.width + gap) - gap;
+  const h = vertical ? rows.length * (cell.height + gap) - gap : cell.height;
   const sheet = makeImage(w, h, cell.channels);
   sheet.data.fill(1);
   rows.forEach((row, r) => row.forEach((img, k) => {

@@ -173,7 +173,7 @@ describe('train', () => {
     expect((await readManifest(grown)).arch.options).toMatchObject({ depth: 5, width: 8 });
     const baseVal = (await readManifest(base)).metrics!.valPsnr as number;
     const grownVal = (grownEvents.find((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>).psnr;
-    expect(Math.abs(grownVal - baseVal)).toBeLessThan(0.01);
+    expect(Math.abs(grownVal! - baseVal)).toBeLessThan(0.01);
 
     const missing = await runCli(['train', '--init', path.join(tmp, 'no-such-model'), '--data', photos, '--noise', 'gaussian:25', '--out', path.join(tmp, 'x')]);
     expect(missing.code).not.toBe(0);
