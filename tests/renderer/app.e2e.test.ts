@@ -224,6 +224,37 @@ describe('Denoise Lab in Chromium', () => {
     await screenshot('denoise');
   });
 
+  it('fits a portrait whole, never shows the previous photo for a new one, and clears the drop overlay after a folder drop', async () => {
+    const { page } = harness;
+    const portrait = await writePattern(path.join(tmp, 'drops', 'portrait.png'), 120, 300, 3, 6);
+    await harness.dropFile(portrait);
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(2);
+    await page.getByRole('button', { name: 'portrait.png' }).click();
+    // At once: the new photo itself while its preview is computed, or its preview; never the landscape one before it.
+    await expect.poll(async () => {
+      const shown = await page.locator('.compare img').first().evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+      return shown[1] > shown[0];
+    }).toBe(true);
+    await page.locator('img[alt=denoised]').waitFor({ state: 'visible', timeout: 60_000 });
+    const stage = await page.locator('[aria-label="before and after"]').boundingBox();
+    const img = await page.locator('img[alt=denoised]').boundingBox();
+    // Fit: the whole photo inside the stage, its shape kept.
+    expect(img!.y).toBeGreaterThanOrEqual(stage!.y - 1);
+    expect(img!.y + img!.height).toBeLessThanOrEqual(stage!.y + stage!.height + 1);
+    expect(img!.height / img!.width).toBeCloseTo(300 / 120, 1);
+    // A folder dropped on the Datasets view leaves no "drop to denoise" overlay behind.
+    await page.click('[data-view=datasets]');
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['x'], 'folder'));
+      document.querySelector('.shell')!.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      // The Datasets view takes the drop itself (and stops it there).
+      document.querySelector('[aria-label=Datasets]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.locator('.drop').count()).toBe(0);
+    await page.click('[data-view=denoise]');
+  });
+
   it('lists trained and bundled models with their metrics', async () => {
     const { page } = harness;
     // The bundled grey model, with the test-set scores its manifest carries.

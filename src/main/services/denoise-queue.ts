@@ -38,28 +38,46 @@ export class DenoiseQueue {
     return item;
   }
 
-  /** Adds dropped image files (dropped folders are expanded into their images, recursively). */
+  /** Adds dropped photos (the user must have dropped each path); see enqueue. */
   async add(paths: string[]): Promise<QueueItem[]> {
-    const files: string[] = [];
-    for (const p of paths.map((d) => this.ctx.grants.require(d))) {
-      const stat = await fs.stat(p).catch(() => null);
-      if (!stat) throw new UserError('file not found', p);
-      if (stat.isDirectory()) {
-        const { scanImageFolder } = await import('../engine/data/image-folder');
-        files.push(...(await scanImageFolder(p)).map((f) => f.path));
-      } else if (isImageName(p)) files.push(p);
-      else throw new UserError(`not an image file (expected ${IMAGE_EXTENSIONS.join(', ')})`, p);
-    }
-    return files.map((file) => {
-      this.ctx.media.allow(file);
-      const id = `item-${++this.counter}`;
-      return this.update({ id, path: file, name: path.basename(file), state: 'queued', fraction: 0, inputUrl: this.ctx.media.fileUrl(file) });
-    });
+    return this.enqueue(paths.map((d) => this.ctx.grants.require(d)));
   }
 
   async openDialog(): Promise<QueueItem[]> {
     const files = await this.ctx.dialogs.pickImages();
-    return files.length ? this.add(files) : [];
+    return files.length ? this.enqueue(files) : [];
+  }
+
+  /**
+   * Queues image files, and the images inside folders (recursively). What is
+   * not an image is skipped and named in one notice, so one stray file does
+   * not cost the rest of a drop; a photo already queued is not queued twice
+   * (its existing entry is returned).
+   */
+  private async enqueue(paths: string[]): Promise<QueueItem[]> {
+    const files: string[] = [];
+    const skipped: string[] = [];
+    for (const p of paths) {
+      const stat = await fs.stat(p).catch(() => null);
+      if (stat?.isDirectory()) {
+        const { scanImageFolder } = await import('../engine/data/image-folder');
+        files.push(...(await scanImageFolder(p)).map((f) => f.path));
+      } else if (stat?.isFile() && isImageName(p)) files.push(p);
+      else skipped.push(`${path.basename(p)} (${stat ? 'not an image' : 'not found'})`);
+    }
+    if (skipped.length) {
+      const names = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? ` and ${skipped.length - 3} more` : '');
+      this.ctx.emit('app:notice', { level: 'warn', message: `Skipped ${skipped.length} file(s): ${names}. Photos can be ${IMAGE_EXTENSIONS.join(', ')}.` });
+    }
+    if (files.length === 0 && skipped.length) throw new UserError('none of the dropped files is a photo');
+    const queued = new Map([...this.items.values()].map((item) => [path.resolve(item.path), item]));
+    return [...new Set(files.map((f) => path.resolve(f)))].map((file) => {
+      const existing = queued.get(file);
+      if (existing) return existing;
+      this.ctx.media.allow(file);
+      const id = `item-${++this.counter}`;
+      return this.update({ id, path: file, name: path.basename(file), state: 'queued', fraction: 0, inputUrl: this.ctx.media.fileUrl(file) });
+    });
   }
 
   remove(ids: string[]): void {

@@ -76,4 +76,26 @@ describe('DenoiseQueue', () => {
     ctx.grants.grant(photos);
     expect((await queue.add([photos])).map((i) => i.name)).toEqual(['a.jpg', 'b.png', 'c.jpg']);
   });
+
+  it('keeps the photos of a drop with a stray file in it, names what it skipped, and never queues a photo twice', async () => {
+    const { queue, ctx, photos, events, items } = await setup(() => null);
+    const notes = path.join(photos, 'notes.txt');
+    await fs.writeFile(notes, 'x');
+    const extra = path.join(photos, 'd.jpg');
+    await fs.writeFile(extra, 'x');
+    for (const p of [notes, extra, path.join(photos, 'a.jpg')]) ctx.grants.grant(p);
+    const added = await queue.add([notes, extra, path.join(photos, 'a.jpg')]);
+    expect(added.map((i) => i.name)).toEqual(['d.jpg', 'a.jpg']);
+    expect(added[1].id).toBe(items[0].id); // already queued: the same entry
+    expect(events.find((e) => e.channel === 'app:notice')?.payload).toMatchObject({ level: 'warn', message: expect.stringMatching(/Skipped 1 file\(s\): notes\.txt \(not an image\)/) });
+    await expect(queue.add([notes])).rejects.toThrow(/none of the dropped files is a photo/);
+  });
+
+  it('opens photos picked in the dialog without a drop', async () => {
+    const { queue, ctx, photos } = await setup(() => null);
+    const picked = path.join(photos, 'picked.png');
+    await fs.writeFile(picked, 'x');
+    ctx.dialogs.pickImages = async () => [picked];
+    expect((await queue.openDialog()).map((i) => i.name)).toEqual(['picked.png']);
+  });
 });

@@ -176,7 +176,6 @@ export function validateConfig(c: TrainConfig): void {
     if (c.data.kind !== 'folder') throw new ConfigError('selfSupervised', 'needs a folder of noisy photos');
     if (c.noise !== 'none') throw new ConfigError('noise', `must be none for self-supervised training (the photos are the noisy inputs), not "${c.noise}"`);
     if (arch.name === 'seed') throw new ConfigError('arch', 'seed cannot learn self-supervised; use ffdnet or dncnn');
-    if (c.planes) throw new ConfigError('planes', 'cannot be combined with self-supervised training');
     if (c.loss !== 'mse') throw new ConfigError('loss', 'must be mse for self-supervised training');
   }
   try {

@@ -19,6 +19,7 @@ import { getArchitecture, modelStats, type Architecture, type ArchOptions, type 
 import { deepenInto } from '../models/deepen';
 import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { estimateNoiseSigma } from '../inference/denoise-image';
+import { toOpponent } from '../inference/opponent';
 import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
@@ -49,6 +50,11 @@ function scheduledRate(c: TrainConfig, progress: number): number {
   }
 }
 
+/** Which opponent plane a plane model's sample is: luma half the time, each chroma plane a quarter. */
+function pickPlane(rng: Rng): 0 | 1 | 2 {
+  return rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1 : 2;
+}
+
 /**
  * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
  * samples and the per-sample levels a noise-map model is told (UNKNOWN_NOISE_LEVEL for a
@@ -65,8 +71,7 @@ function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec
     const r = applyNoise(image, spec, rng);
     let sigma = r.sigma;
     if (planes) {
-      // Luma half the time, each chroma plane a quarter.
-      const pick = opponentPairs(image, r.noisy)[rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1 : 2];
+      const pick = opponentPairs(image, r.noisy)[pickPlane(rng)];
       clean.set(pick.clean.data, i * out);
       noisy.set(pick.noisy.data, i * out);
       sigma = pick.sigma;
@@ -279,8 +284,11 @@ function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4
 async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForward): Promise<{ x: tf.Tensor4D; y: tf.Tensor4D; n: number }> {
   const { config, source, model } = run;
   const size = source.sampleSize;
-  const c = source.channels;
-  const { data: noisy, n } = source.batch(s.step, config.batch, s.plan, s.rng);
+  const batch = source.batch(s.step, config.batch, s.plan, s.rng);
+  const n = batch.n;
+  // A plane model learns from one opponent plane of each noisy colour patch.
+  const c = config.planes ? 1 : source.channels;
+  const noisy = config.planes ? planesOf(batch.data, n, size, s.rng) : batch.data;
   const per = size * size * c;
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -295,6 +303,14 @@ async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForwar
   const gamma = gammaAt((s.epoch * run.stepsPerEpoch + s.step) / run.totalSteps);
   const half = size / 2;
   return { x: modelInput(g1, n, half, half, c, maps), y: tf.tensor4d(regularisedTarget(g2, fy.g1, fy.g2, gamma), [n, half, half, c]), n };
+}
+
+/** One opponent plane (pickPlane) of each of n noisy colour patches. */
+function planesOf(colour: Float32Array, n: number, size: number, rng: Rng): Float32Array {
+  const per = size * size;
+  const out = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) out.set(toOpponent(makeImage(size, size, 3, colour.subarray(i * per * 3, (i + 1) * per * 3)))[pickPlane(rng)].data, i * per);
+  return out;
 }
 
 /**

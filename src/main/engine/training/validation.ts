@@ -78,13 +78,15 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
  * A self-supervised run's validation, on held-out noisy photos only: the mean
  * |f(g1 y) - g2 y|² with the same sub-sampling every epoch (it falls as the
  * true error does, above it by the noise's variance), and the noisy and
- * denoised previews. A noise-map model is told each image's wavelet estimate.
+ * denoised previews (of the luma plane, for a plane model). A noise-map model
+ * is told each image's wavelet estimate.
  */
 export function validateSelfSupervised(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, noiseMap: boolean): Validation {
   const rng = new Rng(c.seed + 7919);
   let lossSum = 0;
   const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
-  for (const noisy of source.validation) {
+  // A plane model is scored on the photos' luma planes.
+  for (const noisy of source.validation.map((img) => (c.planes ? toOpponent(img)[0] : img))) {
     const sigma = estimateNoiseSigma(noisy) / 255;
     const side = Math.min(noisy.width, noisy.height) - (Math.min(noisy.width, noisy.height) % 4);
     const square = crop(noisy, 0, 0, side, side);

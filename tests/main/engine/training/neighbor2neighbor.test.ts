@@ -120,6 +120,22 @@ describe('self-supervised training', () => {
     a.forEach((w, i) => expect(b[i].equals(w), `weight ${i}`).toBe(true));
   }, 120_000);
 
+  it('adapts a grey plane model on the opponent planes of noisy colour photos', async () => {
+    const colour = path.join(tmp, 'noisy colour');
+    await fs.mkdir(colour);
+    const rng = new Rng(8);
+    for (let i = 0; i < 4; i++) {
+      const noisy = Buffer.from(pattern(48, 48, 3, i).map((v) => Math.max(0, Math.min(255, Math.round(v + 20 * rng.normal())))));
+      await sharp(noisy, { raw: { width: 48, height: 48, channels: 3 } }).png().toFile(path.join(colour, `c${i}.png`));
+    }
+    const out = path.join(tmp, 'planes');
+    const events: TrainEvent[] = [];
+    await train({ ...tiny(out, 1), data: { kind: 'folder', path: colour }, channels: undefined, planes: 'opponent', valCrop: 48 }, { onEvent: (e) => events.push(e) });
+    const manifest = await readManifest(out);
+    expect([manifest.channels, manifest.training?.planes, manifest.training?.selfSupervised]).toEqual([1, 'opponent', true]);
+    expect(Number.isFinite((events.find((e) => e.type === 'epoch') as Extract<TrainEvent, { type: 'epoch' }>).valLoss)).toBe(true);
+  }, 60_000);
+
   it('refuses what self-supervised training cannot do, naming the setting', () => {
     const base = { data: { kind: 'folder' as const, path: noisyDir }, out: tmp, cacheDir: tmp, arch: 'ffdnet', selfSupervised: true };
     expect(() => buildTrainConfig({ ...base, noise: 'gaussian:25' })).toThrow(/noise must be none for self-supervised training/);
