@@ -74,8 +74,13 @@ export const requestSchemas = {
   'denoise:remove': z.object({ ids: z.array(id).max(1000) }).strict(),
   'denoise:run': z.object({ ids: z.array(id).min(1).max(1000), ...denoiseSettings }).strict(),
   'denoise:preview': z.object({ id, ...denoiseSettings }).strict(),
+  'denoise:reveal': none,
   'denoise:export': z.object({
     ids: z.array(id).min(1).max(1000), format: z.enum(OUTPUT_FORMATS),
+    /** JPEG and WebP quality. */
+    quality: z.number().int().min(1).max(100).optional(),
+    /** Added to each file's name, e.g. "-denoised". */
+    suffix: z.string().max(40).regex(/^[\w .-]*$/, 'letters, digits, spaces, dots, dashes and underscores only').optional(),
   }).strict(),
   'models:list': none,
   'models:import': none,
@@ -211,6 +216,7 @@ export interface RequestResults {
   'denoise:run': QueueItem[];
   'denoise:preview': { before: string; after: string; model: string; noise?: NoiseReading };
   'denoise:export': ExportResult | null;
+  'denoise:reveal': void;
   'models:list': ModelEntry[];
   'models:import': ModelEntry | null;
   'models:export': string | null;

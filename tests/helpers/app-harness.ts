@@ -23,6 +23,8 @@ export interface Harness {
   page: Page;
   services: Services;
   dialogs: { folder: string | null; images: string[] };
+  /** Files the app asked the system to show in a file manager. */
+  revealed: string[];
   dropFile(file: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
   let page: Page | null = null;
   const queued: [string, unknown][] = [];
   const dialogs = { folder: null as string | null, images: [] as string[] };
+  const revealed: string[] = [];
   let port = 0;
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -58,6 +61,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
     mediaBase: `http://127.0.0.1:${port}/media`,
     spawnHost: nodeHostSpawner(path.join(ROOT, 'src/main/host/entry.ts')),
     dialogs: { pickFolder: async () => dialogs.folder, pickImages: async () => dialogs.images },
+    reveal: (file) => revealed.push(file),
     emit: (channel, payload) => {
       if (page) void page.evaluate(([c, p]) => (window as unknown as { __dlabEmit(c: string, p: unknown): void }).__dlabEmit(c, p), [channel, payload] as [string, unknown]).catch(() => undefined);
       else queued.push([channel, payload]);
@@ -101,7 +105,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
   for (const [c, payload] of queued.splice(0)) await p.evaluate(([ch, pl]) => (window as unknown as { __dlabEmit(c: string, p: unknown): void }).__dlabEmit(ch, pl), [c, payload] as [string, unknown]);
 
   return {
-    page: p, services, dialogs,
+    page: p, services, dialogs, revealed,
     async dropFile(file: string) {
       services.grants.grant(file); // what the preload's pathForFile reports for a real drop
       const bytes = [...(await fs.readFile(file))];

@@ -35,7 +35,7 @@ export async function serviceContext(fake: Partial<FakeWorker> = {}): Promise<{ 
   const ctx: ServiceContext = {
     paths, media: new MediaServer('media://x'), grants: new PathGrants(), spawnHost: () => { throw new Error('no engine process in unit tests'); },
     worker: () => client, dialogs: { pickFolder: async () => null, pickImages: async () => [] },
-    emit: (channel, payload) => events.push({ channel, payload }), notify: () => undefined, keepAwake: () => undefined, bundledModels: bundled,
+    emit: (channel, payload) => events.push({ channel, payload }), notify: () => undefined, reveal: () => undefined, keepAwake: () => undefined, bundledModels: bundled,
   };
   return { ctx, root, events, worker };
 }

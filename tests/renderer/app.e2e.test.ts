@@ -218,9 +218,14 @@ describe('Denoise Lab in Chromium', () => {
     const exportDir = path.join(tmp, 'exported');
     harness.dialogs.folder = exportDir;
     await page.getByTestId('export-format').selectOption('jpeg');
+    await page.getByTestId('export-quality').fill('80');
+    await page.getByTestId('export-suffix').fill('-denoised');
     await page.getByTestId('export-all').click();
-    await expect.poll(() => fs.readdir(exportDir).catch(() => []), { timeout: 30_000 }).toEqual(['noisy phötö.jpg']);
-    expect((await sharp(path.join(exportDir, 'noisy phötö.jpg')).metadata()).width).toBe(160);
+    await expect.poll(() => fs.readdir(exportDir).catch(() => []), { timeout: 30_000 }).toEqual(['noisy phötö-denoised.jpg']);
+    expect((await sharp(path.join(exportDir, 'noisy phötö-denoised.jpg')).metadata()).width).toBe(160);
+    // The export stays on screen after its notice, with a way to the files.
+    await page.getByTestId('reveal').click();
+    await expect.poll(() => harness.revealed).toEqual([path.join(exportDir, 'noisy phötö-denoised.jpg')]);
     await screenshot('denoise');
   });
 

@@ -4,7 +4,7 @@
  * handler that grants nothing, and the utilityProcess engine hosts. Everything
  * else lives in the services and the engine, which know nothing of Electron.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, shell, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EVENT_CHANNELS, type EventChannel, type EventPayloads } from '../../shared/contract';
@@ -82,6 +82,7 @@ app.whenReady().then(async () => {
     notify: (title, body) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
+    reveal: (file) => shell.showItemInFolder(file),
     keepAwake: (active) => {
       if (active && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension');
       if (!active && blocker !== null) {

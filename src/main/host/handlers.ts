@@ -117,9 +117,9 @@ const handlers: Handlers = {
     for (const item of p.items) {
       try {
         const decoded = await readImage(item.output, { autoOrient: false, maxMegapixels: 1000 });
-        const out = await outputPath(item.original, dir, p.format, protect, false, claimed);
+        const out = await outputPath(item.original, dir, p.format, protect, false, claimed, p.suffix);
         claimed.add(path.resolve(out));
-        await writeImage(out, decoded.image, { format: p.format, alpha: decoded.alpha, metadataFrom: item.original });
+        await writeImage(out, decoded.image, { format: p.format, quality: p.quality, alpha: decoded.alpha, metadataFrom: item.original });
         results.push({ ok: true, output: out });
       } catch (err) {
         results.push({ ok: false, error: (err as Error).message });

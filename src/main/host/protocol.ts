@@ -31,7 +31,7 @@ export interface HostMethods {
   /** Photos to lossless PNGs in outDir, in order, each with the model folder it went through; events per photo. */
   denoise: { params: DenoiseSettings & { inputs: string[]; outDir: string }; result: (Extract<FileResult, { ok: true }> & ModelUsed | Extract<FileResult, { ok: false }>)[]; event: { index: number; fraction: number } };
   /** Denoised files to `dir` in `format`, one encode each, with their originals' names and metadata; never over a `protect`ed file. */
-  export: { params: { items: { output: string; original: string }[]; dir: string; format: OutputFormat; protect: string[] }; result: ({ ok: true; output: string } | { ok: false; error: string })[]; event: never };
+  export: { params: { items: { output: string; original: string }[]; dir: string; format: OutputFormat; quality?: number; suffix?: string; protect: string[] }; result: ({ ok: true; output: string } | { ok: false; error: string })[]; event: never };
   preview: { params: DenoiseSettings & { input: string; maxSide: number }; result: Omit<RequestResults['denoise:preview'], 'model'> & ModelUsed; event: never };
   inspect: { params: { source: InspectSource; index: number; noise: string; seed: number }; result: RequestResults['datasets:inspect']; event: never };
   /** A PNG the browser can show (base64): a TIFF or BMP file converted, or a Fashion-MNIST image; decoded here, never in main. */

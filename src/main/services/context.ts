@@ -26,6 +26,8 @@ export interface ServiceContext {
   emit<E extends EventChannel>(channel: E, payload: EventPayloads[E]): void;
   /** Desktop notification (a no-op outside Electron). */
   notify(title: string, body: string): void;
+  /** Shows a file in the system's file manager (a no-op outside Electron). */
+  reveal(file: string): void;
   /** Keeps the machine awake while `active` is true. */
   keepAwake(active: boolean): void;
   /** Where bundled models live. */

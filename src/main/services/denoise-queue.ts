@@ -118,8 +118,15 @@ export class DenoiseQueue {
     return { ...r, model: nameUsed(model, modelDir) };
   }
 
-  /** Writes the denoised results, to a folder the user picks, in `format`, keeping the originals' metadata. */
-  async export(ids: string[], format: OutputFormat): Promise<ExportResult | null> {
+  /** The files the last export wrote (what Show in folder shows). */
+  private lastExport: string[] = [];
+
+  /**
+   * Writes the denoised results, to a folder the user picks, in `format` (at
+   * `quality` for JPEG and WebP, names given `suffix`), keeping the originals'
+   * metadata.
+   */
+  async export(ids: string[], format: OutputFormat, options: { quality?: number; suffix?: string } = {}): Promise<ExportResult | null> {
     const target = await this.ctx.dialogs.pickFolder('Export denoised photos to…');
     if (!target) return null;
     await ensureFolder(target);
@@ -130,10 +137,17 @@ export class DenoiseQueue {
     });
     if (ready.length === 0) return result;
     const written = await this.ctx.worker().request('export', {
-      items: ready.map(({ item }) => ({ output: item!.output!, original: item!.path })), dir: target, format,
+      items: ready.map(({ item }) => ({ output: item!.output!, original: item!.path })), dir: target, format, ...options,
       protect: [...this.items.values()].map((i) => i.path),
     });
     written.forEach((w, k) => (w.ok ? result.written.push(w.output) : result.errors.push({ id: ready[k].id, error: w.error })));
+    this.lastExport = result.written;
     return result;
+  }
+
+  /** Shows the last export's files in the system's file manager. */
+  reveal(): void {
+    if (this.lastExport.length === 0) throw new UserError('nothing has been exported yet');
+    this.ctx.reveal(this.lastExport[0]);
   }
 }

@@ -27,6 +27,7 @@ export interface ServicesOptions {
   emit: ServiceContext['emit'];
   notify?: ServiceContext['notify'];
   keepAwake?: ServiceContext['keepAwake'];
+  reveal?: ServiceContext['reveal'];
   /** A Fashion-MNIST mirror with its own file list (tests serve one on 127.0.0.1). */
   fashionMnistMirror?: { baseUrl: string; files: RemoteFile[] };
 }
@@ -82,7 +83,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   const grants = new PathGrants();
   const ctx: ServiceContext = {
     paths, media, grants, spawnHost: opts.spawnHost, worker: getWorker, dialogs: opts.dialogs, emit: opts.emit,
-    notify: opts.notify ?? (() => undefined), keepAwake: opts.keepAwake ?? (() => undefined), bundledModels: opts.bundledModels,
+    notify: opts.notify ?? (() => undefined), reveal: opts.reveal ?? (() => undefined), keepAwake: opts.keepAwake ?? (() => undefined), bundledModels: opts.bundledModels,
   };
   media.allow(opts.bundledModels);
   const datasets = new DatasetService(ctx, opts.fashionMnistMirror);
@@ -118,7 +119,8 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'denoise:remove': async (p) => queue.remove(p.ids),
     'denoise:run': ({ ids, ...settings }) => queue.run(ids, settings),
     'denoise:preview': ({ id, ...settings }) => queue.preview(id, settings),
-    'denoise:export': (p) => queue.export(p.ids, p.format),
+    'denoise:export': ({ ids, format, ...options }) => queue.export(ids, format, options),
+    'denoise:reveal': async () => queue.reveal(),
     'models:list': () => models.list(),
     'models:import': () => models.import(),
     'models:export': (p) => models.export(p.id),

@@ -186,8 +186,11 @@ export class ModelService {
     const src = await this.resolveDir(id);
     const target = await this.ctx.dialogs.pickFolder('Export the model to…');
     if (!target) return null;
-    const dest = await this.freeName(target, path.basename(src));
-    await fs.cp(src, dest, { recursive: true, filter: (f) => !/[\\/](checkpoints|previews)([\\/]|$)/.test(path.relative(src, f)) && !f.endsWith('run.json') });
+    // Named after the model (a run's model: its run's name), not the run's folder id.
+    const name = ((await this.nameOf(id)) ?? path.basename(src)).replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').trim() || path.basename(src);
+    const dest = await this.freeName(target, name);
+    // The model alone: not the run's checkpoints, previews, record or lock.
+    await fs.cp(src, dest, { recursive: true, filter: (f) => !/^(checkpoints|previews|run\.json|train\.lock)([\\/]|$)/.test(path.relative(src, f)) });
     return dest;
   }
 

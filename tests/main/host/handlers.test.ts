@@ -32,6 +32,10 @@ describe('host export', () => {
     let sq = 0;
     for (let i = 0; i < a.length; i++) sq += (a[i] - b[i]) ** 2;
     expect(10 * Math.log10((255 * 255) / (sq / a.length))).toBeGreaterThan(30);
+    // A quality and a name suffix, as the Denoise view's export sets them.
+    const [small] = (await handleHostRequest('export', { ...params, quality: 30, suffix: '-denoised' }, ctx)) as { ok: true; output: string }[];
+    expect(small.output).toBe(path.join(dir, 'photo-denoised.jpg'));
+    expect((await fs.stat(small.output)).size).toBeLessThan((await fs.stat(r.output)).size);
     const missing = (await handleHostRequest('export', { ...params, items: [{ output: path.join(dir, 'gone.png'), original }] }, ctx)) as { ok: false; error: string }[];
     expect(missing[0].ok).toBe(false);
     expect(missing[0].error).toMatch(/gone\.png/);

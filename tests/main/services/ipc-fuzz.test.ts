@@ -110,7 +110,7 @@ const hostileId = () => fc.oneof(
 function live(value: unknown, ids: string[]): unknown {
   if (value === 'LIVE0' || value === 'LIVE1') return ids[Number(value.slice(4))];
   if (Array.isArray(value)) return value.map((v) => live(v, ids));
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (value && typeof value === 'object') { // fast-check's records may have a null prototype
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, live(v, ids)]));
   }
   return value;
@@ -128,10 +128,12 @@ const FIELD: Record<string, () => fc.Arbitrary<unknown>> = {
   ids: () => fc.array(hostileId(), { minLength: 1, maxLength: 2 }),
   id: () => fc.oneof({ weight: 3, arbitrary: fc.constantFrom('fashion-mnist', 'LIVE0', 'bundled:default') }, { weight: 1, arbitrary: hostileId() }),
   modelId: () => fc.constantFrom(undefined, 'bundled:default', 'bundled:..', 'user:..', '__proto__'),
-  format: () => fc.constantFrom('png', 'jpeg', 'webp', 'exe'),
+  format: () => fc.constantFrom('png', 'jpeg', 'webp', 'tiff'),
   index: () => fc.integer({ min: -1, max: 30 }),
   noise: () => fc.constantFrom('gaussian:25', 'camera', 'bogus:1'),
   seed: () => fc.nat(),
+  quality: () => fc.integer({ min: -5, max: 120 }),
+  suffix: () => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(undefined, '-denoised') }, { weight: 1, arbitrary: fc.constantFrom('/../../private/x', '..\\..\\x', 'a/b') }),
 };
 /** A field's own kind of value most of the time; otherwise absent or anything. */
 const field = (key: string) => fc.oneof(

@@ -58,4 +58,23 @@ describe('ModelService', () => {
     await expect.poll(async () => (await models.list()).map((m) => m.id)).toContain('run:run-1');
     models.dispose();
   });
+
+  it('exports a run\'s model under the run\'s name, without its checkpoints, previews, record or lock', async () => {
+    const { models, ctx, root } = await setup();
+    const run = path.join(ctx.paths.runs, 'run-20261129T1200-abcd');
+    await fakeModel(run, 'run-20261129T1200-abcd');
+    await fs.writeFile(path.join(run, 'run.json'), JSON.stringify({ name: 'Night: street shots' }));
+    for (const sub of ['checkpoints/epoch-0001-step-000000', 'previews']) await fs.mkdir(path.join(run, sub), { recursive: true });
+    await fs.writeFile(path.join(run, 'checkpoints', 'epoch-0001-step-000000', 'state.json'), '{}');
+    await fs.writeFile(path.join(run, 'previews', 'epoch-0001.png'), 'x');
+    await fs.writeFile(path.join(run, 'train.lock'), '{}');
+    await fs.writeFile(path.join(run, 'weights.bin'), 'w');
+    const target = path.join(root, 'exported');
+    await fs.mkdir(target);
+    ctx.dialogs.pickFolder = async () => target;
+    models.changed();
+    const dest = await models.export('run:run-20261129T1200-abcd');
+    expect(dest).toBe(path.join(target, 'Night- street shots'));
+    expect((await fs.readdir(dest!)).sort()).toEqual(['denoiser.json', 'weights.bin']);
+  });
 });

@@ -39,12 +39,13 @@ async function exists(p: string): Promise<boolean> {
 /**
  * Picks the output path, refusing inputs (and paths in `claimed`, outputs a
  * batch has taken but may not have written yet) and avoiding clashes with a
- * numbered suffix. `outDir` and the paths in the sets are real paths.
+ * numbered suffix. `outDir` and the paths in the sets are real paths;
+ * `suffix` goes after the input's name (e.g. "photo-denoised.jpg").
  */
 export async function outputPath(
-  input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean, claimed: Set<string> = new Set(),
+  input: string, outDir: string, format: OutputFormat, inputs: Set<string>, overwrite: boolean, claimed: Set<string> = new Set(), suffix = '',
 ): Promise<string> {
-  const stem = path.basename(input, path.extname(input));
+  const stem = path.basename(input, path.extname(input)) + suffix;
   const base = path.join(outDir, stem);
   let candidate = base + extensionFor(format);
   const taken = (p: string) => inputs.has(path.resolve(p)) || claimed.has(path.resolve(p));
