@@ -137,6 +137,8 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-init').selectOption(base!.id);
     expect(await page.getByTestId('train-arch').isDisabled()).toBe(true);
     expect(await page.getByTestId('train-warmup').inputValue()).toBe('200');
+    // After a run on this machine, the form says how long the next one should take.
+    expect(await page.getByTestId('train-estimate').textContent()).toMatch(/^About .+ on this machine/);
     await page.getByTestId('train-epochs').fill('1');
     await page.getByTestId('train-start').click();
     const done = await waitForRun((r) => r.request.initModelId === base!.id && r.status === 'completed');
