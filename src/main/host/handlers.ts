@@ -6,7 +6,6 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { initBackend } from '../engine/runtime/backend';
 import { loadFashionMnist } from '../engine/data/fashion-mnist';
 import { applyNoise, parseNoiseSpec } from '../engine/data/noise';
@@ -46,24 +45,13 @@ async function dataUrl(img: FloatImage): Promise<string> {
   return `data:image/png;base64,${(await encodeImage(img, { format: 'png' })).toString('base64')}`;
 }
 
-/** Downscales an image so its longer side is at most `max` (previews stay fast). */
-async function fitPreview(img: FloatImage, max: number): Promise<FloatImage> {
-  if (Math.max(img.width, img.height) <= max) return img;
-  const scale = max / Math.max(img.width, img.height);
-  const w = Math.max(2, Math.round(img.width * scale));
-  const h = Math.max(2, Math.round(img.height * scale));
-  const bytes = Buffer.from(Uint8Array.from(img.data, (v) => Math.round(v * 255)));
-  const out = await sharp(bytes, { raw: { width: img.width, height: img.height, channels: img.channels } }).resize(w, h).raw().toBuffer();
-  return makeImage(w, h, img.channels, Float32Array.from(out, (v) => v / 255));
-}
-
 type InspectSource = HostParams<'inspect'>['source'];
 
 const fashionMnist = new Map<string, ReturnType<typeof loadFashionMnist>>();
 
 /** A dataset image: a Fashion-MNIST one by index (the dataset stays loaded), or a photo file fitted to `maxSide`. */
 async function sourceImage(source: InspectSource, index: number, maxSide: number): Promise<{ image: FloatImage; label?: string }> {
-  if (source.kind === 'file') return { image: await fitPreview((await readImage(source.path, { autoOrient: true })).image, maxSide) };
+  if (source.kind === 'file') return { image: (await readImage(source.path, { autoOrient: true, maxSide: Number.isFinite(maxSide) ? maxSide : undefined })).image };
   let loading = fashionMnist.get(source.cacheDir);
   if (!loading) {
     loading = loadFashionMnist(source.cacheDir);
@@ -128,10 +116,9 @@ const handlers: Handlers = {
     return results;
   },
   preview: async (p) => {
-    const { image } = await readImage(p.input, { autoOrient: true });
-    const modelDir = image.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
+    const { image: small } = await readImage(p.input, { autoOrient: true, maxSide: p.maxSide });
+    const modelDir = small.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
     const { runner, manifest } = await model(modelDir);
-    const small = await fitPreview(image, p.maxSide);
     const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
     return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
   },

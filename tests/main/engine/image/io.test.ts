@@ -70,6 +70,15 @@ describe('readImage', () => {
     expect(err.message).toContain(file);
   });
 
+  it('scales down while decoding when asked (previews), keeping the shape and the channels', async () => {
+    const file = path.join(tmp, 'wide.jpg');
+    await sharp(pattern(400, 100, 1), raw(400, 100, 1)).toColourspace('b-w').jpeg().toFile(file);
+    const { image } = await readImage(file, { maxSide: 100 });
+    expect([image.width, image.height, image.channels]).toEqual([100, 25, 1]);
+    const small = await readImage(file, { maxSide: 1000 }); // never enlarged
+    expect([small.image.width, small.image.height]).toEqual([400, 100]);
+  });
+
   it('refuses images over the megapixel limit', async () => {
     const file = path.join(tmp, 'big.png');
     await sharp(pattern(200, 100, 1), raw(200, 100, 1)).png().toFile(file);
