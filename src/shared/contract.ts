@@ -75,6 +75,7 @@ export const requestSchemas = {
   'denoise:run': z.object({ ids: z.array(id).min(1).max(1000), ...denoiseSettings }).strict(),
   'denoise:preview': z.object({ id, ...denoiseSettings }).strict(),
   'denoise:reveal': none,
+  'denoise:cancel': none,
   'denoise:export': z.object({
     ids: z.array(id).min(1).max(1000), format: z.enum(OUTPUT_FORMATS),
     /** JPEG and WebP quality. */
@@ -217,6 +218,7 @@ export interface RequestResults {
   'denoise:preview': { before: string; after: string; model: string; noise?: NoiseReading };
   'denoise:export': ExportResult | null;
   'denoise:reveal': void;
+  'denoise:cancel': void;
   'models:list': ModelEntry[];
   'models:import': ModelEntry | null;
   'models:export': string | null;

@@ -24,10 +24,16 @@ export async function serviceContext(fake: Partial<FakeWorker> = {}): Promise<{ 
   for (const dir of [paths.runs, paths.models, paths.denoised]) await fs.mkdir(dir, { recursive: true });
   const events: { channel: string; payload: unknown }[] = [];
   const worker: FakeWorker = { calls: [], answer: fake.answer ?? (() => null) };
+  let nextId = 1;
   const client = {
-    request: async (method: string, params: unknown, onEvent?: (e: unknown) => void) => {
+    request: async (method: string, params: unknown, onEvent?: (e: unknown) => void, started?: (id: number) => void) => {
       worker.calls.push({ method, params });
+      started?.(nextId++);
       return worker.answer(method, params, (e) => onEvent?.(e));
+    },
+    cancel: async (id: number) => {
+      worker.calls.push({ method: 'cancel', params: { id } });
+      await worker.answer('cancel', { id }, () => undefined);
     },
   } as unknown as EngineClient;
   const bundled = path.join(root, 'bundled');

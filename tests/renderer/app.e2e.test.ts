@@ -260,6 +260,14 @@ describe('Denoise Lab in Chromium', () => {
     });
     await expect.poll(() => page.locator('.drop').count()).toBe(0);
     await page.click('[data-view=denoise]');
+    // Photos come off the queue one by one or all at once; the files stay where they are.
+    await page.getByRole('checkbox', { name: 'select portrait.png' }).check();
+    await page.getByTestId('remove-selected').click();
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
+    await page.getByTestId('clear-queue').click();
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(0);
+    expect((await harness.services.handle('denoise:add', { paths: [portrait] })).map((i) => i.name)).toEqual(['portrait.png']);
+    await fs.access(portrait);
   });
 
   it('lists trained and bundled models with their metrics', async () => {

@@ -92,7 +92,7 @@ const handlers: Handlers = {
     const { runner, manifest } = await model(p.modelDir);
     const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
     const results = await denoiseFiles(runner, manifest, p.inputs, {
-      outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: 'png', greyModel,
+      outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: 'png', greyModel, signal: ctx.signal,
       onFile: (f) => ctx.emit({ index: f.index, fraction: f.tilesDone / f.tilesTotal }),
     });
     return results.map((r) => (r.ok ? { ...r, modelDir: r.channels === 1 && greyModel ? p.greyModelDir! : p.modelDir } : r));

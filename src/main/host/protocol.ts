@@ -28,7 +28,7 @@ export interface HostMethods {
   info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
   memory: { params: undefined; result: { rssMb: number }; event: never };
   train: { params: { config: TrainConfig; resume: boolean }; result: EpochMetrics | undefined; event: TrainEvent };
-  /** Photos to lossless PNGs in outDir, in order, each with the model folder it went through; events per photo. */
+  /** Photos to lossless PNGs in outDir, in order, each with the model folder it went through; events per photo. Cancelling stops before the next photo. */
   denoise: { params: DenoiseSettings & { inputs: string[]; outDir: string }; result: (Extract<FileResult, { ok: true }> & ModelUsed | Extract<FileResult, { ok: false }>)[]; event: { index: number; fraction: number } };
   /** Denoised files to `dir` in `format`, one encode each, with their originals' names and metadata; never over a `protect`ed file. */
   export: { params: { items: { output: string; original: string }[]; dir: string; format: OutputFormat; quality?: number; suffix?: string; protect: string[] }; result: ({ ok: true; output: string } | { ok: false; error: string })[]; event: never };

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { ensureFolder } from '../engine/atomic-fs';
+import { CANCELLED } from '../engine/inference/outputs';
 import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 import type { OutputFormat } from '../../shared/vocabulary';
 import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
@@ -84,6 +85,14 @@ export class DenoiseQueue {
     for (const id of ids) this.items.delete(id);
   }
 
+  /** The batches running in the engine worker (their request ids), which cancel stops. */
+  private running = new Set<number>();
+
+  /** Stops the running batches before their next photo; photos not reached go back to queued. */
+  async cancel(): Promise<void> {
+    await Promise.all([...this.running].map((id) => this.ctx.worker().cancel(id)));
+  }
+
   /** Denoises the photos as one batch in the engine host (its pipeline decodes ahead and writes behind). */
   async run(ids: string[], { modelId, ...settings }: DenoiseSettings): Promise<QueueItem[]> {
     const model = await this.models.resolve(modelId);
@@ -92,13 +101,16 @@ export class DenoiseQueue {
     const outDir = path.join(this.ctx.paths.denoised, `batch-${Date.now()}-${++this.batches}`);
     try {
       await fs.rm(outDir, { recursive: true, force: true });
+      let requestId = 0;
       const results = await this.ctx.worker().request(
         'denoise', { modelDir: model.dir, greyModelDir: model.grey?.dir, inputs: items.map((i) => i.path), outDir, ...settings },
         (e) => this.update({ ...this.get(items[e.index].id), fraction: e.fraction }),
-      );
+        (id) => this.running.add((requestId = id)),
+      ).finally(() => this.running.delete(requestId));
       this.ctx.media.allow(outDir);
       return await Promise.all(results.map(async (r, k) => {
         const item = this.get(items[k].id);
+        if (!r.ok && r.error === CANCELLED) return this.update({ ...item, state: 'queued', fraction: 0 });
         if (!r.ok) return this.update({ ...item, state: 'error', error: r.error });
         // The photo's earlier result, if any, is replaced.
         if (item.output) await fs.rm(item.output, { force: true });

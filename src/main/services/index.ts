@@ -121,6 +121,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'denoise:preview': ({ id, ...settings }) => queue.preview(id, settings),
     'denoise:export': ({ ids, format, ...options }) => queue.export(ids, format, options),
     'denoise:reveal': async () => queue.reveal(),
+    'denoise:cancel': () => queue.cancel(),
     'models:list': () => models.list(),
     'models:import': () => models.import(),
     'models:export': (p) => models.export(p.id),

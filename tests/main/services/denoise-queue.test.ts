@@ -98,4 +98,22 @@ describe('DenoiseQueue', () => {
     ctx.dialogs.pickImages = async () => [picked];
     expect((await queue.openDialog()).map((i) => i.name)).toEqual(['picked.png']);
   });
+
+  it('cancels a running batch: photos it did not reach go back to queued', async () => {
+    let cancelled!: () => void;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const { queue, items, worker } = await setup(async (method, params) => {
+      if (method === 'cancel') return void cancelled();
+      const p = params as { inputs: string[]; outDir: string; modelDir: string };
+      await cancel; // the engine works until told to stop
+      return p.inputs.map((input, i) => i === 0
+        ? { input, ok: true, output: path.join(p.outDir, '0.png'), width: 4, height: 4, channels: 3, seconds: 0, modelDir: p.modelDir }
+        : { input, ok: false, error: 'cancelled' });
+    });
+    const running = queue.run(items.map((i) => i.id), {});
+    while (!worker.calls.some((c) => c.method === 'denoise')) await new Promise((r) => setTimeout(r, 5));
+    await queue.cancel();
+    expect(worker.calls.find((c) => c.method === 'cancel')).toEqual({ method: 'cancel', params: { id: 1 } });
+    expect((await running).map((d) => d.state)).toEqual(['done', 'queued', 'queued']);
+  });
 });

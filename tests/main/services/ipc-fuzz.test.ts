@@ -109,6 +109,7 @@ const hostileId = () => fc.oneof(
 /** `value` with LIVE0/LIVE1 replaced by real queue ids. */
 function live(value: unknown, ids: string[]): unknown {
   if (value === 'LIVE0' || value === 'LIVE1') return ids[Number(value.slice(4))];
+  if (value === 'DROPPED') return dropped;
   if (Array.isArray(value)) return value.map((v) => live(v, ids));
   if (value && typeof value === 'object') { // fast-check's records may have a null prototype
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, live(v, ids)]));
@@ -141,12 +142,36 @@ const field = (key: string) => fc.oneof(
   { weight: 1, arbitrary: value() },
 );
 
-/** A payload for `channel`: its schema's own keys with hostile values, or anything at all. */
+/** A valid payload per channel (LIVE0 is a queued photo), for mutations that get past validation. */
+const VALID: Partial<Record<RequestChannel, Record<string, unknown>>> = {
+  'datasets:addFolder': { path: 'DROPPED' },
+  'datasets:remove': { id: 'folder-x' },
+  'datasets:page': { id: 'fashion-mnist', offset: 0, limit: 10 },
+  'datasets:inspect': { id: 'fashion-mnist', index: 0, noise: 'gaussian:25', seed: 0 },
+  'train:stop': { runId: 'run-x' },
+  'train:resume': { runId: 'run-x' },
+  'denoise:add': { paths: ['DROPPED'] },
+  'denoise:remove': { ids: ['LIVE1'] },
+  'denoise:run': { ids: ['LIVE0'] },
+  'denoise:preview': { id: 'LIVE0' },
+  'denoise:export': { ids: ['LIVE0'], format: 'png' },
+  'models:export': { id: 'bundled:default' },
+  'models:setDefault': { id: 'bundled:default' },
+};
+
+/**
+ * A payload for `channel`: mostly a valid one with one field made hostile (so calls reach the
+ * services), else its schema's own keys with hostile values, or anything at all.
+ */
 function payload(channel: RequestChannel): fc.Arbitrary<unknown> {
   const schema = requestSchemas[channel] as z.ZodTypeAny;
   const shape = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const keyed = shape.length ? fc.record(Object.fromEntries(shape.map((k) => [k, field(k)])), { requiredKeys: [] }) : fc.constant(undefined);
-  return fc.oneof({ weight: 4, arbitrary: keyed }, { weight: 1, arbitrary: fc.anything() });
+  const valid = VALID[channel];
+  const mutated = valid && shape.length
+    ? fc.constantFrom(...shape).chain((key) => field(key).map((v) => ({ ...valid, [key]: v })))
+    : keyed;
+  return fc.oneof({ weight: 4, arbitrary: mutated }, { weight: 2, arbitrary: keyed }, { weight: 1, arbitrary: fc.anything() });
 }
 
 const call = fc.constantFrom(...REQUEST_CHANNELS).chain((channel) => payload(channel).map((p) => ({ channel, p })));

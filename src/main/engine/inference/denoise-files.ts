@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ensureFolder } from '../atomic-fs';
 import { UserError } from '../errors';
 import { denoiseImage, type DenoiseOptions } from './denoise-image';
-import { expandInputs, outputPath, realPath, type FileResult } from './outputs';
+import { CANCELLED, expandInputs, outputPath, realPath, type FileResult } from './outputs';
 import { readImage, writeImage } from '../image/io';
 import { extensionFormat } from '../image/formats';
 import type { OutputFormat } from '../../../shared/vocabulary';
@@ -25,7 +25,10 @@ export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> 
   /** A model for grey photos (the default set bundles one beside the colour model). */
   greyModel?: { runner: ModelRunner; manifest: DenoiserManifest };
   onFile?: (e: FileProgress) => void;
+  /** Stops before the next photo: the rest come back failed with CANCELLED. */
+  signal?: AbortSignal;
 }
+
 
 export interface FileProgress {
   input: string;
@@ -64,6 +67,10 @@ export async function denoiseFiles(
   let ahead: Promise<Decoded> | null = null;
   let writing: Promise<void> = Promise.resolve();
   for (const [index, input] of files.entries()) {
+    if (opts.signal?.aborted) {
+      results.push({ input, ok: false, error: CANCELLED });
+      continue;
+    }
     const t0 = performance.now();
     const decoded = await (ahead ?? decode(input));
     ahead = null;

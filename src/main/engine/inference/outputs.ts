@@ -12,6 +12,9 @@ import { extensionFor } from '../image/formats';
 import type { OutputFormat } from '../../../shared/vocabulary';
 import type { NoiseReading } from '../../../shared/noise-reading';
 
+/** The error of the photos a cancelled batch did not reach. */
+export const CANCELLED = 'cancelled';
+
 export type FileResult =
   | { input: string; ok: true; output: string; width: number; height: number; channels: number; noise?: NoiseReading; seconds: number; note?: string }
   | { input: string; ok: false; error: string };

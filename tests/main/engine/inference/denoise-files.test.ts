@@ -128,4 +128,14 @@ describe('denoiseFiles', () => {
     const [r] = await denoiseFiles(model, manifest, [file], { outDir: path.join(tmp, 'multi-out'), sigma: 10 });
     expect(r).toMatchObject({ ok: true, height: 16, note: 'page 1 of 3 used' });
   });
+
+  it('stops before the next photo when cancelled; the rest come back as cancelled', async () => {
+    const a = await writePattern(path.join(tmp, 'cancel', 'a.png'), 20, 20, 3);
+    const b = await writePattern(path.join(tmp, 'cancel', 'b.png'), 20, 20, 3);
+    const controller = new AbortController();
+    const results = await denoiseFiles(model, manifest, [a, b], {
+      outDir: path.join(tmp, 'cancel-out'), sigma: 10, signal: controller.signal, onFile: () => controller.abort(),
+    });
+    expect(results.map((r) => (r.ok ? 'ok' : r.error))).toEqual(['ok', 'cancelled']);
+  });
 });
