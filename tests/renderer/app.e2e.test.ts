@@ -249,6 +249,11 @@ describe('Denoise Lab in Chromium', () => {
     expect(img!.y).toBeGreaterThanOrEqual(stage!.y - 1);
     expect(img!.y + img!.height).toBeLessThanOrEqual(stage!.y + stage!.height + 1);
     expect(img!.height / img!.width).toBeCloseTo(300 / 120, 1);
+    // B flips to the whole original and back.
+    await page.keyboard.press('b');
+    expect(await page.getByTestId('toggle-original').getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('b');
+    expect(await page.getByTestId('toggle-original').getAttribute('aria-pressed')).toBe('false');
     // A folder dropped on the Datasets view leaves no "drop to denoise" overlay behind.
     await page.click('[data-view=datasets]');
     await page.evaluate(() => {
@@ -262,7 +267,8 @@ describe('Denoise Lab in Chromium', () => {
     await page.click('[data-view=denoise]');
     // Photos come off the queue one by one or all at once; the files stay where they are.
     await page.getByRole('checkbox', { name: 'select portrait.png' }).check();
-    await page.getByTestId('remove-selected').click();
+    await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus off the checkbox: Delete is the queue's key
+    await page.keyboard.press('Delete');
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
     await page.getByTestId('clear-queue').click();
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(0);
