@@ -107,7 +107,7 @@ describe('Denoise Lab in Chromium', () => {
     expect(await page.getByTestId('run-engine').textContent()).toMatch(/wasm, \d+ threads?/);
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(3);
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('completed');
-    expect(Number(await page.getByTestId('chart-quality').getAttribute('data-points'))).toBe(9);
+    expect(Number(await page.getByTestId('chart-quality').getAttribute('data-points'))).toBe(6); // gain over noisy and SSIM, 3 epochs
     await page.getByTestId('preview').waitFor({ state: 'visible' });
     await screenshot('train');
   });
