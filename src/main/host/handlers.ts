@@ -49,9 +49,9 @@ type InspectSource = HostParams<'inspect'>['source'];
 
 const fashionMnist = new Map<string, ReturnType<typeof loadFashionMnist>>();
 
-/** A dataset image: a Fashion-MNIST one by index (the dataset stays loaded), or a photo file fitted to `maxSide`. */
-async function sourceImage(source: InspectSource, index: number, maxSide: number): Promise<{ image: FloatImage; label?: string }> {
-  if (source.kind === 'file') return { image: (await readImage(source.path, { autoOrient: true, maxSide: Number.isFinite(maxSide) ? maxSide : undefined })).image };
+/** A dataset image: a Fashion-MNIST one by index (the dataset stays loaded), or a photo file (fitted to `maxSide` when given). */
+async function sourceImage(source: InspectSource, index: number, maxSide?: number): Promise<{ image: FloatImage; label?: string }> {
+  if (source.kind === 'file') return { image: (await readImage(source.path, { autoOrient: true, maxSide })).image };
   let loading = fashionMnist.get(source.cacheDir);
   if (!loading) {
     loading = loadFashionMnist(source.cacheDir);
@@ -129,7 +129,7 @@ const handlers: Handlers = {
     return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
   },
   displayable: async (p) => {
-    const { image } = await sourceImage(p.source, p.index, Infinity);
+    const { image } = await sourceImage(p.source, p.index);
     return { png: (await encodeImage(image, { format: 'png' })).toString('base64') };
   },
 };

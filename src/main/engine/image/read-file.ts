@@ -12,7 +12,7 @@ import { UserError } from '../errors';
 export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
 /** Why a path cannot be read as a photo, from its error code; undefined when it is not the user's to fix. */
-export function explainReadError(err: unknown, file: string): UserError | undefined {
+function explainReadError(err: unknown, file: string): UserError | undefined {
   switch ((err as NodeJS.ErrnoException).code) {
     case 'ENOENT': return new UserError('file not found', file);
     case 'EISDIR': return new UserError('is a folder, not an image', file);
