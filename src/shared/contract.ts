@@ -168,6 +168,8 @@ export interface QueueItem {
   /** Something the user should know about the result, e.g. which page of a multi-page file was used. */
   note?: string;
   inputUrl: string;
+  /** A small rendering of the photo for the queue. */
+  thumbUrl: string;
   outputUrl?: string;
 }
 
@@ -188,9 +190,19 @@ export interface ModelEntry {
   blind: boolean;
   params: number;
   flopsPerPixel: number;
+  /** How long a 12 MP photo takes on this computer, when known. */
+  speed?: ModelSpeed;
   metrics?: Record<string, unknown>;
   updated: string;
 }
+
+/**
+ * A model's speed on this computer, one pass (the default quality): measured on the largest photo it denoised here,
+ * or estimated from another model's measurement and the two models' work per pixel.
+ */
+export type ModelSpeed =
+  | { kind: 'measured'; secondsPer12MP: number; megapixels: number }
+  | { kind: 'estimated'; secondsPer12MP: number; from: string };
 
 export interface ExportResult {
   written: string[];

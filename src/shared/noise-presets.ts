@@ -13,3 +13,25 @@ export const NOISE_PRESETS = [
   { label: 'Shot and read noise (Poisson-Gaussian)', spec: 'poisson-gaussian:0.0005-0.02,0-10' },
   { label: 'Photos: Gaussian and camera noise mixed (as the bundled model)', spec: PHOTO_NOISE_MIX },
 ] as const;
+
+/** One part of a noise spec in words: e.g. `gaussian:0-55` is "Gaussian noise σ 0–55". */
+function describePart(part: string): string {
+  const [kind, arg = ''] = part.trim().split(':');
+  switch (kind) {
+    case 'none': return 'no added noise: its own noisy photos (self-supervised)';
+    case 'factor': return `the notebook's noise (factor ${arg})`;
+    case 'gaussian': return `Gaussian noise σ ${arg.replace('-', '–')}`;
+    case 'poisson-gaussian': return 'shot and read noise';
+    case 'salt-pepper': return 'salt-and-pepper noise';
+    // Plain `camera` and `camera:S,Q` end in JPEG; `camera:S` does not.
+    case 'camera': return arg === '' || arg.includes(',') ? 'camera noise with JPEG' : 'camera noise without JPEG';
+    default: return part;
+  }
+}
+
+/** A noise spec in words, for people: a preset's label, or its parts described once each. */
+export function describeNoiseSpec(spec: string): string {
+  const preset = NOISE_PRESETS.find((p) => p.spec === spec);
+  if (preset) return preset.label;
+  return [...new Set(spec.split('+').map(describePart))].join(', ');
+}

@@ -40,13 +40,13 @@ export async function serviceContext(fake: Partial<FakeWorker> = {}): Promise<{ 
   await fs.mkdir(bundled, { recursive: true });
   const ctx: ServiceContext = {
     paths, media: new MediaServer('media://x'), grants: new PathGrants(), spawnHost: () => { throw new Error('no engine process in unit tests'); },
-    worker: () => client, dialogs: { pickFolder: async () => null, pickImages: async () => [] },
+    worker: () => client, dialogs: { pickFolder: async () => null, pickImages: async () => [], pickFile: async () => null, saveFile: async () => null },
     emit: (channel, payload) => events.push({ channel, payload }), notify: () => undefined, reveal: () => undefined, keepAwake: () => undefined, bundledModels: bundled,
   };
   return { ctx, root, events, worker };
 }
 
-/** Writes a model folder with just a manifest (what listing and resolving read). */
+/** Writes a model folder with a manifest (what listing and resolving read), a model.json and the weights file it names. */
 export async function fakeModel(dir: string, name: string, extra: Record<string, unknown> = {}): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'denoiser.json'), JSON.stringify({
@@ -54,5 +54,7 @@ export async function fakeModel(dir: string, name: string, extra: Record<string,
     sizeMultiple: 2, noise: 'gaussian:25', params: 10, trainableParams: 10, flopsPerPixel: 10, created: '', updated: '2026-01-01T00:00:00Z',
     engine: { version: '', tfjs: '', backend: '' }, ...extra,
   }));
+  await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights-00ab.bin'], weights: [] }] }));
+  await fs.writeFile(path.join(dir, 'weights-00ab.bin'), Buffer.from([1, 2, 3, 4]));
   return dir;
 }

@@ -20,12 +20,12 @@ let tmp: string;
 let harness: Harness;
 let mirror: FakeServer;
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, size: [number, number] = [1360, 880]): Promise<void> {
   const file = path.join(SHOTS, `${name}.png`);
   await harness.page.screenshot({ path: file });
   const stats = await sharp(file).stats();
   const meta = await sharp(file).metadata();
-  expect([meta.width, meta.height]).toEqual([1360, 880]);
+  expect([meta.width, meta.height]).toEqual(size);
   // A real view has structure: the pixel values vary, not one flat colour.
   expect(Math.max(...stats.channels.map((c) => c.stdev))).toBeGreaterThan(10);
 }
@@ -199,6 +199,8 @@ describe('Denoise Lab in Chromium', () => {
     const photo = await writePattern(path.join(tmp, 'drops', 'noisy phötö.png'), 160, 120, 3, 4);
     await harness.dropFile(photo);
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
+    // Its thumbnail, rendered small by the engine host.
+    await expect.poll(() => page.getByTestId('queue-thumb').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), { timeout: 30_000 }).toEqual([96, 72]);
     await page.locator('img[alt=denoised]').waitFor({ state: 'visible', timeout: 60_000 });
     // The 'Best' quality averages eight flipped and turned passes: the preview changes.
     const onePass = await page.locator('img[alt=denoised]').getAttribute('src');
@@ -276,15 +278,68 @@ describe('Denoise Lab in Chromium', () => {
     await fs.access(portrait);
   });
 
-  it('lists trained and bundled models with their metrics', async () => {
+  it('lists models in plain words with their speed here and scores, and exports and imports one as a single .denoiser file', async () => {
     const { page } = harness;
     // The bundled grey model, with the test-set scores its manifest carries.
     await fs.cp(path.join(ROOT, 'resources', 'models', 'default-grey'), path.join(tmp, 'bundled', 'default-grey'), { recursive: true });
     const manifest = JSON.parse(await fs.readFile(path.join(tmp, 'bundled', 'default-grey', 'denoiser.json'), 'utf8'));
     await page.click('[data-view=models]');
     await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
-    expect(await page.getByTestId('models-table').textContent()).toMatch(/seed.*factor:0\.3/);
+    const table = page.getByTestId('models-table');
+    expect(await table.locator('thead').textContent()).not.toMatch(/FLOPs|Architecture/);
+    expect(await table.getByTestId('model-noise').allTextContents()).toContain("The notebook's noise (factor 0.3)");
+    expect(await table.getByTestId('model-noise').allTextContents()).toContain('Gaussian, σ 0–55');
     expect(await page.getByTestId('model-benchmark').textContent()).toBe(`BSD68 σ=25: ${manifest.metrics.testSets.BSD68['25'][0].toFixed(2)} dB`);
+    // The model that denoised the dropped photo was timed; the others are estimated from it.
+    const speeds = await table.getByTestId('model-speed').allTextContents();
+    expect(speeds.filter((t) => /12 MP photo: [\d.]+ (s|min) \(measured\)/.test(t))).toHaveLength(1);
+    expect(speeds.filter((t) => /12 MP photo: ≈ [\d.]+ (s|min) \(estimated\)/.test(t)).length).toBeGreaterThanOrEqual(2);
     await screenshot('models');
+
+    // Export a trained model as one file, delete it, and import it back.
+    const rowOf = (name: RegExp) => table.locator('tbody tr').filter({ has: page.locator('td:first-child', { hasText: name }) });
+    const row = rowOf(/^\s*seed on Fashion-MNIST #2 \(run\)/);
+    expect(await row.count()).toBe(1);
+    const file = path.join(tmp, 'packages', 'seed on Fashion-MNIST #2.denoiser');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    harness.dialogs.file = file;
+    await row.getByTestId('model-export').click();
+    await expect.poll(() => fs.stat(file).then((st) => st.isFile(), () => false)).toBe(true);
+    await row.getByTestId('delete').click();
+    await row.getByTestId('confirm-delete').click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByTestId('model-import').click();
+    await expect.poll(() => rowOf(/^\s*seed on Fashion-MNIST #2\s*$/).count()).toBe(1);
+    const imported = (await harness.services.handle('models:list', undefined)).find((m) => m.name === 'seed on Fashion-MNIST #2');
+    expect(imported?.id).toMatch(/^user:/);
+    expect((await fs.readdir(imported!.dir)).sort()).toEqual(expect.arrayContaining(['denoiser.json', 'model.json']));
+    expect(await fs.readdir(imported!.dir)).not.toContain('checkpoints');
   });
+
+  for (const [width, height] of [[960, 640], [1024, 700], [1440, 900]] as const) {
+    it(`lays every view out at ${width}×${height} with nothing cut off`, async () => {
+      const { page } = harness;
+      await page.setViewportSize({ width, height });
+      try {
+        for (const view of ['denoise', 'datasets', 'train', 'models']) {
+          await page.click(`[data-view=${view}]`);
+          await page.waitForTimeout(300);
+          const cut = await page.evaluate(() => {
+            const out: string[] = [];
+            if (document.documentElement.scrollWidth > innerWidth) out.push(`page ${document.documentElement.scrollWidth} px wide`);
+            for (const el of document.querySelectorAll<HTMLElement>('button, input, select, label, h2, th, td, canvas, .badge')) {
+              const r = el.getBoundingClientRect();
+              if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+              if (r.left < -1 || r.right > innerWidth + 1) out.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 30)}" spans ${Math.round(r.left)}–${Math.round(r.right)}`);
+            }
+            return out;
+          });
+          expect(cut, `${view} at ${width}×${height}`).toEqual([]);
+          if (width !== 960) await screenshot(`${view}-${width}x${height}`, [width, height]);
+        }
+      } finally {
+        await page.setViewportSize({ width: 1360, height: 880 });
+      }
+    });
+  }
 });

@@ -7,6 +7,7 @@
 import { app, BrowserWindow, dialog, Menu, Notification, powerSaveBlocker, protocol, session, shell, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { IMAGE_EXTENSIONS } from '../../shared/vocabulary';
 import { EVENT_CHANNELS, type EventChannel, type EventPayloads } from '../../shared/contract';
 import { createServices, type Services } from '../services';
 import { utilityHostSpawner } from './utility-spawner';
@@ -98,9 +99,17 @@ app.whenReady().then(async () => {
       pickImages: async () => {
         const r = await dialog.showOpenDialog(window!, {
           title: 'Open noisy photos', properties: ['openFile', 'multiSelections'],
-          filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'bmp', 'gif'] }],
+          filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS.map((e) => e.slice(1)) }],
         });
         return r.canceled ? [] : r.filePaths;
+      },
+      pickFile: async (title, kind) => {
+        const r = await dialog.showOpenDialog(window!, { title, properties: ['openFile'], filters: [kind] });
+        return r.canceled ? null : r.filePaths[0];
+      },
+      saveFile: async (title, defaultName, kind) => {
+        const r = await dialog.showSaveDialog(window!, { title, defaultPath: defaultName, filters: [kind], properties: ['createDirectory', 'showOverwriteConfirmation'] });
+        return r.canceled || !r.filePath ? null : r.filePath;
       },
     },
   });

@@ -129,7 +129,7 @@ const handlers: Handlers = {
     return { clean: await dataUrl(clean), noisy: await dataUrl(noisyImg), psnr: psnr(noisy, clean.data), label };
   },
   displayable: async (p) => {
-    const { image } = await sourceImage(p.source, p.index);
+    const { image } = await sourceImage(p.source, p.index, p.maxSide);
     return { png: (await encodeImage(image, { format: 'png' })).toString('base64') };
   },
 };

@@ -35,7 +35,8 @@ export interface HostMethods {
   preview: { params: DenoiseSettings & { input: string; maxSide: number }; result: Omit<RequestResults['denoise:preview'], 'model'> & ModelUsed; event: never };
   inspect: { params: { source: InspectSource; index: number; noise: string; seed: number }; result: RequestResults['datasets:inspect']; event: never };
   /** A PNG the browser can show (base64): a TIFF or BMP file converted, or a Fashion-MNIST image; decoded here, never in main. */
-  displayable: { params: { source: InspectSource; index: number }; result: { png: string }; event: never };
+  /** An image as PNG for the renderer: a format the browser cannot show, or a thumbnail (at most maxSide pixels wide and high). */
+  displayable: { params: { source: InspectSource; index: number; maxSide?: number }; result: { png: string }; event: never };
   cancel: { params: { id: number }; result: null; event: never };
 }
 

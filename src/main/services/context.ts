@@ -9,9 +9,18 @@ import type { EngineClient, SpawnHost } from '../host/client';
 import type { MediaServer } from './media';
 import type { PathGrants } from './grants';
 
+/** A kind of file a dialog offers, e.g. { name: 'Denoise Lab model', extensions: ['denoiser'] }. */
+export interface FileKind {
+  name: string;
+  extensions: string[];
+}
+
 export interface Dialogs {
   pickFolder(title: string): Promise<string | null>;
   pickImages(): Promise<string[]>;
+  pickFile(title: string, kind: FileKind): Promise<string | null>;
+  /** Asks where to save a file; the system dialog confirms replacing one. */
+  saveFile(title: string, defaultName: string, kind: FileKind): Promise<string | null>;
 }
 
 export interface ServiceContext {

@@ -15,9 +15,9 @@ import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '.
 import type { ServiceContext } from './context';
 import type { ModelService, ResolvedModel } from './models';
 
-/** The name of the model the engine host says it used: the chosen one or its grey companion. */
-function nameUsed(model: ResolvedModel, dir: string): string {
-  return model.grey && dir === model.grey.dir ? model.grey.name : model.name;
+/** The model the engine host says it used: the chosen one or its grey companion. */
+function modelUsed(model: ResolvedModel, dir: string): { id: string; name: string } {
+  return model.grey && dir === model.grey.dir ? model.grey : model;
 }
 
 export class DenoiseQueue {
@@ -77,7 +77,7 @@ export class DenoiseQueue {
       if (existing) return existing;
       this.ctx.media.allow(file);
       const id = `item-${++this.counter}`;
-      return this.update({ id, path: file, name: path.basename(file), state: 'queued', fraction: 0, inputUrl: this.ctx.media.fileUrl(file) });
+      return this.update({ id, path: file, name: path.basename(file), state: 'queued', fraction: 0, inputUrl: this.ctx.media.fileUrl(file), thumbUrl: this.ctx.media.thumbnailUrl(file) });
     });
   }
 
@@ -114,7 +114,9 @@ export class DenoiseQueue {
         if (!r.ok) return this.update({ ...item, state: 'error', error: r.error });
         // The photo's earlier result, if any, is replaced.
         if (item.output) await fs.rm(item.output, { force: true });
-        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: nameUsed(model, r.modelDir), noise: r.noise, note: r.note, outputUrl: this.ctx.media.fileUrl(r.output) });
+        const used = modelUsed(model, r.modelDir);
+        await this.models.recordTiming(used.id, (r.width * r.height) / 1e6, r.seconds / (settings.ensemble ?? 1));
+        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: used.name, noise: r.noise, note: r.note, outputUrl: this.ctx.media.fileUrl(r.output) });
       }));
     } catch (err) {
       return items.map((item) => this.update({ ...this.get(item.id), state: 'error', error: (err as Error).message }));
@@ -127,7 +129,7 @@ export class DenoiseQueue {
     const { modelDir, ...r } = await this.ctx.worker().request('preview', {
       modelDir: model.dir, greyModelDir: model.grey?.dir, input: item.path, ...settings, maxSide: 1200,
     });
-    return { ...r, model: nameUsed(model, modelDir) };
+    return { ...r, model: modelUsed(model, modelDir).name };
   }
 
   /** The files the last export wrote (what Show in folder shows). */

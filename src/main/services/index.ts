@@ -50,7 +50,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   for (const dir of [paths.runs, paths.models, paths.denoised]) await fs.mkdir(dir, { recursive: true });
   // Images the browser cannot show are rendered by the engine worker, never in this process.
   const media = new MediaServer(opts.mediaBase, {
-    file: async (file) => Buffer.from((await getWorker().request('displayable', { source: { kind: 'file', path: file }, index: 0 })).png, 'base64'),
+    file: async (file, maxSide) => Buffer.from((await getWorker().request('displayable', { source: { kind: 'file', path: file }, index: 0, maxSide })).png, 'base64'),
     fashionMnist: async (index) => Buffer.from((await getWorker().request('displayable', { source: { kind: 'fashion-mnist', cacheDir: paths.fashionMnist }, index })).png, 'base64'),
   });
   media.allow(paths.denoised);

@@ -1,7 +1,8 @@
 /**
  * Models the user can denoise with: bundled ones (resources/models), imported
  * ones (user-data/models) and the models of training runs. Import and export
- * copy folders without overwriting; bundled models cannot be deleted.
+ * go through one-file model packages (.denoiser); import never replaces a
+ * model; bundled models cannot be deleted.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -9,21 +10,47 @@ import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { BUNDLED_PURPOSE, DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../engine/models/registry';
 import { readManifest, type DenoiserManifest } from '../engine/models/manifest';
+import { packModel, unpackModel, PACKAGE_EXTENSION } from '../engine/models/package';
 import { trainData, type TrainData } from '../engine/training/config';
-import type { ModelEntry } from '../../shared/contract';
+import type { ModelEntry, ModelSpeed } from '../../shared/contract';
 import { readJson, writeJson } from './app-state';
-import type { ServiceContext } from './context';
+import type { FileKind, ServiceContext } from './context';
 
 type Source = 'bundled' | 'user' | 'run';
+
+const PACKAGE_KIND: FileKind = { name: 'Denoise Lab model', extensions: [PACKAGE_EXTENSION.slice(1)] };
 
 const BUNDLED_DEFAULT = `bundled:${DEFAULT_MODEL_NAME}`;
 const BUNDLED_GREY = `bundled:${DEFAULT_GREY_MODEL_NAME}`;
 
 /** A model folder and the name the app shows for it, with the grey companion grey photos go to. */
 export interface ResolvedModel {
+  id: string;
   dir: string;
   name: string;
-  grey?: { dir: string; name: string };
+  grey?: { id: string; dir: string; name: string };
+}
+
+/** A model's timing on this computer: its speed on the largest photo it denoised here, per pass (a Best-quality run makes eight). */
+interface Timing {
+  secondsPerMegapixel: number;
+  megapixels: number;
+}
+
+const TWELVE_MP = 12;
+
+/**
+ * Measured where known; else scaled by work per pixel from the measured model of
+ * the same architecture closest in work (other architectures' fixed costs differ too much).
+ */
+function speedOf(m: ScannedModel, all: ScannedModel[], timings: Record<string, Timing>): ModelSpeed | undefined {
+  const own = timings[m.id];
+  if (own) return { kind: 'measured', secondsPer12MP: own.secondsPerMegapixel * TWELVE_MP, megapixels: own.megapixels };
+  const flops = (x: ScannedModel) => x.manifest.flopsPerPixel;
+  const ref = all.filter((x) => timings[x.id] && flops(x) > 0 && x.manifest.arch.name === m.manifest.arch.name)
+    .sort((a, b) => Math.abs(Math.log(flops(a) / flops(m))) - Math.abs(Math.log(flops(b) / flops(m))))[0];
+  if (!ref || !(flops(m) > 0)) return undefined;
+  return { kind: 'estimated', secondsPer12MP: timings[ref.id].secondsPerMegapixel * TWELVE_MP * (flops(m) / flops(ref)), from: ref.label };
 }
 
 /** A bundled model's stated purpose, or what a user's model was trained on. */
@@ -103,6 +130,21 @@ export class ModelService {
     return path.join(this.ctx.paths.root, 'settings.json');
   }
 
+  private get timingsFile(): string {
+    return path.join(this.ctx.paths.root, 'model-timings.json');
+  }
+
+  /**
+   * Notes how long one pass of a model took on a photo here. The largest photo so far
+   * stands for the model (small ones are mostly fixed costs); ties go to the latest.
+   */
+  async recordTiming(id: string, megapixels: number, secondsPerPass: number): Promise<void> {
+    if (!(megapixels > 0 && secondsPerPass > 0)) return;
+    const timings = await readJson<Record<string, Timing>>(this.timingsFile, {});
+    if ((timings[id]?.megapixels ?? 0) > megapixels) return;
+    await writeJson(this.timingsFile, { ...timings, [id]: { secondsPerMegapixel: secondsPerPass / megapixels, megapixels } });
+  }
+
   private roots(): [Source, string][] {
     return [['bundled', this.ctx.bundledModels], ['user', this.ctx.paths.models], ['run', this.ctx.paths.runs]];
   }
@@ -111,7 +153,8 @@ export class ModelService {
     const out: ScannedModel[] = [];
     for (const [source, root] of this.roots()) {
       const names = await fs.readdir(root).catch(() => [] as string[]);
-      for (const name of names.sort()) {
+      // Hidden folders are not models (a package being unpacked, a file manager's own).
+      for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
         const dir = path.join(root, name);
         try {
           const manifest = await readManifest(dir);
@@ -135,12 +178,16 @@ export class ModelService {
   async list(): Promise<ModelEntry[]> {
     const all = await this.scan();
     const def = await this.defaultId(all);
-    return all.map(({ id, source, dir, manifest: m, label }) => ({
-      id, name: label, dir, bundled: source === 'bundled', isDefault: id === def,
-      arch: m.arch.name, channels: m.channels, noise: m.noise, purpose: purposeOf(source, m), noiseMap: m.noiseMap, blind: m.blind ?? false,
-      params: m.trainableParams, flopsPerPixel: m.flopsPerPixel,
-      metrics: m.metrics, updated: m.updated,
-    }));
+    const timings = await readJson<Record<string, Timing>>(this.timingsFile, {});
+    return all.map((scanned) => {
+      const { id, source, dir, manifest: m, label } = scanned;
+      return {
+        id, name: label, dir, bundled: source === 'bundled', isDefault: id === def,
+        arch: m.arch.name, channels: m.channels, noise: m.noise, purpose: purposeOf(source, m), noiseMap: m.noiseMap, blind: m.blind ?? false,
+        params: m.trainableParams, flopsPerPixel: m.flopsPerPixel, speed: speedOf(scanned, all, timings),
+        metrics: m.metrics, updated: m.updated,
+      };
+    });
   }
 
   /**
@@ -151,9 +198,9 @@ export class ModelService {
     const all = await this.scan();
     const want = id ?? (await this.defaultId(all));
     const found = all.find((m) => m.id === want);
-    if (!found) throw new UserError(id ? `unknown model "${id}"` : 'no model yet: train one, or import a model folder');
+    if (!found) throw new UserError(id ? `unknown model "${id}"` : 'no model yet: train one, or import a model (.denoiser)');
     const grey = want === BUNDLED_DEFAULT ? all.find((m) => m.id === BUNDLED_GREY) : undefined;
-    return { dir: found.dir, name: found.label, grey: grey && { dir: grey.dir, name: grey.label } };
+    return { id: found.id, dir: found.dir, name: found.label, grey: grey && { id: grey.id, dir: grey.dir, name: grey.label } };
   }
 
   /** A model's own name (a run's model: the run's name, unmarked), or undefined for an unknown id. */
@@ -165,33 +212,25 @@ export class ModelService {
     return (await this.resolve(id)).dir;
   }
 
-  private async freeName(root: string, name: string): Promise<string> {
-    let candidate = path.join(root, name);
-    for (let i = 1; await fs.access(candidate).then(() => true, () => false); i++) candidate = path.join(root, `${name}-${i}`);
-    return candidate;
-  }
-
+  /** Imports a model package the user picks; it is named after the model inside. */
   async import(): Promise<ModelEntry | null> {
-    const src = await this.ctx.dialogs.pickFolder('Import a model folder (with denoiser.json)');
-    if (!src) return null;
-    const manifest = await readManifest(src);
-    await fs.mkdir(this.ctx.paths.models, { recursive: true });
-    const dest = await this.freeName(this.ctx.paths.models, path.basename(path.resolve(src)) || manifest.name);
-    await fs.cp(src, dest, { recursive: true, filter: (f) => !f.includes(`${path.sep}checkpoints`) });
+    const file = await this.ctx.dialogs.pickFile('Import a Denoise Lab model', PACKAGE_KIND);
+    if (!file) return null;
+    const { dir } = await unpackModel(file, this.ctx.paths.models);
     this.changed();
-    return (await this.list()).find((m) => m.dir === dest) ?? null;
+    return (await this.list()).find((m) => m.dir === dir) ?? null;
   }
 
+  /** Exports a model as one package file, named after the model (a run's model: its run's name). */
   async export(id: string): Promise<string | null> {
     const src = await this.resolveDir(id);
-    const target = await this.ctx.dialogs.pickFolder('Export the model to…');
-    if (!target) return null;
-    // Named after the model (a run's model: its run's name), not the run's folder id.
-    const name = ((await this.nameOf(id)) ?? path.basename(src)).replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').trim() || path.basename(src);
-    const dest = await this.freeName(target, name);
-    // The model alone: not the run's checkpoints, previews, record or lock.
-    await fs.cp(src, dest, { recursive: true, filter: (f) => !/^(checkpoints|previews|run\.json|train\.lock)([\\/]|$)/.test(path.relative(src, f)) });
-    return dest;
+    const name = (await this.nameOf(id)) ?? path.basename(src);
+    const fileName = name.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').trim() || path.basename(src);
+    const chosen = await this.ctx.dialogs.saveFile('Export the model as…', `${fileName}${PACKAGE_EXTENSION}`, PACKAGE_KIND);
+    if (!chosen) return null;
+    const file = chosen.endsWith(PACKAGE_EXTENSION) ? chosen : `${chosen}${PACKAGE_EXTENSION}`;
+    await packModel(src, file, name);
+    return file;
   }
 
   async delete(id: string): Promise<void> {

@@ -77,7 +77,7 @@ beforeAll(async () => {
   services = await createServices({
     userData, bundledModels: bundled, mediaBase: 'http://127.0.0.1:1/media', spawnHost: () => fakeHost(),
     // The user picks `picked` in every dialog; Fashion-MNIST comes from a mirror on 127.0.0.1.
-    dialogs: { pickFolder: async () => picked, pickImages: async () => [path.join(dropped, 'a.jpg')] },
+    dialogs: { pickFolder: async () => picked, pickImages: async () => [path.join(dropped, 'a.jpg')], pickFile: async () => path.join(picked, 'a.denoiser'), saveFile: async (_t, name) => path.join(picked, name) },
     emit: () => undefined,
     fashionMnistMirror: { baseUrl: mirror.url, files: manifestOf(fmnist) },
   });

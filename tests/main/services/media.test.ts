@@ -21,7 +21,7 @@ beforeAll(async () => {
   await writePattern(path.join(tmp, 'allowed dir', 'scan.tif'), 8, 8, 3);
   execFileSync('mkfifo', [path.join(tmp, 'allowed dir', 'pipe.jpg')]);
   media = new MediaServer('dlab://media', {
-    file: async (f) => Buffer.from(`rendered ${path.basename(f)}`),
+    file: async (f, maxSide) => Buffer.from(`rendered ${path.basename(f)}${maxSide ? ` at ${maxSide}` : ''}`),
     fashionMnist: async (i) => Buffer.from(`fmnist ${i}`),
   });
   media.allow(path.join(tmp, 'allowed dir'));
@@ -62,6 +62,11 @@ describe('MediaServer', () => {
     expect([tif.status, tif.type, tif.body.toString()]).toEqual([200, 'image/png', 'rendered scan.tif']);
     const thumb = await media.handle('/fmnist/12.png');
     expect(thumb.body.toString()).toBe('fmnist 12');
+    // Queue thumbnails: any photo in a root, rendered small; the same checks as files.
+    const small = await media.handle(media.thumbnailUrl(allowed).slice('dlab://media'.length));
+    expect([small.status, small.type, small.body.toString()]).toEqual([200, 'image/png', 'rendered ok ü.png at 96']);
+    expect((await media.handle(`/thumb/${tokenOf(secret)}`)).status).toBe(403);
+    expect((await media.handle(`/thumb/${tokenOf(path.join(tmp, 'allowed dir', 'link.png'))}`)).status).toBe(403);
     const t0 = performance.now();
     const fifo = await media.handle(media.fileUrl(path.join(tmp, 'allowed dir', 'pipe.jpg')).slice('dlab://media'.length));
     expect(fifo.status).toBe(404);

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readZip } from '../../../src/main/engine/models/zip';
 import { ModelService } from '../../../src/main/services/models';
 import { fakeModel, serviceContext } from '../../helpers/service-context';
 
@@ -29,7 +30,8 @@ describe('ModelService', () => {
   it('resolves the default with its grey companion, and other models without one', async () => {
     const { models, ctx } = await setup();
     expect(await models.resolve()).toEqual({
-      dir: path.join(ctx.bundledModels, 'default'), name: 'default', grey: { dir: path.join(ctx.bundledModels, 'default-grey'), name: 'default-grey' },
+      id: 'bundled:default', dir: path.join(ctx.bundledModels, 'default'), name: 'default',
+      grey: { id: 'bundled:default-grey', dir: path.join(ctx.bundledModels, 'default-grey'), name: 'default-grey' },
     });
     expect((await models.resolve('user:mine')).grey).toBeUndefined();
     await expect(models.resolve('user:nope')).rejects.toThrow(/unknown model "user:nope"/);
@@ -59,7 +61,7 @@ describe('ModelService', () => {
     models.dispose();
   });
 
-  it('exports a run\'s model under the run\'s name, without its checkpoints, previews, record or lock', async () => {
+  it("exports a run's model as one package named after the run, without its checkpoints, previews, record or lock, and imports it back", async () => {
     const { models, ctx, root } = await setup();
     const run = path.join(ctx.paths.runs, 'run-20261129T1200-abcd');
     await fakeModel(run, 'run-20261129T1200-abcd');
@@ -68,13 +70,38 @@ describe('ModelService', () => {
     await fs.writeFile(path.join(run, 'checkpoints', 'epoch-0001-step-000000', 'state.json'), '{}');
     await fs.writeFile(path.join(run, 'previews', 'epoch-0001.png'), 'x');
     await fs.writeFile(path.join(run, 'train.lock'), '{}');
-    await fs.writeFile(path.join(run, 'weights.bin'), 'w');
-    const target = path.join(root, 'exported');
-    await fs.mkdir(target);
-    ctx.dialogs.pickFolder = async () => target;
+    let offered = '';
+    ctx.dialogs.saveFile = async (_title, name) => path.join(root, (offered = name).replace('.denoiser', '')); // the user drops the extension
     models.changed();
-    const dest = await models.export('run:run-20261129T1200-abcd');
-    expect(dest).toBe(path.join(target, 'Night- street shots'));
-    expect((await fs.readdir(dest!)).sort()).toEqual(['denoiser.json', 'weights.bin']);
+    const file = await models.export('run:run-20261129T1200-abcd');
+    expect(offered).toBe('Night- street shots.denoiser');
+    expect(file).toBe(path.join(root, 'Night- street shots.denoiser'));
+    const names = (await readZip(await fs.readFile(file!), { maxEntries: 9, maxTotalBytes: 1e6 })).map((e) => e.name);
+    expect(names).toEqual(['denoiser.json', 'model.json', 'weights-00ab.bin']);
+
+    ctx.dialogs.pickFile = async () => file;
+    const imported = await models.import();
+    expect(imported).toMatchObject({ id: 'user:Night- street shots', name: 'Night: street shots', bundled: false });
+    expect((await fs.readdir(imported!.dir)).sort()).toEqual(['denoiser.json', 'model.json', 'weights-00ab.bin']);
+    // A second import of the same package takes a new name; nothing is replaced.
+    expect((await models.import())?.id).toBe('user:Night- street shots-1');
+    ctx.dialogs.pickFile = async () => null;
+    expect(await models.import()).toBeNull();
+  });
+
+  it('says how fast each model is here: measured on the largest photo it denoised, else estimated from the same architecture by work per pixel', async () => {
+    const { models, ctx } = await setup();
+    await fakeModel(path.join(ctx.paths.models, 'twice'), 'twice', { flopsPerPixel: 20 });
+    await fakeModel(path.join(ctx.paths.models, 'other'), 'other', { arch: { name: 'dncnn', options: { channels: 3 } } });
+    models.changed();
+    await models.recordTiming('user:mine', 2, 1); // 0.5 s per MP
+    await models.recordTiming('user:mine', 0.1, 5); // a smaller photo does not replace it
+    const speed = Object.fromEntries((await models.list()).map((m) => [m.id, m.speed]));
+    expect(speed['user:mine']).toEqual({ kind: 'measured', secondsPer12MP: 6, megapixels: 2 });
+    expect(speed['user:twice']).toEqual({ kind: 'estimated', secondsPer12MP: 12, from: 'mine' });
+    expect(speed['bundled:default']).toEqual({ kind: 'estimated', secondsPer12MP: 6, from: 'mine' });
+    expect(speed['user:other']).toBeUndefined();
+    await models.recordTiming('user:mine', 4, 4); // a larger one does
+    expect((await models.list()).find((m) => m.id === 'user:mine')?.speed).toEqual({ kind: 'measured', secondsPer12MP: 12, megapixels: 4 });
   });
 });

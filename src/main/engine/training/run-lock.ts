@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors';
+import { isProcessAlive } from '../processes';
 
 const LOCK = 'train.lock';
 
@@ -15,15 +16,6 @@ interface LockInfo {
   pid: number;
   host: string;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes the run folder's lock; the returned function releases it. */
@@ -42,7 +34,7 @@ export async function lockRun(out: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as LockInfo).catch(() => null);
-    if (owner && owner.host === os.hostname() && alive(owner.pid)) {
+    if (owner && owner.host === os.hostname() && isProcessAlive(owner.pid)) {
       throw new UserError(`another training (process ${owner.pid}, since ${owner.since}) is writing to this folder; stop it or choose another --out`, out);
     }
     if (owner && owner.host !== os.hostname()) {
