@@ -6,6 +6,10 @@
 export const ARCHITECTURES = ['seed', 'dncnn', 'ffdnet'] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
+/** The bundled models' names: the default (colour photos) and its grey companion. */
+export const DEFAULT_MODEL_NAME = 'default';
+export const DEFAULT_GREY_MODEL_NAME = 'default-grey';
+
 export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 

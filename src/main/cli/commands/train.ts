@@ -7,6 +7,8 @@ import { UserError } from '../../engine/errors';
 import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
 import { LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
+import { describeAdvice, trainingAdvice, type TrainingAdvice } from '../../../shared/training-advice';
+import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import { choice, num, parse, required, str, type Values } from '../args';
 import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
@@ -99,6 +101,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   const json = Boolean(v.json);
+  // The epochs seen by this process, and the advice last printed (printed again only when it changes).
+  const epochs: EpochMetrics[] = [];
+  let advised: TrainingAdvice['kind'] | undefined;
   const onEvent = (e: TrainEvent) => {
     if (json) {
       if (e.type !== 'step' || e.step === 1 || e.step % 10 === 0 || e.step === e.stepsPerEpoch) console.log(JSON.stringify(e));
@@ -122,6 +127,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
         bar.line(`epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(5)} val_loss ${e.valLoss.toFixed(5)} ` +
           (e.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB (noisy ${e.noisyPsnr?.toFixed(2)}) SSIM ${e.ssim?.toFixed(4)} ` : '(self-supervised, no clean images) ') +
           `${e.samplesPerSec.toFixed(1)} samples/s elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
+        epochs.push(e);
+        {
+          const advice = trainingAdvice(epochs);
+          if (advice && advice.kind !== advised) bar.line(`note: ${describeAdvice(advice)}`);
+          advised = advice?.kind;
+        }
         break;
       case 'done':
         bar.line(e.reason === 'stopped'

@@ -8,10 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
 import { MANIFEST_FILE } from './manifest';
-
-export const DEFAULT_MODEL_NAME = 'default';
-/** Optional companion of the default model, used for grey photos. */
-export const DEFAULT_GREY_MODEL_NAME = 'default-grey';
+import { DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../../../shared/vocabulary';
 
 /** What each bundled model is for, as the Models view says it. */
 export const BUNDLED_PURPOSE: Record<string, string> = {

@@ -198,6 +198,8 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   if (initial) {
     const { channels: _c, seed: _s, ...options } = initial.manifest.arch.options as ArchOptions;
     Object.assign(config, { arch: initial.manifest.arch.name, channels: initial.manifest.channels, archOptions: { ...options, ...(deeper ? { depth: deeper } : {}) } });
+    // A plane model keeps learning from photos' opponent planes (the bundled default is one).
+    if (initial.manifest.training?.planes === 'opponent' && config.data.kind === 'folder') config.planes ??= 'opponent';
   }
   validateConfig(config);
   try {

@@ -200,5 +200,9 @@ describe('train', () => {
     expect([manifest.channels, manifest.arch.options.channels]).toEqual([1, 1]);
     const start = events.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
     expect(start.dataset).toMatch(/colour/);
+    // Fine-tuning a plane model (as the app does from the bundled default) keeps learning from planes.
+    const tuned = path.join(tmp, 'planes-tuned');
+    await train({ ...tiny(tuned, 1), arch: 'dncnn', channels: 3, init: out, noise: 'camera' }, { onEvent: () => undefined });
+    expect((await readManifest(tuned)).training).toMatchObject({ planes: 'opponent', arch: 'ffdnet', channels: 1 });
   });
 });
