@@ -4,7 +4,7 @@
  */
 export const REQUEST_CHANNELS = [
   'app:info', 'engine:status', 'datasets:list', 'datasets:addFolder', 'datasets:remove', 'datasets:downloadFashionMnist',
-  'datasets:page', 'datasets:inspect', 'train:start', 'train:stop', 'train:resume', 'runs:list', 'denoise:add',
+  'datasets:page', 'datasets:inspect', 'train:start', 'train:estimate', 'train:stop', 'train:resume', 'runs:list', 'denoise:add',
   'denoise:openDialog', 'denoise:remove', 'denoise:run', 'denoise:preview', 'denoise:export', 'denoise:reveal', 'denoise:cancel', 'models:list',
   'models:import', 'models:export', 'models:delete', 'models:setDefault',
 ] as const;

@@ -10,6 +10,7 @@ import { ENSEMBLE_PASSES } from './ensemble';
 import { ARCHITECTURES, LOSSES, LR_SCHEDULES, OUTPUT_FORMATS } from './vocabulary';
 import type { EpochMetrics } from './epoch-metrics';
 import type { NoiseReading } from './noise-reading';
+import type { TrainingEstimate } from './training-estimate';
 
 export { EVENT_CHANNELS, REQUEST_CHANNELS };
 
@@ -66,6 +67,7 @@ export const requestSchemas = {
   }).strict(),
   'datasets:inspect': z.object({ id, index: z.number().int().min(0).max(10_000_000), noise: noiseSpec, seed: z.number().int().min(0).max(2 ** 31) }).strict(),
   'train:start': TrainRequestSchema,
+  'train:estimate': TrainRequestSchema,
   'train:stop': z.object({ runId: id }).strict(),
   'train:resume': z.object({ runId: id }).strict(),
   'runs:list': none,
@@ -220,6 +222,7 @@ export interface RequestResults {
   'datasets:page': { total: number; items: DatasetItem[] };
   'datasets:inspect': { clean: string; noisy: string; psnr: number; label?: string };
   'train:start': Run;
+  'train:estimate': TrainingEstimate;
   'train:stop': void;
   'train:resume': Run;
   'runs:list': Run[];

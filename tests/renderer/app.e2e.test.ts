@@ -137,8 +137,13 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-init').selectOption(base!.id);
     expect(await page.getByTestId('train-arch').isDisabled()).toBe(true);
     expect(await page.getByTestId('train-warmup').inputValue()).toBe('200');
-    // After a run on this machine, the form says how long the next one should take.
-    expect(await page.getByTestId('train-estimate').textContent()).toMatch(/^About .+ on this machine/);
+    // Before Start: the run timed with a few real steps, in an engine process of its own; no run is made.
+    const before = (await harness.services.handle('runs:list', undefined)).length;
+    await page.getByTestId('train-measure').click();
+    await expect.poll(() => page.getByTestId('train-estimate').textContent(), { timeout: 60_000 }).toMatch(/^About .+ per epoch, .+ in all on this machine \(timed with \d+ real steps/);
+    expect((await harness.services.handle('runs:list', undefined)).length).toBe(before);
+    await page.getByTestId('train-epochs').fill('2'); // a changed form is not the one timed
+    expect(await page.getByTestId('train-estimate').textContent()).toMatch(/^How long will it take/);
     await page.getByTestId('train-epochs').fill('1');
     await page.getByTestId('train-start').click();
     const done = await waitForRun((r) => r.request.initModelId === base!.id && r.status === 'completed');

@@ -22,7 +22,7 @@ import { type DenoiserManifest } from '../engine/models/manifest';
 import { usesOnnxRuntime, type ModelRunner } from '../engine/runtime/runner';
 import type { HostMethod, HostParams, HostResult } from './protocol';
 import { Rng } from '../engine/data/rng';
-import { train } from '../engine/training/loop';
+import { measureTraining, train } from '../engine/training/loop';
 import { trainingWasmThreads } from '../engine/training/config';
 
 export interface HostContext {
@@ -87,6 +87,10 @@ const handlers: Handlers = {
     await initBackend(undefined, trainingWasmThreads(config.workers));
     return train(config, { onEvent: ctx.emit, signal: ctx.signal }, resume ? {} : undefined);
   },
+  estimateTraining: async ({ config }) => {
+    await initBackend(undefined, trainingWasmThreads(config.workers));
+    return measureTraining(config);
+  },
   // A batch through denoiseFiles' pipeline (decode ahead, write behind), into lossless PNGs that export encodes once.
   denoise: async (p, ctx) => {
     const { runner, manifest } = await model(p.modelDir);
@@ -137,6 +141,6 @@ const handlers: Handlers = {
 /** Runs one request that arrived over the wire; the sender typed its params through HostMethods. */
 export async function handleHostRequest(method: HostMethod, params: unknown, ctx: HostContext): Promise<unknown> {
   if (method === 'cancel' || !Object.hasOwn(handlers, method)) throw new Error(`unknown engine host method "${method}"`);
-  if (method !== 'train') await initBackend();
+  if (method !== 'train' && method !== 'estimateTraining') await initBackend();
   return (handlers[method] as (p: unknown, c: HostContext) => Promise<unknown>)(params, ctx);
 }

@@ -9,6 +9,7 @@ import type { FileResult } from '../engine/inference/outputs';
 import type { OutputFormat } from '../../shared/vocabulary';
 import type { TrainConfig, TrainEvent } from '../engine/training/config';
 import type { EpochMetrics } from '../../shared/epoch-metrics';
+import type { TrainingEstimate } from '../../shared/training-estimate';
 
 /** The Denoise view's settings, with the model resolved to folders. */
 interface DenoiseSettings extends Omit<QueueSettings, 'modelId'> {
@@ -28,6 +29,8 @@ export interface HostMethods {
   info: { params: undefined; result: { backend: string; accelerator?: string; cpus: number; architectures: ArchitectureInfo[] }; event: never };
   memory: { params: undefined; result: { rssMb: number }; event: never };
   train: { params: { config: TrainConfig; resume: boolean }; result: EpochMetrics | undefined; event: TrainEvent };
+  /** Times a few real steps of the run `config` describes (its `out` is not used). */
+  estimateTraining: { params: { config: TrainConfig }; result: TrainingEstimate; event: never };
   /** Photos to lossless PNGs in outDir, in order, each with the model folder it went through; events per photo. Cancelling stops before the next photo. */
   denoise: { params: DenoiseSettings & { inputs: string[]; outDir: string }; result: (Extract<FileResult, { ok: true }> & ModelUsed | Extract<FileResult, { ok: false }>)[]; event: { index: number; fraction: number } };
   /** Denoised files to `dir` in `format`, one encode each, with their originals' names and metadata; never over a `protect`ed file. */

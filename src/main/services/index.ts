@@ -111,6 +111,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'datasets:page': (p) => datasets.page(p.id, p.offset, p.limit, p.label),
     'datasets:inspect': (p) => datasets.inspect(p.id, p.index, p.noise, p.seed),
     'train:start': (p) => runs.start(p),
+    'train:estimate': (p) => runs.estimate(p),
     'train:stop': (p) => runs.stop(p.runId),
     'train:resume': (p) => runs.resume(p.runId),
     'runs:list': () => runs.list(),

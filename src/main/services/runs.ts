@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { buildTrainConfig, ConfigError, type ConfigSetting, type TrainData, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../engine/training/config';
 import type { Run, TrainRequest } from '../../shared/contract';
+import type { TrainingEstimate } from '../../shared/training-estimate';
 import { readJson, writeJson } from './app-state';
 import type { ServiceContext } from './context';
 import type { DatasetService } from './datasets';
@@ -105,6 +106,20 @@ export class RunService {
     await this.save(run);
     this.launch(run, config, false);
     return run;
+  }
+
+  /**
+   * Times a few real steps of the run a request describes, in an engine process of
+   * its own (as the run will have), closed after; nothing is written to the runs folder.
+   */
+  async estimate(req: TrainRequest): Promise<TrainingEstimate> {
+    const config = await this.config(req, path.join(this.ctx.paths.runs, 'estimate'));
+    const client = new EngineClient(this.ctx.spawnHost, 'estimate');
+    try {
+      return await client.request('estimateTraining', { config });
+    } finally {
+      client.kill();
+    }
   }
 
   /** `name`, or `name #2`, `#3`… when another run already has it, so runs and their models stay distinguishable. */

@@ -3,10 +3,11 @@
  * schedule, validation and a preview image every epoch (validation.ts), and a
  * checkpoint every epoch and every few minutes (checkpoints.ts), so
  * `resume` continues exactly where a run stopped, even after SIGKILL. Progress
- * goes out as events.
+ * goes out as events. `measureTraining` times a few real steps before a run.
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic, explainFsError, ensureFolder } from '../atomic-fs';
 import { initBackend } from '../runtime/backend';
@@ -35,6 +36,7 @@ import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
 import { trainData, trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
+import type { TrainingEstimate } from '../../../shared/training-estimate';
 
 /** The learning rate at `step` of `totalSteps`: the schedule, scaled down linearly over the warm-up steps. */
 function learningRate(c: TrainConfig, step: number, totalSteps: number): number {
@@ -162,11 +164,52 @@ async function trainLocked(requested: TrainConfig, handle: TrainHandle, restored
     handle.onEvent({ type: 'done', reason: 'completed', epochsDone: state.epoch, modelDir: config.out, checkpoint: state.lastCheckpoint, final });
     return final;
   } finally {
-    await run.parallel?.dispose();
-    run.onnxStep?.dispose();
-    run.forward?.dispose();
-    run.model.dispose();
-    run.optimizer.dispose();
+    await dispose(run);
+  }
+}
+
+async function dispose(run: Run): Promise<void> {
+  await run.parallel?.dispose();
+  run.onnxStep?.dispose();
+  run.forward?.dispose();
+  run.model.dispose();
+  run.optimizer.dispose();
+}
+
+/**
+ * Times a run before it starts: sets it up as `train` does (in a scratch
+ * folder, removed after), takes one step to warm up, times `steps` more and
+ * one validation, and scales them to the epochs asked for.
+ */
+export async function measureTraining(requested: TrainConfig, steps = 3): Promise<TrainingEstimate> {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'denoise-lab-estimate-'));
+  try {
+    const t0 = performance.now();
+    const run = await setUp({ ...requested, out: scratch, checkpointMinutes: 0 }, { onEvent: () => undefined }, null);
+    try {
+      const s = startState(run, null);
+      s.plan = run.source.epochPlan(s.rng);
+      await step(run, s);
+      const setupSeconds = (performance.now() - t0) / 1000;
+      const timed = Math.max(1, Math.min(steps, run.stepsPerEpoch - 1));
+      const t1 = performance.now();
+      for (let i = 0; i < timed; i++) {
+        s.step = (s.step + 1) % run.stepsPerEpoch;
+        await step(run, s);
+      }
+      const secondsPerStep = (performance.now() - t1) / 1000 / timed;
+      const t2 = performance.now();
+      const { config } = run;
+      if (config.selfSupervised) validateSelfSupervised(run.model, run.source, config, run.arch.noiseMap);
+      else validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
+      const validationSeconds = (performance.now() - t2) / 1000;
+      const secondsPerEpoch = secondsPerStep * run.stepsPerEpoch + validationSeconds;
+      return { setupSeconds, secondsPerStep, stepsPerEpoch: run.stepsPerEpoch, validationSeconds, secondsPerEpoch, totalSeconds: setupSeconds + secondsPerEpoch * config.epochs, stepsTimed: timed };
+    } finally {
+      await dispose(run);
+    }
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
   }
 }
 
@@ -315,30 +358,35 @@ function planesOf(colour: Float32Array, n: number, size: number, rng: Rng): Floa
   return out;
 }
 
+/** One training step at the state's position (the state's step counter is the caller's to advance). */
+async function step(run: Run, s: LoopState): Promise<{ loss: number; lr: number; n: number }> {
+  const { config, model, optimizer, variables } = run;
+  const lr = learningRate(config, s.epoch * run.stepsPerEpoch + s.step, run.totalSteps);
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  const { x, y, n } = run.forward ? await selfSupervisedPair(run, s, run.forward) : supervisedPair(run, s);
+  const loss = run.onnxStep
+    ? await run.onnxStep.step(optimizer, variables, x, y)
+    : run.parallel
+      ? await run.parallel.step(model, optimizer, variables, x, y, config.loss)
+      : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
+  tf.dispose([x, y]);
+  if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
+  return { loss, lr, n };
+}
+
 /**
  * One epoch's steps (from where the state is), with a mid-epoch checkpoint every few minutes.
  * Returns false when the run was asked to stop (between steps).
  */
 async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
-  const { config, source, model, optimizer, variables, stepsPerEpoch, totalSteps } = run;
+  const { config, source, model, optimizer, stepsPerEpoch, totalSteps } = run;
   if (s.step === 0) s.plan = source.epochPlan(s.rng);
   while (s.step < stepsPerEpoch) {
     // Let messages (a stop request in an engine host) in between steps.
     await new Promise((resolve) => setImmediate(resolve));
     if (run.handle.signal?.aborted) return false;
     const t0 = performance.now();
-    const lr = learningRate(config, s.epoch * stepsPerEpoch + s.step, totalSteps);
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const { x, y, n } = run.forward
-      ? await selfSupervisedPair(run, s, run.forward)
-      : supervisedPair(run, s);
-    const loss = run.onnxStep
-      ? await run.onnxStep.step(optimizer, variables, x, y)
-      : run.parallel
-        ? await run.parallel.step(model, optimizer, variables, x, y, config.loss)
-        : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
-    tf.dispose([x, y]);
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
+    const { loss, lr, n } = await step(run, s);
     const sec = (performance.now() - t0) / 1000;
     s.elapsed += sec;
     s.partial = { lossSum: s.partial.lossSum + loss * n, samples: s.partial.samples + n, seconds: s.partial.seconds + sec };

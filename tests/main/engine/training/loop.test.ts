@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { loadModelFiles } from '../../../../src/main/engine/models/store';
 import { readManifest } from '../../../../src/main/engine/models/manifest';
-import { train } from '../../../../src/main/engine/training/loop';
+import { measureTraining, train } from '../../../../src/main/engine/training/loop';
 import { TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
 import { latestCheckpoint } from '../../../../src/main/engine/training/checkpoints';
 import { jsonLines, runCli, startCli } from '../../../helpers/cli';
@@ -189,6 +189,18 @@ describe('train', () => {
       expect(manifest.blind).toBe(blindFraction > 0);
       expect(manifest.noise).toBe('camera:0.0001-0.012,60-100+gaussian:0-30');
     }
+  });
+
+  it('times a run before it starts with a few real steps, writing nothing to its folder', async () => {
+    const out = path.join(tmp, 'estimated');
+    const e = await measureTraining({ ...tiny(out, 7), patchesPerEpoch: 32 }, 2);
+    expect(e.stepsPerEpoch).toBe(8);
+    expect(e.stepsTimed).toBe(2);
+    for (const v of [e.setupSeconds, e.secondsPerStep, e.validationSeconds]) expect(v).toBeGreaterThan(0);
+    expect(e.secondsPerEpoch).toBeCloseTo(8 * e.secondsPerStep + e.validationSeconds, 6);
+    expect(e.totalSeconds).toBeCloseTo(e.setupSeconds + 7 * e.secondsPerEpoch, 6);
+    await expect(fs.access(out)).rejects.toThrow();
+    expect((await fs.readdir(os.tmpdir())).filter((f) => f.startsWith('denoise-lab-estimate-'))).toEqual([]);
   });
 
   it('trains a grey model on the opponent planes of colour photos', async () => {
