@@ -16,7 +16,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
-import { attrFloat, attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
+import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -216,22 +216,25 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   /** The gradient through a ReLU whose output is `out`. */
   const reluGrad = (g: string, out: string) => op('Where', [op('Greater', [out, zero()]), g, zero()]);
   /**
-   * dW[ky,kx,i,o] = sum over n,y,x of in[n,i,y+ky,x+kx] * gz[n,o,y,x]: for each tap, one
-   * matrix product of the shifted input [in, N*H*W] with the output gradient [N*H*W, out].
+   * dW[ky,kx,i,o] = sum over n,y,x of in[n,i,y+ky,x+kx] * gz[n,o,y,x], as one batched matrix
+   * product: a grouped conv with one-hot kernels unfolds the input into its kh*kw shifted copies
+   * ([N, in*kh*kw, H*W], channel i*kh*kw+tap; the conv's own padding gives the borders), times the
+   * output gradient [N, H*W, out], summed over the batch. One conv and one product per layer run
+   * faster on ONNX Runtime than a copied slice and a product per tap (docs/performance.md).
    */
-  const filterGradient = (input: string, gz: string, cfg: LayerConfig) => {
+  const filterGradient = (input: string, gz: string, cfg: LayerConfig, cin: number) => {
     const [kh, kw] = cfg.kernelSize!;
     const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
-    const padded = op('Pad', [input, int64Const([0, 0, ph, pw, 0, 0, ph, pw])], [attrString('mode', 'constant')]);
-    const channelsFirst = op('Transpose', [padded], [attrInts('perm', [1, 0, 2, 3])]);
-    const gzRows = op('Reshape', [op('Transpose', [gz], [attrInts('perm', [0, 2, 3, 1])]), int64Const([-1, cfg.filters!])]);
-    const taps: string[] = [];
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-      const end = (k: number, size: number) => (k === size - 1 ? 2 ** 31 - 1 : k - (size - 1));
-      const shifted = op('Slice', [channelsFirst, int64Const([ky, kx]), int64Const([end(ky, kh), end(kx, kw)]), int64Const([2, 3])]);
-      taps.push(op('MatMul', [op('Reshape', [shifted, int64Const([0, -1])]), gzRows]));
-    }
-    return op('Reshape', [op('Concat', taps, [attrInt('axis', 0)]), int64Const([kh, kw, -1, cfg.filters!])]);
+    const taps = kh * kw;
+    const oneHot = new Float32Array(cin * taps * taps);
+    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
+    const unfoldKernel = fresh('unfold_kernel');
+    inits.push(initializer(unfoldKernel, oneHot, [cin * taps, 1, kh, kw]));
+    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), attrInts('pads', [ph, pw, ph, pw]), attrInts('kernel_shape', [kh, kw])]);
+    const columns = op('Reshape', [unfolded, int64Const([0, cin * taps, -1])]);
+    const gzRows = op('Transpose', [op('Reshape', [gz, int64Const([0, cfg.filters!, -1])])], [attrInts('perm', [0, 2, 1])]);
+    const summed = op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 0)]);
+    return op('Transpose', [op('Reshape', [summed, int64Const([cin, kh, kw, cfg.filters!])])], [attrInts('perm', [1, 2, 0, 3])]);
   };
   /**
    * The gradient of a conv's input. A stride-1 conv's is the conv of the output gradient with
@@ -259,7 +262,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         let gz = g;
         if (cfg.activation === 'relu') gz = reluGrad(g, rec.output);
         if (rec.trainable[0] !== undefined) {
-          gradOutput(rec.trainable[0], filterGradient(ins[0], gz, cfg));
+          gradOutput(rec.trainable[0], filterGradient(ins[0], gz, cfg, model.trainableWeights[rec.trainable[0]!].shape[2] as number));
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {
