@@ -189,14 +189,15 @@ export async function measureTraining(requested: TrainConfig, steps = 3): Promis
     try {
       const s = startState(run, null);
       s.plan = run.source.epochPlan(s.rng);
-      await step(run, s);
+      let prepared = (await step(run, s, null)).next;
       const setupSeconds = (performance.now() - t0) / 1000;
       const timed = Math.max(1, Math.min(steps, run.stepsPerEpoch - 1));
       const t1 = performance.now();
       for (let i = 0; i < timed; i++) {
-        s.step = (s.step + 1) % run.stepsPerEpoch;
-        await step(run, s);
+        s.step++;
+        prepared = (await step(run, s, prepared)).next;
       }
+      dropPrepared(prepared);
       const secondsPerStep = (performance.now() - t1) / 1000 / timed;
       const t2 = performance.now();
       const { config } = run;
@@ -358,20 +359,54 @@ function planesOf(colour: Float32Array, n: number, size: number, rng: Rng): Floa
   return out;
 }
 
-/** One training step at the state's position (the state's step counter is the caller's to advance). */
-async function step(run: Run, s: LoopState): Promise<{ loss: number; lr: number; n: number }> {
+/**
+ * A supervised batch made ahead of its step, with the random state after it: the loop's own
+ * state moves there only when the batch is used, so a checkpoint taken before then resumes
+ * exactly as if it had never been made.
+ */
+interface Prepared {
+  x: tf.Tensor4D;
+  y: tf.Tensor4D;
+  n: number;
+  rng: Rng;
+}
+
+/** The next step's supervised batch, drawn from a copy of the random state. */
+function prepareNext(run: Run, s: LoopState): Prepared {
+  const rng = new Rng(s.rng.state());
+  return { ...supervisedPair(run, { ...s, step: s.step + 1, rng }), rng };
+}
+
+/**
+ * One training step at the state's position (the state's step counter is the caller's to advance),
+ * on `prepared` when the previous step made its batch. While ONNX Runtime computes a step on its own
+ * threads, this thread makes the next supervised batch of the epoch, returned as `next`.
+ */
+async function step(run: Run, s: LoopState, prepared: Prepared | null): Promise<{ loss: number; lr: number; n: number; next: Prepared | null }> {
   const { config, model, optimizer, variables } = run;
   const lr = learningRate(config, s.epoch * run.stepsPerEpoch + s.step, run.totalSteps);
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  const { x, y, n } = run.forward ? await selfSupervisedPair(run, s, run.forward) : supervisedPair(run, s);
+  if (prepared) s.rng = prepared.rng;
+  const { x, y, n } = prepared ?? (run.forward ? await selfSupervisedPair(run, s, run.forward) : supervisedPair(run, s));
+  let next: Prepared | null = null;
+  const ahead = () => {
+    if (!run.forward && s.step + 1 < run.stepsPerEpoch) next = prepareNext(run, s);
+  };
   const loss = run.onnxStep
-    ? await run.onnxStep.step(optimizer, variables, x, y)
+    ? await run.onnxStep.step(optimizer, variables, x, y, ahead)
     : run.parallel
       ? await run.parallel.step(model, optimizer, variables, x, y, config.loss)
       : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
   tf.dispose([x, y]);
-  if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
-  return { loss, lr, n };
+  if (!Number.isFinite(loss)) {
+    dropPrepared(next);
+    throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
+  }
+  return { loss, lr, n, next };
+}
+
+function dropPrepared(p: Prepared | null): void {
+  if (p) tf.dispose([p.x, p.y]);
 }
 
 /**
@@ -381,12 +416,17 @@ async function step(run: Run, s: LoopState): Promise<{ loss: number; lr: number;
 async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   const { config, source, model, optimizer, stepsPerEpoch, totalSteps } = run;
   if (s.step === 0) s.plan = source.epochPlan(s.rng);
+  let prepared: Prepared | null = null;
   while (s.step < stepsPerEpoch) {
     // Let messages (a stop request in an engine host) in between steps.
     await new Promise((resolve) => setImmediate(resolve));
-    if (run.handle.signal?.aborted) return false;
+    if (run.handle.signal?.aborted) {
+      dropPrepared(prepared);
+      return false;
+    }
     const t0 = performance.now();
-    const { loss, lr, n } = await step(run, s);
+    const { loss, lr, n, next } = await step(run, s, prepared);
+    prepared = next;
     const sec = (performance.now() - t0) / 1000;
     s.elapsed += sec;
     s.partial = { lossSum: s.partial.lossSum + loss * n, samples: s.partial.samples + n, seconds: s.partial.seconds + sec };

@@ -45,15 +45,25 @@ export class OnnxTrainStep {
     return new OnnxTrainStep(ort, session, graph.weightInputs, graph.batchNormLayers.map((name) => model.getLayer(name)), threads);
   }
 
-  /** Runs one step on inputs `x` and targets `y` (NHWC); returns the mean loss. */
-  async step(optimizer: tf.Optimizer, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor4D): Promise<number> {
+  /**
+   * Runs one step on inputs `x` and targets `y` (NHWC); returns the mean loss. `meanwhile` runs on
+   * this thread while ONNX Runtime computes on its own (the loop makes the next batch there).
+   */
+  async step(optimizer: tf.Optimizer, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor4D, meanwhile?: () => void): Promise<number> {
     const { Tensor } = this.ort;
     const feeds: Record<string, InstanceType<typeof Tensor>> = {
       x: new Tensor('float32', x.dataSync() as Float32Array, x.shape),
       y: new Tensor('float32', y.dataSync() as Float32Array, y.shape),
     };
     variables.forEach((v, i) => { feeds[this.weightInputs[i]] = new Tensor('float32', v.dataSync() as Float32Array, v.shape); });
-    const result = await this.session.run(feeds);
+    const running = this.session.run(feeds);
+    try {
+      meanwhile?.();
+    } catch (err) {
+      await running.catch(() => undefined);
+      throw err;
+    }
+    const result = await running;
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, i) => { grads[v.name] = tf.tensor(result[`grad_${i}`].data as Float32Array, v.shape); });
     optimizer.applyGradients(grads);
