@@ -22,8 +22,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 export interface Harness {
   page: Page;
   services: Services;
-  /** What the dialogs answer: a folder, photos, or a file (to open or to save as). */
-  dialogs: { folder: string | null; images: string[]; file: string | null };
+  /** What the dialogs answer: a folder, photos, or a file (to open or to save as); `starts`: where each folder dialog opened. */
+  dialogs: { folder: string | null; images: string[]; file: string | null; starts: (string | undefined)[] };
   /** Files the app asked the system to show in a file manager. */
   revealed: string[];
   dropFile(file: string): Promise<void>;
@@ -37,7 +37,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
   });
   let page: Page | null = null;
   const queued: [string, unknown][] = [];
-  const dialogs = { folder: null as string | null, images: [] as string[], file: null as string | null };
+  const dialogs = { folder: null as string | null, images: [] as string[], file: null as string | null, starts: [] as (string | undefined)[] };
   const revealed: string[] = [];
   let port = 0;
   const server = http.createServer(async (req, res) => {
@@ -61,7 +61,7 @@ export async function startHarness(opts: Pick<ServicesOptions, 'userData' | 'bun
     ...opts,
     mediaBase: `http://127.0.0.1:${port}/media`,
     spawnHost: nodeHostSpawner(path.join(ROOT, 'src/main/host/entry.ts')),
-    dialogs: { pickFolder: async () => dialogs.folder, pickImages: async () => dialogs.images, pickFile: async () => dialogs.file, saveFile: async () => dialogs.file },
+    dialogs: { pickFolder: async (_title, start) => (dialogs.starts.push(start), dialogs.folder), pickImages: async () => dialogs.images, pickFile: async () => dialogs.file, saveFile: async () => dialogs.file },
     reveal: (file) => revealed.push(file),
     emit: (channel, payload) => {
       if (page) void page.evaluate(([c, p]) => (window as unknown as { __dlabEmit(c: string, p: unknown): void }).__dlabEmit(c, p), [channel, payload] as [string, unknown]).catch(() => undefined);

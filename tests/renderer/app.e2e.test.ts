@@ -264,6 +264,10 @@ describe('Denoise Lab in Chromium', () => {
     // The export stays on screen after its notice, with a way to the files.
     await page.getByTestId('reveal').click();
     await expect.poll(() => harness.revealed).toEqual([path.join(exportDir, 'noisy phötö-denoised.jpg')]);
+    // The next export's dialog opens where this one went; nothing is overwritten (a numbered name).
+    await page.getByTestId('export-all').click();
+    await expect.poll(() => fs.readdir(exportDir), { timeout: 30_000 }).toHaveLength(2);
+    expect(harness.dialogs.starts.at(-1)).toBe(exportDir);
     await screenshot('denoise');
   });
 

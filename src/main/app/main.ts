@@ -92,8 +92,8 @@ app.whenReady().then(async () => {
       }
     },
     dialogs: {
-      pickFolder: async (title) => {
-        const r = await dialog.showOpenDialog(window!, { title, properties: ['openDirectory', 'createDirectory'] });
+      pickFolder: async (title, start) => {
+        const r = await dialog.showOpenDialog(window!, { title, defaultPath: start, properties: ['openDirectory', 'createDirectory'] });
         return r.canceled ? null : r.filePaths[0];
       },
       pickImages: async () => {

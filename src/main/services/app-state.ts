@@ -9,6 +9,8 @@ import { writeJsonAtomic } from '../engine/atomic-fs';
 
 export interface AppPaths {
   root: string;
+  /** App settings the services share (the default model, the last export folder). */
+  settings: string;
   runs: string;
   models: string;
   denoised: string;
@@ -18,6 +20,7 @@ export interface AppPaths {
 export function appPaths(userData: string): AppPaths {
   return {
     root: userData,
+    settings: path.join(userData, 'settings.json'),
     runs: path.join(userData, 'runs'),
     models: path.join(userData, 'models'),
     denoised: path.join(userData, 'denoised'),
@@ -36,4 +39,16 @@ export async function readJson<T>(file: string, fallback: T): Promise<T> {
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await writeJsonAtomic(file, value);
+}
+
+/** Writes in progress per file: updates to one file run one after another, so none is lost. */
+const updating = new Map<string, Promise<unknown>>();
+
+/** Rewrites the JSON object in `file` (an empty one when missing) as `change` returns it. */
+export function updateJson<T extends object>(file: string, change: (current: T) => T): Promise<void> {
+  const next = (updating.get(file) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => writeJson(file, change(await readJson<T>(file, {} as T))));
+  updating.set(file, next);
+  return next;
 }

@@ -16,7 +16,8 @@ export interface FileKind {
 }
 
 export interface Dialogs {
-  pickFolder(title: string): Promise<string | null>;
+  /** Asks for a folder, opening at `start` when given (e.g. the last one chosen for the same purpose). */
+  pickFolder(title: string, start?: string): Promise<string | null>;
   pickImages(): Promise<string[]>;
   pickFile(title: string, kind: FileKind): Promise<string | null>;
   /** Asks where to save a file; the system dialog confirms replacing one. */

@@ -13,6 +13,7 @@ import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 import type { OutputFormat } from '../../shared/vocabulary';
 import type { DenoiseSettings, ExportResult, QueueItem, RequestResults } from '../../shared/contract';
 import type { ServiceContext } from './context';
+import { readJson, updateJson } from './app-state';
 import type { ModelService, ResolvedModel } from './models';
 
 /** The model the engine host says it used: the chosen one or its grey companion. */
@@ -141,9 +142,12 @@ export class DenoiseQueue {
    * metadata.
    */
   async export(ids: string[], format: OutputFormat, options: { quality?: number; suffix?: string } = {}): Promise<ExportResult | null> {
-    const target = await this.ctx.dialogs.pickFolder('Export denoised photos to…');
+    const settings = await readJson<{ exportFolder?: string }>(this.ctx.paths.settings, {});
+    const target = await this.ctx.dialogs.pickFolder('Export denoised photos to…', settings.exportFolder);
     if (!target) return null;
     await ensureFolder(target);
+    // The next export's dialog opens here.
+    await updateJson<Record<string, unknown>>(this.ctx.paths.settings, (s) => ({ ...s, exportFolder: target }));
     const result: ExportResult = { written: [], errors: [] };
     const ready = ids.map((id) => ({ id, item: this.items.get(id) })).filter(({ id, item }) => {
       if (!item?.output) result.errors.push({ id, error: 'not denoised yet' });

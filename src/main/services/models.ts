@@ -14,7 +14,7 @@ import { readManifest, type DenoiserManifest } from '../engine/models/manifest';
 import { packModel, unpackModel, PACKAGE_EXTENSION } from '../engine/models/package';
 import { trainData, type TrainData } from '../engine/training/config';
 import type { ModelEntry, ModelSpeed } from '../../shared/contract';
-import { readJson, writeJson } from './app-state';
+import { readJson, updateJson } from './app-state';
 import type { FileKind, ServiceContext } from './context';
 
 type Source = 'bundled' | 'user' | 'run';
@@ -127,10 +127,6 @@ export class ModelService {
     return this.index;
   }
 
-  private get settingsFile(): string {
-    return path.join(this.ctx.paths.root, 'settings.json');
-  }
-
   private get timingsFile(): string {
     return path.join(this.ctx.paths.root, 'model-timings.json');
   }
@@ -141,9 +137,9 @@ export class ModelService {
    */
   async recordTiming(id: string, megapixels: number, secondsPerPass: number): Promise<void> {
     if (!(megapixels > 0 && secondsPerPass > 0)) return;
-    const timings = await readJson<Record<string, Timing>>(this.timingsFile, {});
-    if ((timings[id]?.megapixels ?? 0) > megapixels) return;
-    await writeJson(this.timingsFile, { ...timings, [id]: { secondsPerMegapixel: secondsPerPass / megapixels, megapixels } });
+    await updateJson<Record<string, Timing>>(this.timingsFile, (timings) => ((timings[id]?.megapixels ?? 0) > megapixels
+      ? timings
+      : { ...timings, [id]: { secondsPerMegapixel: secondsPerPass / megapixels, megapixels } }));
   }
 
   private roots(): [Source, string][] {
@@ -171,7 +167,7 @@ export class ModelService {
   }
 
   private async defaultId(all: { id: string }[]): Promise<string | undefined> {
-    const settings = await readJson<{ defaultModel?: string }>(this.settingsFile, {});
+    const settings = await readJson<{ defaultModel?: string }>(this.ctx.paths.settings, {});
     if (settings.defaultModel && all.some((m) => m.id === settings.defaultModel)) return settings.defaultModel;
     return all.find((m) => m.id === BUNDLED_DEFAULT)?.id ?? all[0]?.id;
   }
@@ -243,7 +239,6 @@ export class ModelService {
 
   async setDefault(id: string): Promise<void> {
     await this.resolveDir(id);
-    const settings = await readJson<Record<string, unknown>>(this.settingsFile, {});
-    await writeJson(this.settingsFile, { ...settings, defaultModel: id });
+    await updateJson<Record<string, unknown>>(this.ctx.paths.settings, (s) => ({ ...s, defaultModel: id }));
   }
 }

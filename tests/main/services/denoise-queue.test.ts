@@ -65,6 +65,12 @@ describe('DenoiseQueue', () => {
     expect(call.items).toHaveLength(1);
     expect(call.format).toBe('jpeg');
     expect(call.protect.sort()).toEqual(['a.jpg', 'b.png', 'c.jpg'].map((f) => path.join(photos, f)));
+    // The next export's dialog opens at the folder chosen last, also after a restart (a new queue).
+    const starts: (string | undefined)[] = [];
+    ctx.dialogs.pickFolder = async (_title, start) => (starts.push(start), null);
+    await queue.export([items[0].id], 'png');
+    await new DenoiseQueue(ctx, new ModelService(ctx)).export([items[0].id], 'png');
+    expect(starts).toEqual([out, out]);
   });
 
   it('queues only paths the user dropped; a folder dropped is expanded', async () => {
