@@ -7,7 +7,8 @@
  * replicas on one-thread wasm (--threads of them); each figure is the fastest
  * mode, with every mode and the best wasm-only one in the line. With
  * --vs-torch, runs the PyTorch peer (../shared/bench/torch_peer.py, needs
- * Debian's python3-torch) in the same run and prints the ratios.
+ * Debian's python3-torch; --torch-runs N whole runs, median, default 3) in the
+ * same run and prints the ratios; its ffdnet figures take the default model's depth and width.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
   options: {
     'vs-torch': { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' },
     'torch-peer': { type: 'string', default: path.resolve('../shared/bench/torch_peer.py') },
+    'torch-runs': { type: 'string', default: '3' },
     threads: { type: 'string' },
     'wasm-threads': { type: 'string' },
     model: { type: 'string' },
@@ -169,14 +171,15 @@ async function main() {
   }
 
   if (wanted('train_ffdnet')) {
-    // The default models' architecture, as trained: colour, 64x64 patches, batch 32, noise map input.
-    const model = getArchitecture('ffdnet').build({ channels: 3, depth: 10, width: 48, seed: 1 });
+    // The default model's depth and width, as the PyTorch peer's ffdnet_train has them: colour 64x64 patches, batch 32, noise map input.
+    const { depth, width } = await defaultModelSize();
+    const model = getArchitecture('ffdnet').build({ channels: 3, depth, width, seed: 1 });
     const x = tf.randomUniform([32, 64, 64, 4]) as tf.Tensor4D;
     const y = tf.randomUniform([32, 64, 64, 3]) as tf.Tensor4D;
     const sec1 = await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, 1);
     const secN = threads > 1 ? await timeTraining(model, x, y, 'mse', 1, quick ? 2 : 5, threads) : sec1;
     const onnxSec = await timeOnnxTraining(model, x, y, 'mse', 1, quick ? 2 : 5);
-    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: 'ffdnet depth 10 width 48' }, onnxSec && 32 / onnxSec);
+    report('train_ffdnet_patches_per_s', 32 / sec1, 32 / secN, 'patches/s', { batch: 32, patch: '64x64x3', model: `ffdnet depth ${depth} width ${width}` }, onnxSec && 32 / onnxSec);
     tf.dispose([x, y]);
     model.dispose();
   }
@@ -262,7 +265,7 @@ async function main() {
     await fs.rm(tmp, { recursive: true, force: true });
   }
 
-  if (args['vs-torch']) vsTorch();
+  if (args['vs-torch']) await vsTorch();
 }
 
 /** The first Python that imports torch: $PYTHON, python3 on the PATH, then Debian's (python3-torch installs there). */
@@ -271,13 +274,23 @@ function pythonWithTorch(): string | null {
   return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
 }
 
-function vsTorch() {
+/** The default model's depth and width (its architecture's defaults when it does not say). */
+async function defaultModelSize(): Promise<{ depth: number; width: number }> {
+  const { manifest } = await openDenoiser(args.model ?? (await defaultModelDir()));
+  const o = manifest.arch.options;
+  return { depth: o.depth ?? 12, width: o.width ?? 64 };
+}
+
+async function vsTorch() {
   const python = pythonWithTorch();
   if (!python) {
     console.log(JSON.stringify({ bench: 'vs_torch', error: 'no Python with torch found (apt-get install -y python3-torch)' }));
     return;
   }
-  const peer = spawnSync(python, [args['torch-peer']!, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // The peer's ffdnet figures at the default model's depth and width, as ours are.
+  const { depth, width } = await defaultModelSize();
+  const peer = spawnSync(python, [args['torch-peer']!, '--runs', args['torch-runs']!, '--ffdnet-depth', String(depth), '--ffdnet-width', String(width), ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (peer.status !== 0) {
     console.log(JSON.stringify({ bench: 'vs_torch', error: 'the PyTorch peer did not run (apt-get install -y python3-torch)' }));
     return;
@@ -292,6 +305,10 @@ function vsTorch() {
     ['train_seed_samples_per_s', 'seed_ae_train', 'higher'],
     ['train_dncnn17_patches_per_s', 'dncnn17_train', 'higher'],
     ['infer_dncnn20c_1mp_s', 'dncnn20c_infer_color', 'lower'],
+    ['train_ffdnet_patches_per_s', 'ffdnet_train', 'higher'],
+    // Ours: the bundled model's whole path, file to file (a luma and two chroma planes, the level-finding
+    // pass, decode and encode); the peer: one colour pass of the same depth and width over the photo in memory.
+    ['infer_default_12mp_s', 'ffdnet_infer_photo', 'lower'],
   ];
   // Training figures also as wasm alone: what a machine without onnxruntime-node gets.
   pairs.splice(2, 0, ['train_seed_samples_per_s_wasm', 'seed_ae_train', 'higher'], ['train_dncnn17_patches_per_s_wasm', 'dncnn17_train', 'higher']);
