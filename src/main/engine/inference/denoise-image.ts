@@ -14,6 +14,7 @@ import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
 import { modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
+import { ARCHITECTURE_FACTS, type ArchitectureFacts } from '../models/catalog';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
 import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
@@ -68,15 +69,21 @@ export function estimateNoiseSigma(img: FloatImage): number {
   return (values[Math.floor(values.length / 2)] / 0.6745) * 255;
 }
 
-/** Tile side chosen from free memory: activations of the widest layer must fit in a quarter of it. */
+/**
+ * Tile side chosen from free memory: a few live activations of the widest layer (at the conv
+ * stack's own resolution) must fit in a quarter of it, and at most 1 GB. Larger tiles recompute
+ * less overlap: at most 1536 px (a 12 MP photo through the plane model: 7-10 % faster than at
+ * 1024, peak RSS 1.35 GB; docs/performance.md).
+ */
 function chooseTileSize(manifest: DenoiserManifest, requested?: number): number {
   const m = Math.max(4, manifest.sizeMultiple);
   if (requested) return Math.max(m * 8, Math.round(requested / m) * m);
   const width = manifest.arch.options.width ?? 64;
-  const bytesPerPixel = width * 4 * 4; // a few live float32 activations of `width` channels
+  const perActivation = (ARCHITECTURE_FACTS as Record<string, ArchitectureFacts | undefined>)[manifest.arch.name]?.pixelsPerActivation ?? 1;
+  const bytesPerPixel = (width * 4 * 4) / perActivation; // four live float32 activations of `width` channels
   const budget = Math.min(os.freemem() / 4, 1024 * 1024 * 1024);
   const side = Math.sqrt(budget / bytesPerPixel);
-  return Math.max(128, Math.min(1024, Math.floor(side / m) * m));
+  return Math.max(128, Math.min(1536, Math.floor(side / m) * m));
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ArchitectureFacts {
   sizeMultiple: number;
   /** Output activation is a sigmoid (suits BCE loss). */
   sigmoidOutput: boolean;
+  /** How many input pixels one pixel of the conv stack's activations stands for (4 after a 2×2 pixel-unshuffle). */
+  pixelsPerActivation: number;
   defaults: Required<Omit<ArchOptions, 'channels' | 'seed'>>;
 }
 
@@ -32,17 +34,17 @@ export const ARCHITECTURE_FACTS: Record<ArchitectureName, ArchitectureFacts> = {
   seed: {
     name: 'seed',
     description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
-    noiseMap: false, sizeMultiple: 4, sigmoidOutput: true, defaults: { depth: 5, width: 16, batchNorm: false },
+    noiseMap: false, sizeMultiple: 4, sigmoidOutput: true, pixelsPerActivation: 1, defaults: { depth: 5, width: 16, batchNorm: false },
   },
   dncnn: {
     name: 'dncnn',
     description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
-    noiseMap: false, sizeMultiple: 1, sigmoidOutput: false, defaults: { depth: 17, width: 64, batchNorm: true },
+    noiseMap: false, sizeMultiple: 1, sigmoidOutput: false, pixelsPerActivation: 1, defaults: { depth: 17, width: 64, batchNorm: true },
   },
   ffdnet: {
     name: 'ffdnet',
     description: 'FFDNet-style model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map (or "unknown", blind), pixel-shuffle, global residual',
-    noiseMap: true, sizeMultiple: 2, sigmoidOutput: false, defaults: { depth: 12, width: 64, batchNorm: false },
+    noiseMap: true, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 12, width: 64, batchNorm: false },
   },
 };
 
