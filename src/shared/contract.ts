@@ -199,7 +199,8 @@ export interface ModelEntry {
 }
 
 /**
- * A model's speed on this computer, one pass (the default quality): measured on the largest photo it denoised here,
+ * A model's speed on this computer, one pass (the default quality): measured on the largest photo it denoised here
+ * (`megapixels`: below 1 MP, the app shows the time for that photo rather than scaling it up),
  * or estimated from another model's measurement and the two models' work per pixel.
  */
 export type ModelSpeed =

@@ -329,10 +329,11 @@ describe('Denoise Lab in Chromium', () => {
     expect(await table.getByTestId('model-noise').allTextContents()).toContain('Gaussian, σ 0–55');
     const greyRow = table.locator('tbody tr', { hasText: 'default-grey' });
     expect(await greyRow.getByTestId('model-benchmark').textContent()).toBe(`BSD68 σ=25: ${manifest.metrics.testSets.BSD68['25'][0].toFixed(2)} dB`);
-    // The model that denoised the dropped photo was timed; the others are estimated from it.
-    const speeds = await table.getByTestId('model-speed').allTextContents();
-    expect(speeds.filter((t) => /12 MP photo: [\d.]+ (s|min) \(measured\)/.test(t))).toHaveLength(1);
-    expect(speeds.filter((t) => /12 MP photo: ≈ [\d.]+ (s|min) \(estimated\)/.test(t)).length).toBeGreaterThanOrEqual(2);
+    // The model that denoised the dropped 160×120 photo was timed on it: too small a photo to scale up
+    // to 12 MP or to estimate other models from, so the row gives that photo's own time.
+    const speeds = (await table.getByTestId('model-speed').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(speeds.filter((t) => /^0\.02 MP photo: [\d.]+ s \(measured\)$/.test(t))).toHaveLength(1);
+    expect(speeds.filter((t) => t === 'not timed yet')).toHaveLength(speeds.length - 1);
     await screenshot('models');
 
     // Export a trained model as one file, delete it, and import it back.

@@ -39,16 +39,19 @@ interface Timing {
 }
 
 const TWELVE_MP = 12;
+/** Photos from this size up stand for a model's speed per megapixel; smaller ones are mostly fixed costs. */
+const TIMING_MIN_MP = 1;
 
 /**
- * Measured where known; else scaled by work per pixel from the measured model of
- * the same architecture closest in work (other architectures' fixed costs differ too much).
+ * Measured where known; else scaled by work per pixel from the model of the same architecture
+ * closest in work that was measured on a photo of 1 MP or more (other architectures' fixed costs,
+ * and small photos', differ too much).
  */
 function speedOf(m: ScannedModel, all: ScannedModel[], timings: Record<string, Timing>): ModelSpeed | undefined {
   const own = timings[m.id];
   if (own) return { kind: 'measured', secondsPer12MP: own.secondsPerMegapixel * TWELVE_MP, megapixels: own.megapixels };
   const flops = (x: ScannedModel) => x.manifest.flopsPerPixel;
-  const ref = all.filter((x) => timings[x.id] && flops(x) > 0 && x.manifest.arch.name === m.manifest.arch.name)
+  const ref = all.filter((x) => (timings[x.id]?.megapixels ?? 0) >= TIMING_MIN_MP && flops(x) > 0 && x.manifest.arch.name === m.manifest.arch.name)
     .sort((a, b) => Math.abs(Math.log(flops(a) / flops(m))) - Math.abs(Math.log(flops(b) / flops(m))))[0];
   if (!ref || !(flops(m) > 0)) return undefined;
   return { kind: 'estimated', secondsPer12MP: timings[ref.id].secondsPerMegapixel * TWELVE_MP * (flops(m) / flops(ref)), from: ref.label };

@@ -103,5 +103,12 @@ describe('ModelService', () => {
     expect(speed['user:other']).toBeUndefined();
     await models.recordTiming('user:mine', 4, 4); // a larger one does
     expect((await models.list()).find((m) => m.id === 'user:mine')?.speed).toEqual({ kind: 'measured', secondsPer12MP: 12, megapixels: 4 });
+    // A model timed only on a small photo is measured, but estimates are not made from it.
+    await fakeModel(path.join(ctx.paths.models, 'small'), 'small', { arch: { name: 'dncnn', options: { channels: 3 } } });
+    models.changed();
+    await models.recordTiming('user:small', 0.02, 0.5);
+    const after = Object.fromEntries((await models.list()).map((m) => [m.id, m.speed]));
+    expect(after['user:small']).toEqual({ kind: 'measured', secondsPer12MP: 300, megapixels: 0.02 });
+    expect(after['user:other']).toBeUndefined();
   });
 });
