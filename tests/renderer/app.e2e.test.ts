@@ -42,6 +42,17 @@ async function waitForRun(predicate: (r: Run) => boolean, timeoutMs = 120_000): 
   }
 }
 
+/** Starts the Train form's photo run as a tiny new model: depth 3, width 8, 2 epochs of 8 patches in batches of 4. */
+async function startTinyPhotoRun(): Promise<void> {
+  const { page } = harness;
+  await page.getByLabel('Depth').fill('3');
+  await page.getByLabel('Width').fill('8');
+  await page.getByTestId('train-epochs').fill('2');
+  await page.getByTestId('train-batch').fill('4');
+  await page.getByTestId('train-patches').fill('8');
+  await page.getByTestId('train-start').click();
+}
+
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'e2e-'));
   await fs.mkdir(SHOTS, { recursive: true });
@@ -178,12 +189,7 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-dataset').dispatchEvent('change');
     await page.getByTestId('train-self-supervised').check();
     expect(await page.getByTestId('train-noise').count()).toBe(0); // no noise to choose: the photos are the noisy inputs
-    await page.getByLabel('Depth').fill('3');
-    await page.getByLabel('Width').fill('8');
-    await page.getByTestId('train-epochs').fill('2');
-    await page.getByTestId('train-batch').fill('4');
-    await page.getByTestId('train-patches').fill('8');
-    await page.getByTestId('train-start').click();
+    await startTinyPhotoRun();
     const done = await waitForRun((r) => r.request.selfSupervised === true && r.status === 'completed');
     expect(done.epochs).toHaveLength(2);
     expect(done.epochs[0].psnr).toBeUndefined();
@@ -216,13 +222,8 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-init').selectOption({ index: 0 });
     await page.getByTestId('train-init').dispatchEvent('change');
     await page.getByTestId('train-self-supervised').uncheck();
-    await page.getByLabel('Depth').fill('3');
-    await page.getByLabel('Width').fill('8');
     await page.getByLabel('Learning rate').fill('0.00001');
-    await page.getByTestId('train-epochs').fill('2');
-    await page.getByTestId('train-batch').fill('4');
-    await page.getByTestId('train-patches').fill('8');
-    await page.getByTestId('train-start').click();
+    await startTinyPhotoRun();
     await waitForRun((r) => r.request.lr === 0.00001 && r.status === 'completed');
     await expect.poll(() => page.getByTestId('run-advice').getAttribute('data-kind')).toBe('not-learning');
     expect(await page.getByTestId('run-advice').textContent()).toMatch(/Not learning yet: after 2 epochs/);

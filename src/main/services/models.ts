@@ -11,7 +11,7 @@ import { UserError } from '../engine/errors';
 import { BUNDLED_PURPOSE } from '../engine/models/registry';
 import { DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../../shared/vocabulary';
 import { readManifest, type DenoiserManifest } from '../engine/models/manifest';
-import { packModel, unpackModel, PACKAGE_EXTENSION } from '../engine/models/package';
+import { fileNameFor, packModel, unpackModel, PACKAGE_EXTENSION } from '../engine/models/package';
 import { trainData, type TrainData } from '../engine/training/config';
 import type { ModelEntry, ModelSpeed } from '../../shared/contract';
 import { readJson, updateJson } from './app-state';
@@ -225,7 +225,7 @@ export class ModelService {
   async export(id: string): Promise<string | null> {
     const src = await this.resolveDir(id);
     const name = (await this.nameOf(id)) ?? path.basename(src);
-    const fileName = name.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').trim() || path.basename(src);
+    const fileName = fileNameFor(name) || path.basename(src);
     const chosen = await this.ctx.dialogs.saveFile('Export the model as…', `${fileName}${PACKAGE_EXTENSION}`, PACKAGE_KIND);
     if (!chosen) return null;
     const file = chosen.endsWith(PACKAGE_EXTENSION) ? chosen : `${chosen}${PACKAGE_EXTENSION}`;

@@ -20,6 +20,11 @@ const MODEL_FILE = 'model.json';
 const ALLOWED = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
 /** Far above any model the app trains (a DnCNN-20 colour model is 2.7 MB), far below what would hurt. */
 const MAX_UNPACKED = 512 * 2 ** 20;
+/** A model's name as a file or folder name: characters no file system takes become '-'. */
+export function fileNameFor(name: string): string {
+  return name.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').trim();
+}
+
 /** Prefix of the folders being unpacked: the model lists skip them. */
 export const UNPACKING_PREFIX = '.unpacking-';
 
@@ -84,7 +89,7 @@ export async function unpackModel(file: string, root: string): Promise<{ dir: st
     await fs.mkdir(staging);
     for (const [name, data] of byName) await fs.writeFile(path.join(staging, name), data);
     const manifest = await readManifest(staging).catch((err: Error) => Promise.reject(fail(err.message)));
-    const base = manifest.name.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').replace(/^\.+/, '').trim() || path.basename(file, PACKAGE_EXTENSION);
+    const base = fileNameFor(manifest.name).replace(/^\.+/, '').trim() || path.basename(file, PACKAGE_EXTENSION);
     for (let i = 0; ; i++) {
       const dir = path.join(root, i ? `${base}-${i}` : base);
       try {
