@@ -6,12 +6,15 @@
  * inputs and the gradients graph outputs, both in TF.js layout, so the
  * optimizer, its state and the checkpoints stay TF.js's.
  *
- * Supported: Conv2D (trainable when stride 1 with an odd 'same' kernel; fixed
- * pixel-(un)shuffle and channel-selection convs of any stride), fixed
- * Conv2DTranspose with kernel = stride, relu / linear activations, ReLU, Add
- * and BatchNormalization with scale and offset (batch statistics, as in
- * training), with MSE or L1 loss. Anything else is refused by
- * `gradientGraphSupport`.
+ * Supported: Conv2D and Conv2DTranspose, trainable or fixed, 'same' (odd
+ * kernels at stride 1; kernel at least the stride otherwise) or 'valid' with
+ * kernel = stride (pixel-(un)shuffle); relu, sigmoid and linear activations
+ * (the notebook's `seed` model ends in a sigmoid, trained with BCE);
+ * ReLU, Add and BatchNormalization with scale and offset (batch statistics, as
+ * in training); MSE, L1 or BCE loss. A strided 'same' layer pads as TF does
+ * when its full-resolution side is a multiple of the stride, which the
+ * architectures' size multiple guarantees for training patches. Anything else
+ * is refused by `gradientGraphSupport`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
@@ -31,6 +34,8 @@ export interface GradientGraph {
 const UNIT_EPSILON = 1e-5;
 const TF_TO_ONNX_CONV = [3, 2, 0, 1]; // [kh,kw,in,out] -> [out,in,kh,kw]
 const NHWC_TO_NCHW = [0, 3, 1, 2];
+/** TF.js's clip of a BCE prediction (backend epsilon). */
+const BCE_EPSILON = 1e-7;
 
 interface LayerRecord {
   layer: tf.layers.Layer;
@@ -48,15 +53,16 @@ interface LayerRecord {
 
 /** Why the model cannot train through the gradient graph, or null when it can. */
 export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): string | null {
-  if (loss !== 'mse' && loss !== 'l1') return `${loss} loss`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'several inputs or outputs';
+  const last = model.layers[model.layers.length - 1];
+  const lastActivation = (last.getConfig() as LayerConfig).activation;
+  if (loss === 'bce' && lastActivation !== 'sigmoid') return 'bce loss without a sigmoid output layer';
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as LayerConfig;
-    const trainable = layer.trainableWeights.length > 0;
     const [kh, kw] = cfg.kernelSize ?? [1, 1];
     const [sh, sw] = cfg.strides ?? [1, 1];
-    if (cfg.activation && !['linear', 'relu'].includes(cfg.activation)) return `activation ${cfg.activation}`;
+    if (cfg.activation && !['linear', 'relu', 'sigmoid'].includes(cfg.activation)) return `activation ${cfg.activation} on ${layer.name}`;
     switch (cls) {
       case 'InputLayer': case 'ReLU': case 'Add':
         break;
@@ -64,13 +70,13 @@ export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): str
         if ((cfg as { axis?: number }).axis !== 3 && (cfg as { axis?: number }).axis !== -1) return 'BatchNormalization over an axis other than channels';
         if (cfg.scale === false || cfg.center === false) return 'BatchNormalization without scale or offset';
         break;
-      case 'Conv2D':
-        if (trainable && !(sh === 1 && sw === 1 && cfg.padding === 'same' && kh % 2 === 1 && kw % 2 === 1)) return `trainable Conv2D ${layer.name} (stride ${sh}, ${cfg.padding}, kernel ${kh}x${kw})`;
-        if (!trainable && !(cfg.padding === 'valid' && kh === sh && kw === sw) && !(sh === 1 && sw === 1 && cfg.padding === 'same' && kh % 2 === 1)) return `fixed Conv2D ${layer.name}`;
+      case 'Conv2D': case 'Conv2DTranspose': {
+        const unit = sh === 1 && sw === 1;
+        const same = cfg.padding === 'same' && (unit ? cls === 'Conv2D' && kh % 2 === 1 && kw % 2 === 1 : kh >= sh && kw >= sw);
+        const shuffle = cfg.padding === 'valid' && kh === sh && kw === sw;
+        if (!same && !shuffle) return `${cls} ${layer.name} (stride ${sh}, ${cfg.padding}, kernel ${kh}x${kw})`;
         break;
-      case 'Conv2DTranspose':
-        if (trainable || !(cfg.padding === 'valid' && kh === sh && kw === sw)) return `Conv2DTranspose ${layer.name}`;
-        break;
+      }
       default:
         return `layer type ${cls}`;
     }
@@ -150,7 +156,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         const convIn = [ins[0], rec.kernel];
         if (cfg.useBias !== false) convIn.push(weightName(1));
         const pre = op(cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', convIn, convAttributes(cfg));
-        rec.output = cfg.activation === 'relu' ? op('Relu', [pre]) : pre;
+        rec.output = cfg.activation === 'relu' ? op('Relu', [pre]) : cfg.activation === 'sigmoid' ? op('Sigmoid', [pre]) : pre;
         break;
       }
       case 'BatchNormalization': {
@@ -191,15 +197,31 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   inputs.push(valueInfo('y', ['N', 'H', 'W', model.outputs[0].shape[3] as number]));
   const diff = op('Sub', [prediction, op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)])]);
   const count = op('Cast', [op('Size', [diff])], [attrInt('to', 1)]);
-  if (loss === 'mse') {
-    op('ReduceMean', [op('Mul', [diff, diff])], [attrInt('keepdims', 0)], 'loss');
-  } else {
-    op('ReduceMean', [op('Abs', [diff])], [attrInt('keepdims', 0)], 'loss');
+  let lossGrad: string;
+  switch (loss) {
+    case 'mse':
+      op('ReduceMean', [op('Mul', [diff, diff])], [attrInt('keepdims', 0)], 'loss');
+      lossGrad = op('Mul', [diff, op('Div', [constant('two', 2), count])]);
+      break;
+    case 'l1':
+      op('ReduceMean', [op('Abs', [diff])], [attrInt('keepdims', 0)], 'loss');
+      lossGrad = op('Div', [op('Sign', [diff]), count]);
+      break;
+    case 'bce': {
+      // As TF.js: the prediction clipped to [1e-7, 1 - 1e-7], then -mean(y log p + (1 - y) log(1 - p)).
+      // The gradient is taken at the sigmoid's input, (p - y) / count, zero where the clip bit; the
+      // output layer's backward step therefore skips its sigmoid (sigmoid + BCE only, see gradientGraphSupport).
+      const clipped = op('Clip', [prediction, constant('bce_low', BCE_EPSILON), constant('bce_high', 1 - BCE_EPSILON)]);
+      const target = op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)]);
+      const logP = op('Log', [clipped]);
+      const log1mP = op('Log', [op('Sub', [constant('one', 1), clipped])]);
+      const perElement = op('Add', [op('Mul', [target, logP]), op('Mul', [op('Sub', [constant('one', 1), target]), log1mP])]);
+      op('Neg', [op('ReduceMean', [perElement], [attrInt('keepdims', 0)])], [], 'loss');
+      lossGrad = op('Where', [op('Equal', [prediction, clipped]), op('Div', [diff, count]), zero()]);
+      break;
+    }
   }
   outputs.unshift(valueInfo('loss', []));
-  const lossGrad = loss === 'mse'
-    ? op('Mul', [diff, op('Div', [constant('two', 2), count])])
-    : op('Div', [op('Sign', [diff]), count]);
 
   // Backward pass, layers in reverse.
   const gradsOf = new Map<string, string[]>([[prediction, [lossGrad]]]);
@@ -215,35 +237,40 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   };
   /** The gradient through a ReLU whose output is `out`. */
   const reluGrad = (g: string, out: string) => op('Where', [op('Greater', [out, zero()]), g, zero()]);
+  /** The gradient through a sigmoid whose output is `out`: g * out * (1 - out). */
+  const sigmoidGrad = (g: string, out: string) => op('Mul', [g, op('Mul', [out, op('Sub', [constant('one', 1), out])])]);
   /**
-   * dW[ky,kx,i,o] = sum over n,y,x of in[n,i,y+ky,x+kx] * gz[n,o,y,x], as one batched matrix
-   * product: a grouped conv with one-hot kernels unfolds the input into its kh*kw shifted copies
-   * ([N, in*kh*kw, H*W], channel i*kh*kw+tap; the conv's own padding gives the borders), times the
-   * output gradient [N, H*W, out], summed over the batch. One conv and one product per layer run
-   * faster on ONNX Runtime than a copied slice and a product per tap (docs/performance.md).
+   * The kernel gradient of a conv from `input` (`cin` channels) to the output gradient `gz`
+   * (`cout` channels), in TF layout [kh, kw, cin, cout]: dW[ky,kx,i,o] = sum over n,y,x of
+   * in_padded[n,i,s*y+ky,s*x+kx] * gz[n,o,y,x], as one batched matrix product. A grouped conv
+   * with one-hot kernels, with the layer's own stride and padding, unfolds the input into its
+   * kh*kw shifted copies ([N, cin*kh*kw, H*W], channel i*kh*kw+tap), times the output gradient
+   * [N, H*W, cout], summed over the batch. One conv and one product per layer run faster on
+   * ONNX Runtime than a copied slice and a product per tap (docs/performance.md). A transposed
+   * conv is the adjoint of a conv from its output to its input, so its kernel gradient is this
+   * with the two swapped.
    */
-  const filterGradient = (input: string, gz: string, cfg: LayerConfig, cin: number) => {
+  const filterGradient = (input: string, cin: number, gz: string, cout: number, cfg: LayerConfig) => {
     const [kh, kw] = cfg.kernelSize!;
-    const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
     const taps = kh * kw;
     const oneHot = new Float32Array(cin * taps * taps);
     for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
     const unfoldKernel = fresh('unfold_kernel');
     inits.push(initializer(unfoldKernel, oneHot, [cin * taps, 1, kh, kw]));
-    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), attrInts('pads', [ph, pw, ph, pw]), attrInts('kernel_shape', [kh, kw])]);
+    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), ...convAttributes(cfg)]);
     const columns = op('Reshape', [unfolded, int64Const([0, cin * taps, -1])]);
-    const gzRows = op('Transpose', [op('Reshape', [gz, int64Const([0, cfg.filters!, -1])])], [attrInts('perm', [0, 2, 1])]);
+    const gzRows = op('Transpose', [op('Reshape', [gz, int64Const([0, cout, -1])])], [attrInts('perm', [0, 2, 1])]);
     const summed = op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 0)]);
-    return op('Transpose', [op('Reshape', [summed, int64Const([cin, kh, kw, cfg.filters!])])], [attrInts('perm', [1, 2, 0, 3])]);
+    return op('Transpose', [op('Reshape', [summed, int64Const([cin, kh, kw, cout])])], [attrInts('perm', [1, 2, 0, 3])]);
   };
   /**
    * The gradient of a conv's input. A stride-1 conv's is the conv of the output gradient with
    * the kernel flipped and its in/out axes swapped (ONNX Runtime's Conv is much faster than
-   * its ConvTranspose); the fixed kernel = stride layers use the adjoint op directly.
+   * its ConvTranspose); strided and transposed layers use the adjoint op directly.
    */
   const inputGradient = (cls: string, gz: string, kernel: string, cfg: LayerConfig) => {
     if (cls === 'Conv2DTranspose') return op('Conv', [gz, kernel], convAttributes(cfg));
-    if (cfg.padding !== 'same') return op('ConvTranspose', [gz, kernel], convAttributes(cfg));
+    if (cfg.padding !== 'same' || (cfg.strides ?? [1, 1]).some((v) => v !== 1)) return op('ConvTranspose', [gz, kernel], convAttributes(cfg));
     const [kh, kw] = cfg.kernelSize!;
     const taps = op('Reshape', [kernel, int64Const([0, 0, -1])]);
     const reversed = op('Gather', [taps, int64Const(Array.from({ length: kh * kw }, (_, i) => kh * kw - 1 - i))], [attrInt('axis', 2)]);
@@ -259,10 +286,12 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
     const { cls, cfg, inputs: ins } = rec;
     switch (cls) {
       case 'Conv2D': case 'Conv2DTranspose': {
-        let gz = g;
-        if (cfg.activation === 'relu') gz = reluGrad(g, rec.output);
+        // BCE's gradient arrives at the output sigmoid's input already (see the loss).
+        const fusedBce = loss === 'bce' && rec.output === prediction;
+        const gz = cfg.activation === 'relu' ? reluGrad(g, rec.output) : cfg.activation === 'sigmoid' && !fusedBce ? sigmoidGrad(g, rec.output) : g;
         if (rec.trainable[0] !== undefined) {
-          gradOutput(rec.trainable[0], filterGradient(ins[0], gz, cfg, model.trainableWeights[rec.trainable[0]!].shape[2] as number));
+          const [, , a, b] = model.trainableWeights[rec.trainable[0]!].shape as number[]; // TF: conv [kh,kw,in,out], transposed [kh,kw,out,in]
+          gradOutput(rec.trainable[0], cls === 'Conv2D' ? filterGradient(ins[0], a, gz, b, cfg) : filterGradient(gz, a, ins[0], b, cfg));
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {
@@ -306,18 +335,22 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   return { bytes, weightInputs, batchNormLayers };
 }
 
-function samePads(cfg: LayerConfig): number[] {
+/**
+ * ONNX pads of a layer as TF pads it: 'same' at stride 1 (odd kernels) pads (k - 1) / 2 on each
+ * side; strided 'same' pads k - s in all, the odd one at the end (TF's rule when the side is a
+ * multiple of the stride); the supported 'valid' layers have kernel = stride and no padding.
+ * A transposed layer takes the pads of the conv it is the adjoint of.
+ */
+function convPads(cfg: LayerConfig): number[] {
+  if (cfg.padding !== 'same') return [0, 0, 0, 0];
   const [kh, kw] = cfg.kernelSize!;
-  return [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
+  const [sh, sw] = cfg.strides ?? [1, 1];
+  const [th, tw] = [kh - sh, kw - sw];
+  return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
 }
 
-/** Conv / ConvTranspose attributes of a layer; the supported 'valid' convs have kernel = stride. */
+/** Conv / ConvTranspose attributes of a layer. */
 function convAttributes(cfg: LayerConfig): Onnx.IAttributeProto[] {
   const [kh, kw] = cfg.kernelSize!;
-  const strides = cfg.strides ?? [1, 1];
-  return [
-    attrInts('kernel_shape', [kh, kw]),
-    attrInts('strides', strides),
-    attrInts('pads', cfg.padding === 'same' ? samePads(cfg) : [0, 0, 0, 0]),
-  ];
+  return [attrInts('kernel_shape', [kh, kw]), attrInts('strides', cfg.strides ?? [1, 1]), attrInts('pads', convPads(cfg))];
 }
