@@ -7,7 +7,8 @@
  */
 import { initBackend } from '../src/main/engine/runtime/backend';
 import { openDenoiser } from '../src/main/engine/models/store';
-import { denoiseImage, estimateNoiseSigma } from '../src/main/engine/inference/denoise-image';
+import { denoiseImage } from '../src/main/engine/inference/denoise-image';
+import { estimateNoiseSigma } from '../src/main/engine/inference/noise-level';
 import { readImage } from '../src/main/engine/image/io';
 import { makeImage, type FloatImage } from '../src/main/engine/image/float-image';
 import { psnr, mse } from '../src/main/engine/image/metrics';

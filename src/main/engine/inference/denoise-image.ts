@@ -8,10 +8,10 @@
  * input's size and channels.
  */
 import os from 'node:os';
-import { crop, makeImage, toChannels, type FloatImage } from '../image/float-image';
+import { makeImage, toChannels, type FloatImage } from '../image/float-image';
 import { orient } from '../image/orientations';
 import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
-import { modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { modelInputData } from '../models/input';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from '../models/catalog';
@@ -19,6 +19,7 @@ import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
 import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 import { double, halve } from '../image/resample';
+import { blindLevel, estimateNoiseSigma, searchedLevel } from './noise-level';
 
 export interface DenoiseOptions {
   /**
@@ -43,30 +44,6 @@ export interface DenoiseResult {
   /** How the noise level was set (noise-map models). */
   noise?: NoiseReading;
   tiles: number;
-}
-
-/**
- * Estimates the Gaussian noise level (0-255) from the finest diagonal wavelet
- * band: sigma = median(|HH|) / 0.6745 (Donoho and Johnstone).
- */
-export function estimateNoiseSigma(img: FloatImage): number {
-  const { width: w, height: h, channels: c } = img;
-  const values: number[] = [];
-  const stride = Math.max(1, Math.floor(Math.sqrt((w * h) / 4 / 250_000))); // sample at most ~250k blocks
-  for (let y = 0; y + 1 < h; y += 2 * stride) {
-    for (let x = 0; x + 1 < w; x += 2 * stride) {
-      for (let k = 0; k < c; k++) {
-        const a = img.data[(y * w + x) * c + k];
-        const b = img.data[(y * w + x + 1) * c + k];
-        const d = img.data[((y + 1) * w + x) * c + k];
-        const e = img.data[((y + 1) * w + x + 1) * c + k];
-        values.push(Math.abs(a - b - d + e) / 2);
-      }
-    }
-  }
-  if (values.length === 0) return 0;
-  values.sort((p, q) => p - q);
-  return (values[Math.floor(values.length / 2)] / 0.6745) * 255;
 }
 
 /**
@@ -201,13 +178,19 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     throw new UserError(`ensemble must be one of ${ENSEMBLE_PASSES.join(', ')} passes`);
   }
   const how = levelSource(manifest, opts.sigma);
-  /** The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a level is given. */
-  const levelFor = async (image: FloatImage, scale: number): Promise<number | null> => {
+  /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
+  const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
+  const multiple = Math.max(4, manifest.sizeMultiple);
+  /**
+   * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
+   * level is given; `chroma` for an opponent colour plane.
+   */
+  const levelFor = async (image: FloatImage, scale: number, chroma = false): Promise<number | null> => {
     switch (how) {
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
       case 'estimated': return estimateNoiseSigma(image) / 255;
-      case 'blind': return blindLevel(runner, manifest, image);
+      case 'blind': return image.channels === 1 && !chroma ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
     }
   };
   let result: { image: FloatImage; tiles: number };
@@ -226,7 +209,7 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
     found = null;
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
-      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5));
+      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0);
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
       const r = await runEnsemble(runner, manifest, plane, level, opts);
@@ -251,45 +234,3 @@ function levelSource(manifest: DenoiserManifest, sigma: number | undefined): Noi
   if (sigma !== undefined) return 'given';
   return manifest.blind ? 'blind' : 'estimated';
 }
-
-/** Largest sample of an image a blind model looks at to find the noise level. */
-const BLIND_SAMPLE_PIXELS = 1 << 20;
-
-/**
- * A blind model's own noise level for an image (0-1): one pass told "unknown", over
- * crops spread across the image (at most about a megapixel), and the RMS of what
- * it removed. The model was trained with that same measure (RMS of noisy - clean)
- * as its level, so the second, told pass gets the level in the terms it learned;
- * measured better than one blind pass (bench/model-report, docs/models.md).
- */
-async function blindLevel(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage): Promise<number> {
-  let sq = 0;
-  let count = 0;
-  for (const c of sampleCrops(img, BLIND_SAMPLE_PIXELS, Math.max(4, manifest.sizeMultiple))) {
-    const r = await runTiles(runner, manifest, c, UNKNOWN_NOISE_LEVEL, {});
-    for (let i = 0; i < c.data.length; i++) sq += (c.data[i] - r.image.data[i]) ** 2;
-    count += c.data.length;
-  }
-  // Both measures run low: the blind pass leaves some strong noise in, and the wavelet estimate
-  // misses noise that demosaicing and JPEG made smooth. The larger is the better one for each.
-  return Math.max(Math.sqrt(sq / Math.max(1, count)), estimateNoiseSigma(img) / 255);
-}
-
-/** The whole image when it is small; otherwise square crops on an even grid, about `maxPixels` in all. */
-function sampleCrops(img: FloatImage, maxPixels: number, multiple: number): FloatImage[] {
-  if (img.width * img.height <= maxPixels) return [img];
-  const side = Math.min(img.width, img.height, Math.max(multiple, Math.floor(256 / multiple) * multiple));
-  const per = Math.max(1, Math.floor(maxPixels / (side * side)));
-  const cols = Math.max(1, Math.round(Math.sqrt((per * img.width) / img.height)));
-  const rows = Math.max(1, Math.floor(per / cols));
-  const crops: FloatImage[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = Math.round(((c + 0.5) / cols) * (img.width - side));
-      const y = Math.round(((r + 0.5) / rows) * (img.height - side));
-      crops.push(crop(img, x, y, side, side));
-    }
-  }
-  return crops;
-}
-

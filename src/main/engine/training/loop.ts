@@ -19,7 +19,7 @@ import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
 import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
-import { estimateNoiseSigma } from '../inference/denoise-image';
+import { estimateNoiseSigma } from '../inference/noise-level';
 import { toOpponent } from '../inference/opponent';
 import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyNoise, type NoiseSpec } from '../data/noise';
 import type { TrainingSource } from '../data/sources';
 import { crop, makeImage, type FloatImage } from '../image/float-image';
-import { estimateNoiseSigma } from '../inference/denoise-image';
+import { estimateNoiseSigma } from '../inference/noise-level';
 import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
 import { toOpponent } from '../inference/opponent';

@@ -1,0 +1,194 @@
+/**
+ * The noise level a noise-map model is told when the user gives none: the wavelet estimate
+ * (models not trained blind), a blind pass's own reading (colour and chroma planes), or, for
+ * a grey or luma plane through a blind model, a search over a short ladder of levels
+ * (docs/models.md, "Session 9"). Each works on crops spread over the image, so a large photo
+ * costs a fixed, small amount of work.
+ */
+import { crop, type FloatImage } from '../image/float-image';
+import { UNKNOWN_NOISE_LEVEL } from '../models/input';
+
+/** The model on a crop, told a level (0-1, or UNKNOWN_NOISE_LEVEL); returns its output. */
+export type RunAt = (crop: FloatImage, level: number) => Promise<FloatImage>;
+
+/**
+ * Estimates the Gaussian noise level (0-255) from the finest diagonal wavelet
+ * band: sigma = median(|HH|) / 0.6745 (Donoho and Johnstone).
+ */
+export function estimateNoiseSigma(img: FloatImage): number {
+  const { width: w, height: h, channels: c } = img;
+  const values: number[] = [];
+  const stride = Math.max(1, Math.floor(Math.sqrt((w * h) / 4 / 250_000))); // sample at most ~250k blocks
+  for (let y = 0; y + 1 < h; y += 2 * stride) {
+    for (let x = 0; x + 1 < w; x += 2 * stride) {
+      for (let k = 0; k < c; k++) {
+        const a = img.data[(y * w + x) * c + k];
+        const b = img.data[(y * w + x + 1) * c + k];
+        const d = img.data[((y + 1) * w + x) * c + k];
+        const e = img.data[((y + 1) * w + x + 1) * c + k];
+        values.push(Math.abs(a - b - d + e) / 2);
+      }
+    }
+  }
+  if (values.length === 0) return 0;
+  values.sort((p, q) => p - q);
+  return (values[Math.floor(values.length / 2)] / 0.6745) * 255;
+}
+
+/**
+ * Largest sample of an image a model is run on to find its noise level (a blind pass, or each
+ * level the search tries): a quarter megapixel in crops spread over the image is plenty for one
+ * level per plane, and keeps the search's passes a small part of a large photo's time.
+ */
+const LEVEL_SAMPLE_PIXELS = 1 << 18;
+
+/**
+ * A blind model's own noise level for an image (0-1): one pass told "unknown", over
+ * crops spread across the image (LEVEL_SAMPLE_PIXELS), and the RMS of what
+ * it removed. The model was trained with that same measure (RMS of noisy - clean)
+ * as its level, so the second, told pass gets the level in the terms it learned;
+ * measured better than one blind pass (bench/model-report, docs/models.md).
+ */
+export async function blindLevel(runAt: RunAt, img: FloatImage, multiple: number): Promise<number> {
+  let sq = 0;
+  let count = 0;
+  for (const c of sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple)) {
+    const out = await runAt(c, UNKNOWN_NOISE_LEVEL);
+    for (let i = 0; i < c.data.length; i++) sq += (c.data[i] - out.data[i]) ** 2;
+    count += c.data.length;
+  }
+  // Both measures run low: the blind pass leaves some strong noise in, and the wavelet estimate
+  // misses noise that demosaicing and JPEG made smooth. The larger is the better one for each.
+  return Math.max(Math.sqrt(sq / Math.max(1, count)), estimateNoiseSigma(img) / 255);
+}
+
+/**
+ * Levels the search tries, as multiples of the wavelet estimate. On camera noise (demosaiced,
+ * JPEG) the wavelet estimate reads 0.5-0.7 of the true level and a blind pass is no better on
+ * luma; on white noise it is close. It rarely reads high but at very low levels, where the level
+ * matters little.
+ */
+const SEARCH_FACTORS = [1, 1.25, 1.6, 2, 2.5];
+
+/**
+ * A blind model's level for a grey or luma image (0-1): the model is told each level of a short
+ * ladder over crops of the image, and the level kept is the one whose output leaves the most
+ * noise-like residual, i.e. the residual's local energy least tied to the output's edges:
+ * told too little, the model leaves noise along edges and texture (residual energy falls there);
+ * told too much, it removes detail with the noise (residual energy rises there). On 10 CBSD68
+ * images (plane model, luma PSNR): camera noise +0.15 / +0.55 / +0.93 dB at shot 0.0015 / 0.004 /
+ * 0.01 against the blind pass's level; white noise, where the correlation's minimum sits low, keeps
+ * the wavelet estimate as its floor (docs/models.md).
+ */
+export async function searchedLevel(runAt: RunAt, img: FloatImage, multiple: number): Promise<number> {
+  const base = estimateNoiseSigma(img) / 255;
+  if (base === 0) return 0;
+  const crops = sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple);
+  const scores: number[] = [];
+  for (const f of SEARCH_FACTORS) {
+    const stats = new EdgeResidualStats();
+    for (const c of crops) stats.add(c, await runAt(c, f * base));
+    scores.push(stats.correlation());
+  }
+  return base * Math.exp(parabolicMinimum(SEARCH_FACTORS.map(Math.log), scores));
+}
+
+/**
+ * Pooled correlation, over crops, between the local energy (7x7 means) of a residual (input -
+ * output) and of the output's gradient.
+ */
+class EdgeResidualStats {
+  private n = 0;
+  private sx = 0;
+  private sy = 0;
+  private sxx = 0;
+  private syy = 0;
+  private sxy = 0;
+
+  add(input: FloatImage, output: FloatImage): void {
+    const { width: w, height: h } = input;
+    const grad = new Float32Array(w * h);
+    const res = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const o = output.data;
+        const gx = x > 0 && x < w - 1 ? o[i + 1] - o[i - 1] : 0;
+        const gy = y > 0 && y < h - 1 ? o[i + w] - o[i - w] : 0;
+        grad[i] = gx * gx + gy * gy;
+        res[i] = (input.data[i] - o[i]) ** 2;
+      }
+    }
+    const a = boxMean(grad, w, h, 3);
+    const b = boxMean(res, w, h, 3);
+    for (let i = 0; i < a.length; i++) {
+      this.n++;
+      this.sx += a[i];
+      this.sy += b[i];
+      this.sxx += a[i] * a[i];
+      this.syy += b[i] * b[i];
+      this.sxy += a[i] * b[i];
+    }
+  }
+
+  correlation(): number {
+    const cov = this.sxy - (this.sx * this.sy) / this.n;
+    const vx = this.sxx - (this.sx * this.sx) / this.n;
+    const vy = this.syy - (this.sy * this.sy) / this.n;
+    return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : 0;
+  }
+}
+
+/** Means over (2r+1)^2 windows (shrunk at the borders), as two 1-D passes. */
+function boxMean(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const pass = (from: Float32Array, to: Float32Array, len: number, lines: number, step: number, lineStep: number) => {
+    for (let l = 0; l < lines; l++) {
+      for (let i = 0; i < len; i++) {
+        let sum = 0;
+        const lo = Math.max(0, i - r);
+        const hi = Math.min(len - 1, i + r);
+        for (let j = lo; j <= hi; j++) sum += from[l * lineStep + j * step];
+        to[l * lineStep + i * step] = sum / (hi - lo + 1);
+      }
+    }
+  };
+  const rows = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  pass(src, rows, w, h, 1, w);
+  pass(rows, out, h, w, w, 1);
+  return out;
+}
+
+/**
+ * Where the lowest of `ys` lies along `xs`: its x, refined by the parabola through it and its
+ * neighbours when it has both (and the parabola opens upwards), kept between those neighbours.
+ */
+export function parabolicMinimum(xs: number[], ys: number[]): number {
+  const j = ys.indexOf(Math.min(...ys));
+  if (j === 0 || j === xs.length - 1) return xs[j];
+  const [x0, x1, x2] = [xs[j - 1], xs[j], xs[j + 1]];
+  const [y0, y1, y2] = [ys[j - 1], ys[j], ys[j + 1]];
+  const d = (x0 - x1) * (x0 - x2) * (x1 - x2);
+  const a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / d;
+  const b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / d;
+  return a > 0 ? Math.min(x2, Math.max(x0, -b / (2 * a))) : x1;
+}
+
+/** The whole image when it is small; otherwise square crops on an even grid, about `maxPixels` in all. */
+function sampleCrops(img: FloatImage, maxPixels: number, multiple: number): FloatImage[] {
+  if (img.width * img.height <= maxPixels) return [img];
+  const side = Math.min(img.width, img.height, Math.max(multiple, Math.floor(256 / multiple) * multiple));
+  const per = Math.max(1, Math.floor(maxPixels / (side * side)));
+  const cols = Math.max(1, Math.round(Math.sqrt((per * img.width) / img.height)));
+  const rows = Math.max(1, Math.floor(per / cols));
+  const crops: FloatImage[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x = Math.round(((c + 0.5) / cols) * (img.width - side));
+      const y = Math.round(((r + 0.5) / rows) * (img.height - side));
+      crops.push(crop(img, x, y, side, side));
+    }
+  }
+  return crops;
+}
+
