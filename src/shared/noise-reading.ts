@@ -1,7 +1,7 @@
 /**
  * How the noise level of a denoised photo was set, for the CLI and the app to
  * show: given by the user, estimated from the photo before denoising, or left
- * to a blind model (then `sigma` is the level of what the model removed).
+ * to a blind model (then `sigma` is the level the model was told after finding it).
  * Levels are on the 0-255 scale.
  */
 export type NoiseReading =
