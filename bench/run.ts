@@ -21,7 +21,7 @@ import { initBackend } from '../src/main/engine/runtime/backend';
 import { getArchitecture, modelStats } from '../src/main/engine/models/architectures';
 import { DataParallel } from '../src/main/engine/training/steps/parallel/data-parallel';
 import { trainableVariables, trainStep, type LossName } from '../src/main/engine/training/steps/tfjs-step';
-import { createRunner, tfjsRunner } from '../src/main/engine/runtime/runner';
+import { createRunner, onnxThreads, tfjsRunner } from '../src/main/engine/runtime/runner';
 import { OnnxTrainStep, onnxTrainingUnavailable } from '../src/main/engine/training/steps/onnx-step';
 import { denoiseFiles } from '../src/main/engine/inference/denoise-files';
 import { defaultModelDir } from '../src/main/engine/models/registry';
@@ -136,7 +136,7 @@ async function main() {
     const wasm = alt && alt.value > here ? { value: alt.value, mode: alt.mode } : { value: here, mode: hereMode };
     figures[`${name}_wasm`] = wasm.value;
     if (onnx !== undefined && onnx > wasm.value) {
-      print(name, onnx, unit, 'onnxruntime', { ...extra, mode: `onnxruntime x${os.availableParallelism()} threads`, onnxruntime: onnx, ...modes, wasm_best: wasm.value });
+      print(name, onnx, unit, 'onnxruntime', { ...extra, mode: `onnxruntime x${onnxThreads()} threads`, onnxruntime: onnx, ...modes, wasm_best: wasm.value });
       return onnx;
     }
     print(name, wasm.value, unit, b, { ...extra, mode: wasm.mode, onnxruntime: onnx, ...modes, wasm_best: wasm.value });

@@ -4,7 +4,7 @@ import { initBackend } from '../../engine/runtime/backend';
 import { ALL_ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
 import { gradientGraphSupport } from '../../engine/onnx/gradients';
-import { loadOnnxRuntime, onnxUnavailable } from '../../engine/runtime/runner';
+import { loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
 
 export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
@@ -14,7 +14,7 @@ export async function infoCommand(): Promise<number> {
   for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
   const ort = loadOnnxRuntime();
-  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, all cores)` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, ${onnxThreads()} thread${onnxThreads() === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of ALL_ARCHITECTURES) {

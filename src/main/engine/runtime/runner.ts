@@ -39,7 +39,16 @@ export function tfjsRunner(model: tf.LayersModel): ModelRunner {
   };
 }
 
-export async function onnxRunner(model: tf.LayersModel, threads = os.availableParallelism()): Promise<ModelRunner> {
+/**
+ * Threads ONNX Runtime computes on, for inference and training steps alike: DENOISE_ONNX_THREADS,
+ * else every core (e.g. to leave a core free on a shared machine, or to measure scaling).
+ */
+export function onnxThreads(): number {
+  const fromEnv = Number(process.env.DENOISE_ONNX_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : os.availableParallelism();
+}
+
+export async function onnxRunner(model: tf.LayersModel, threads = onnxThreads()): Promise<ModelRunner> {
   const runtime = loadOnnxRuntime();
   if (!runtime) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
   const session = await runtime.InferenceSession.create(exportOnnx(model), {

@@ -7,9 +7,8 @@
  * step, so a resumed run stays bit-for-bit on the same path.
  */
 import * as tf from '@tensorflow/tfjs';
-import os from 'node:os';
 import { exportOnnx, onnxWeights } from '../../onnx/export';
-import { loadOnnxRuntime } from '../../runtime/runner';
+import { loadOnnxRuntime, onnxThreads } from '../../runtime/runner';
 
 export interface CurrentForward {
   /** NHWC input [n, h, w, c] to NHWC output. */
@@ -17,7 +16,7 @@ export interface CurrentForward {
   dispose(): void;
 }
 
-export async function currentForward(model: tf.LayersModel, useOnnx: boolean, threads = os.availableParallelism()): Promise<CurrentForward> {
+export async function currentForward(model: tf.LayersModel, useOnnx: boolean, threads = onnxThreads()): Promise<CurrentForward> {
   const ort = useOnnx ? loadOnnxRuntime() : null;
   if (!ort) {
     return {

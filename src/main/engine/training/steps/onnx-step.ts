@@ -9,9 +9,8 @@
  */
 import type { TrainerChoice } from '../../../../shared/vocabulary';
 import * as tf from '@tensorflow/tfjs';
-import os from 'node:os';
 import { buildGradientGraph, gradientGraphSupport } from '../../onnx/gradients';
-import { loadOnnxRuntime, onnxUnavailable } from '../../runtime/runner';
+import { loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
 import type { LossName } from './tfjs-step';
 
 type Ort = NonNullable<ReturnType<typeof loadOnnxRuntime>>;
@@ -35,7 +34,7 @@ export class OnnxTrainStep {
     readonly threads: number,
   ) {}
 
-  static async create(model: tf.LayersModel, loss: LossName, threads = os.availableParallelism()): Promise<OnnxTrainStep> {
+  static async create(model: tf.LayersModel, loss: LossName, threads = onnxThreads()): Promise<OnnxTrainStep> {
     const ort = loadOnnxRuntime();
     if (!ort) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
     const graph = buildGradientGraph(model, loss);
