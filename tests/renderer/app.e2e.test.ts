@@ -114,8 +114,8 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-epochs').fill('3');
     await page.getByTestId('train-start').click();
     await expect.poll(() => page.getByTestId('run-epoch').textContent(), { timeout: 120_000 }).toBe('1');
-    // The seed model's BCE loss and strided convs are TF.js-only: its steps run on the wasm backend.
-    expect(await page.getByTestId('run-engine').textContent()).toMatch(/wasm, \d+ threads?/);
+    // The seed model's BCE loss and strided and transposed convs are in the ONNX gradient graph: its steps run on ONNX Runtime.
+    expect(await page.getByTestId('run-engine').textContent()).toMatch(/onnxruntime, \d+ threads?/);
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(3);
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000 }).toBe('completed');
     expect(Number(await page.getByTestId('chart-quality').getAttribute('data-points'))).toBe(6); // gain over noisy and SSIM, 3 epochs
