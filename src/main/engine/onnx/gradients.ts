@@ -209,8 +209,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
       break;
     case 'bce': {
       // As TF.js: the prediction clipped to [1e-7, 1 - 1e-7], then -mean(y log p + (1 - y) log(1 - p)).
-      // The gradient is taken at the sigmoid's input, (p - y) / count, zero where the clip bit; the
-      // output layer's backward step therefore skips its sigmoid (sigmoid + BCE only, see gradientGraphSupport).
+      // The gradient is taken at the output sigmoid's input, (p - y) / count, zero where the clip
+      // bit, so the output layer's backward step skips its sigmoid (gradientGraphSupport requires one).
       const clipped = op('Clip', [prediction, constant('bce_low', BCE_EPSILON), constant('bce_high', 1 - BCE_EPSILON)]);
       const target = op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)]);
       const logP = op('Log', [clipped]);
