@@ -14,7 +14,8 @@ export async function infoCommand(): Promise<number> {
   for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
   const ort = loadOnnxRuntime();
-  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, ${onnxThreads()} thread${onnxThreads() === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  const threads = onnxThreads();
+  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, ${threads} thread${threads === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of ALL_ARCHITECTURES) {

@@ -116,10 +116,10 @@ class EdgeResidualStats {
     const { width: w, height: h } = input;
     const grad = new Float32Array(w * h);
     const res = new Float32Array(w * h);
+    const o = output.data;
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
-        const o = output.data;
         const gx = x > 0 && x < w - 1 ? o[i + 1] - o[i - 1] : 0;
         const gy = y > 0 && y < h - 1 ? o[i + w] - o[i - w] : 0;
         grad[i] = gx * gx + gy * gy;

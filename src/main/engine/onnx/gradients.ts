@@ -195,7 +195,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   // Loss.
   const prediction = outputOf.get(model.layers[model.layers.length - 1].name)!;
   inputs.push(valueInfo('y', ['N', 'H', 'W', model.outputs[0].shape[3] as number]));
-  const diff = op('Sub', [prediction, op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)])]);
+  const target = op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)]);
+  const diff = op('Sub', [prediction, target]);
   const count = op('Cast', [op('Size', [diff])], [attrInt('to', 1)]);
   let lossGrad: string;
   switch (loss) {
@@ -212,7 +213,6 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
       // The gradient is taken at the output sigmoid's input, (p - y) / count, zero where the clip
       // bit, so the output layer's backward step skips its sigmoid (gradientGraphSupport requires one).
       const clipped = op('Clip', [prediction, constant('bce_low', BCE_EPSILON), constant('bce_high', 1 - BCE_EPSILON)]);
-      const target = op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)]);
       const logP = op('Log', [clipped]);
       const log1mP = op('Log', [op('Sub', [constant('one', 1), clipped])]);
       const perElement = op('Add', [op('Mul', [target, logP]), op('Mul', [op('Sub', [constant('one', 1), target]), log1mP])]);

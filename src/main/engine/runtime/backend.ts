@@ -12,6 +12,7 @@ import path from 'node:path';
 import { registerBatchNormGradient } from './kernels/batch-norm-grad';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads';
+import { threadsFromEnv } from './threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -65,8 +66,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
 
 /** Threads for the wasm backend: DENOISE_WASM_THREADS, else every core. */
 function defaultWasmThreads(): number {
-  const fromEnv = Number(process.env.DENOISE_WASM_THREADS);
-  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : os.availableParallelism();
+  return threadsFromEnv('DENOISE_WASM_THREADS');
 }
 
 /** The cpu backend greets Node users with advice to install tfjs-node; we already report the backend ourselves. */

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { exportOnnx } from '../onnx/export';
+import { threadsFromEnv } from './threads';
 
 export interface ModelRunner {
   kind: 'onnxruntime' | 'tfjs';
@@ -44,8 +44,7 @@ export function tfjsRunner(model: tf.LayersModel): ModelRunner {
  * else every core (e.g. to leave a core free on a shared machine, or to measure scaling).
  */
 export function onnxThreads(): number {
-  const fromEnv = Number(process.env.DENOISE_ONNX_THREADS);
-  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : os.availableParallelism();
+  return threadsFromEnv('DENOISE_ONNX_THREADS');
 }
 
 export async function onnxRunner(model: tf.LayersModel, threads = onnxThreads()): Promise<ModelRunner> {
