@@ -41,9 +41,9 @@ for (const dir of models) {
 if (values.crops) {
   const out = values.crops;
   await fs.mkdir(out, { recursive: true });
-  const { runner, manifest, grey } = await open(models[0]);
+  const { grey, ...model } = await open(models[0]);
   const tmp = await fs.mkdtemp(path.join(out, '.tmp-'));
-  const results = await denoiseFiles(runner, manifest, [path.join(data, 'real', 'RNI6')], { outDir: tmp, greyModel: grey });
+  const results = await denoiseFiles(model, [path.join(data, 'real', 'RNI6')], { outDir: tmp, greyModel: grey });
   for (const r of results) {
     if (!r.ok) continue;
     const size = 200;

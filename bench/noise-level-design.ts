@@ -32,10 +32,10 @@ for (const f of (await fs.readdir(dir)).sort()) {
   const np = toOpponent(noisy).map((p, k) => (k === 0 ? p : halve(p)));
   const rows: Record<string, (k: number) => Promise<FloatImage>> = {
     onePassUnknown: (k) => oneUnknown(np[k]),
-    wavelet: async (k) => (await denoiseImage(runner, told, np[k], { sigma: estimateNoiseSigma(np[k]) })).image,
-    blindPassLevel: async (k) => { const first = await oneUnknown(np[k]); return (await denoiseImage(runner, told, np[k], { sigma: Math.sqrt(mse(np[k].data, first.data)) * 255 })).image; },
-    engine: async (k) => (await denoiseImage(runner, manifest, np[k])).image,
-    trueLevel: async (k) => (await denoiseImage(runner, told, np[k], { sigma: Math.sqrt(mse(np[k].data, cp[k].data)) * 255 })).image,
+    wavelet: async (k) => (await denoiseImage({ runner, manifest: told }, np[k], { sigma: estimateNoiseSigma(np[k]) })).image,
+    blindPassLevel: async (k) => { const first = await oneUnknown(np[k]); return (await denoiseImage({ runner, manifest: told }, np[k], { sigma: Math.sqrt(mse(np[k].data, first.data)) * 255 })).image; },
+    engine: async (k) => (await denoiseImage({ runner, manifest }, np[k])).image,
+    trueLevel: async (k) => (await denoiseImage({ runner, manifest: told }, np[k], { sigma: Math.sqrt(mse(np[k].data, cp[k].data)) * 255 })).image,
   };
   for (const [name, run] of Object.entries(rows)) {
     const outs: FloatImage[] = [];

@@ -249,18 +249,18 @@ async function main() {
       files.push(path.join(tmp, `photo-${i}.jpg`));
       await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(files[i]);
     }
-    const { runner, manifest } = await openDenoiser(args.model ?? (await defaultModelDir()));
+    const model = await openDenoiser(args.model ?? (await defaultModelDir()));
     const timeIt = async (f: () => Promise<unknown>) => {
       const t0 = performance.now();
       await f();
       return (performance.now() - t0) / 1000;
     };
-    await denoiseFiles(runner, manifest, [files[0]], { outDir: path.join(tmp, 'warm'), sigma: 25 });
+    await denoiseFiles(model, [files[0]], { outDir: path.join(tmp, 'warm'), sigma: 25 });
     const oneByOne = await timeIt(async () => {
-      for (const f of files) await denoiseFiles(runner, manifest, [f], { outDir: path.join(tmp, 'single'), sigma: 25 });
+      for (const f of files) await denoiseFiles(model, [f], { outDir: path.join(tmp, 'single'), sigma: 25 });
     });
-    const pipelined = await timeIt(() => denoiseFiles(runner, manifest, files, { outDir: path.join(tmp, 'batch'), sigma: 25 }));
-    print('infer_batch_8x3mp_s', pipelined, 's', runner.kind === 'onnxruntime' ? 'onnxruntime' : b,
+    const pipelined = await timeIt(() => denoiseFiles(model, files, { outDir: path.join(tmp, 'batch'), sigma: 25 }));
+    print('infer_batch_8x3mp_s', pipelined, 's', model.runner.kind === 'onnxruntime' ? 'onnxruntime' : b,
       { images: `8 x ${w}x${h}x3 JPEG`, one_call_per_file_s: oneByOne, speedup: oneByOne / pipelined });
     await fs.rm(tmp, { recursive: true, force: true });
   }

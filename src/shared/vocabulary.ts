@@ -3,7 +3,7 @@
  * these, the IPC contract builds its schemas from them, and the app and CLI
  * offer them as choices.
  */
-export const ARCHITECTURES = ['seed', 'dncnn', 'ffdnet'] as const;
+export const ARCHITECTURES = ['seed', 'dncnn', 'ffdnet', 'levelnet'] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 /** The bundled models' names: the default (colour photos) and its grey companion. */

@@ -17,9 +17,8 @@ import { outputPath, realPath } from '../engine/inference/outputs';
 import { denoiseImage } from '../engine/inference/denoise-image';
 import { psnr } from '../engine/image/metrics';
 import { ALL_ARCHITECTURES, architectureStats } from '../engine/models/architectures';
-import { openDenoiser } from '../engine/models/store';
-import { type DenoiserManifest } from '../engine/models/manifest';
-import { usesOnnxRuntime, type ModelRunner } from '../engine/runtime/runner';
+import { openDenoiser, type OpenModel } from '../engine/models/store';
+import { usesOnnxRuntime } from '../engine/runtime/runner';
 import type { HostMethod, HostParams, HostResult } from './protocol';
 import { Rng } from '../engine/data/rng';
 import { measureTraining, train } from '../engine/training/loop';
@@ -30,7 +29,7 @@ export interface HostContext {
   emit(event: unknown): void;
 }
 
-const models = new Map<string, Promise<{ runner: ModelRunner; manifest: DenoiserManifest }>>();
+const models = new Map<string, Promise<OpenModel>>();
 function model(dir: string) {
   let m = models.get(dir);
   if (!m) {
@@ -71,7 +70,8 @@ type Handlers = { [M in Exclude<HostMethod, 'cancel'>]: (params: HostParams<M>, 
 
 const handlers: Handlers = {
   info: async () => {
-    const architectures = ALL_ARCHITECTURES.map((arch) => {
+    // The Train view trains denoisers; a level estimator is trained with the CLI (docs/models.md).
+    const architectures = ALL_ARCHITECTURES.filter((arch) => arch.task === 'denoise').map((arch) => {
       const { grey, colour } = architectureStats(arch);
       return {
         name: arch.name, description: arch.description, noiseMap: arch.noiseMap,
@@ -93,9 +93,9 @@ const handlers: Handlers = {
   },
   // A batch through denoiseFiles' pipeline (decode ahead, write behind), into lossless PNGs that export encodes once.
   denoise: async (p, ctx) => {
-    const { runner, manifest } = await model(p.modelDir);
+    const main = await model(p.modelDir);
     const greyModel = p.greyModelDir ? await model(p.greyModelDir) : undefined;
-    const results = await denoiseFiles(runner, manifest, p.inputs, {
+    const results = await denoiseFiles(main, p.inputs, {
       outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: 'png', greyModel, signal: ctx.signal,
       onFile: (f) => ctx.emit({ index: f.index, fraction: f.tilesDone / f.tilesTotal }),
     });
@@ -122,8 +122,7 @@ const handlers: Handlers = {
   preview: async (p) => {
     const { image: small } = await readImage(p.input, { autoOrient: true, maxSide: p.maxSide });
     const modelDir = small.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
-    const { runner, manifest } = await model(modelDir);
-    const r = await denoiseImage(runner, manifest, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
+    const r = await denoiseImage(await model(modelDir), small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
     return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
   },
   inspect: async (p) => {

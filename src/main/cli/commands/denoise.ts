@@ -28,9 +28,9 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   const quality = num(v, 'quality');
   if (quality !== undefined && !(quality >= 1 && quality <= 100)) throw new UserError('--quality must be between 1 and 100');
   await initBackend();
-  const { runner, manifest, grey: greyModel } = await openModels(str(v, 'model'));
+  const { grey: greyModel, ...model } = await openModels(str(v, 'model'));
   const bar = new Progress();
-  const results = await denoiseFiles(runner, manifest, positionals, {
+  const results = await denoiseFiles(model, positionals, {
     outDir, sigma, strength, quality, tile: num(v, 'tile'), ensemble: num(v, 'ensemble'),
     format: choice<OutputFormat>(v, 'format', OUTPUT_FORMATS), overwrite: Boolean(v.overwrite),
     maxMegapixels: num(v, 'max-megapixels'), greyModel,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UserError } from '../../engine/errors';
 import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
+import { architectureFacts } from '../../engine/models/catalog';
 import { LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
 import { describeAdvice, trainingAdvice, type TrainingAdvice } from '../../../shared/training-advice';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
@@ -104,6 +105,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // The epochs seen by this process, and the advice last printed (printed again only when it changes).
   const epochs: EpochMetrics[] = [];
   let advised: TrainingAdvice['kind'] | undefined;
+  let estimator = false; // a level estimator's validation is its levels' error, not PSNR
+  const quality = (e: EpochMetrics) => estimator ? `(levels ${(100 * Math.sqrt(e.valLoss)).toFixed(1)} % off, RMS of log) `
+    : e.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB (noisy ${e.noisyPsnr?.toFixed(2)}) SSIM ${e.ssim?.toFixed(4)} ` : '(self-supervised, no clean images) ';
   const onEvent = (e: TrainEvent) => {
     if (json) {
       if (e.type !== 'step' || e.step === 1 || e.step % 10 === 0 || e.step === e.stepsPerEpoch) console.log(JSON.stringify(e));
@@ -111,6 +115,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
     switch (e.type) {
       case 'start':
+        estimator = architectureFacts(e.config.arch).task === 'noise-level';
         bar.line(`${e.resumedFrom ? `resuming at epoch ${e.resumedFrom.epoch + 1}, step ${e.resumedFrom.step}` : 'training'} ${e.config.arch} ` +
           `(${e.trainableParams.toLocaleString('en-US')} params, ${e.flopsPerPixel.toLocaleString('en-US')} FLOPs/pixel) on ${e.dataset}`);
         bar.line(`steps on ${describeSteps(e.steps)}; ` +
@@ -125,7 +130,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         break;
       case 'epoch':
         bar.line(`epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(5)} val_loss ${e.valLoss.toFixed(5)} ` +
-          (e.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB (noisy ${e.noisyPsnr?.toFixed(2)}) SSIM ${e.ssim?.toFixed(4)} ` : '(self-supervised, no clean images) ') +
+          quality(e) +
           `${e.samplesPerSec.toFixed(1)} samples/s elapsed ${formatDuration(e.elapsedSec)} ETA ${formatDuration(e.etaSec)}`);
         epochs.push(e);
         {

@@ -8,13 +8,12 @@
 import path from 'node:path';
 import { ensureFolder } from '../atomic-fs';
 import { UserError } from '../errors';
-import { denoiseImage, type DenoiseOptions } from './denoise-image';
+import { denoiseImage, type DenoiseModel, type DenoiseOptions } from './denoise-image';
 import { CANCELLED, expandInputs, outputPath, realPath, type FileResult } from './outputs';
 import { readImage, writeImage } from '../image/io';
 import { extensionFormat } from '../image/formats';
 import type { OutputFormat } from '../../../shared/vocabulary';
-import type { DenoiserManifest } from '../models/manifest';
-import type { ModelRunner } from '../runtime/runner';
+
 
 export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> {
   outDir: string;
@@ -23,7 +22,7 @@ export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> 
   overwrite?: boolean;
   maxMegapixels?: number;
   /** A model for grey photos (the default set bundles one beside the colour model). */
-  greyModel?: { runner: ModelRunner; manifest: DenoiserManifest };
+  greyModel?: DenoiseModel;
   onFile?: (e: FileProgress) => void;
   /** Stops before the next photo: the rest come back failed with CANCELLED. */
   signal?: AbortSignal;
@@ -50,7 +49,7 @@ type Decoded = { ok: true; value: Awaited<ReturnType<typeof readImage>> } | { ok
  * decode runs ahead (none after photos over 16 MP) and one write runs behind.
  */
 export async function denoiseFiles(
-  runner: ModelRunner, manifest: DenoiserManifest, inputs: string[], opts: DenoiseFilesOptions,
+  model: DenoiseModel, inputs: string[], opts: DenoiseFilesOptions,
 ): Promise<FileResult[]> {
   // Compared by real path, so a link to an input folder is caught; an output folder inside an input folder is skipped.
   const outReal = await realPath(opts.outDir);
@@ -84,7 +83,7 @@ export async function denoiseFiles(
       const format = opts.format ?? extensionFormat(input) ?? 'png';
       const { image, alpha, pages } = decoded.value;
       const grey = image.channels === 1 && opts.greyModel;
-      const r = await denoiseImage(grey ? grey.runner : runner, grey ? grey.manifest : manifest, image, {
+      const r = await denoiseImage(grey || model, image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });

@@ -19,7 +19,10 @@ import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
 import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 import { double, halve } from '../image/resample';
-import { blindLevel, estimateNoiseSigma, searchedLevel } from './noise-level';
+import { blindLevel, estimatedLevel, estimateNoiseSigma, searchedLevel } from './noise-level';
+
+/** A level estimator's size multiple (levelnet's pixel-unshuffle, catalog.ts). */
+const LEVEL_ESTIMATOR_MULTIPLE = ARCHITECTURE_FACTS.levelnet.sizeMultiple;
 
 export interface DenoiseOptions {
   /**
@@ -170,8 +173,16 @@ async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img:
   return { image: makeImage(img.width, img.height, img.channels, sum), tiles };
 }
 
+/** A denoiser ready to run (store.ts opens one): its runner and manifest, and its level estimator when it has one. */
+export interface DenoiseModel {
+  runner: ModelRunner;
+  manifest: DenoiserManifest;
+  /** A levelnet model (level-code.ts) that reads the luma or grey plane's noise level for a blind denoiser. */
+  level?: ModelRunner;
+}
+
 /** Denoises an image of any size with a loaded model. */
-export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+export async function denoiseImage({ runner, manifest, level: estimator }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
   if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
@@ -181,6 +192,14 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
   const multiple = Math.max(4, manifest.sizeMultiple);
+  /** The estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
+  const readLevels = async (crop: FloatImage) => {
+    const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
+    const map = await estimator!.run(data, 1, ph, pw, 1);
+    const out = new Float32Array(crop.width * crop.height);
+    for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
+    return makeImage(crop.width, crop.height, 1, out);
+  };
   /**
    * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
    * level is given; `chroma` for an opponent colour plane.
@@ -190,7 +209,9 @@ export async function denoiseImage(runner: ModelRunner, manifest: DenoiserManife
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
       case 'estimated': return estimateNoiseSigma(image) / 255;
-      case 'blind': return image.channels === 1 && !chroma ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
+      case 'blind':
+        if (image.channels !== 1 || chroma) return blindLevel(runAt, image, multiple);
+        return estimator ? estimatedLevel(readLevels, image, multiple) : searchedLevel(runAt, image, multiple);
     }
   };
   let result: { image: FloatImage; tiles: number };

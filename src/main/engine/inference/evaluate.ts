@@ -71,8 +71,8 @@ export async function evaluate(
     const t0 = performance.now();
     const { noisy, sigma } = paper ? paperNoise(clean.data, spec, rng) : applyNoise(clean, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-    const { runner, manifest } = clean.channels === 1 && models.grey ? models.grey : models;
-    const r = await denoiseImage(runner, manifest, noisyImg, { sigma: manifest.noiseMap && paper ? sigma * 255 : undefined, ensemble: opts.ensemble });
+    const model = clean.channels === 1 && models.grey ? models.grey : models;
+    const r = await denoiseImage(model, noisyImg, { sigma: model.manifest.noiseMap && paper ? sigma * 255 : undefined, ensemble: opts.ensemble });
     const row: EvalRow = {
       file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),

@@ -1,12 +1,13 @@
 /**
  * The noise level a noise-map model is told when the user gives none: the wavelet estimate
  * (models not trained blind), a blind pass's own reading (colour and chroma planes), or, for
- * a grey or luma plane through a blind model, a search over a short ladder of levels
- * (docs/models.md, "Session 9"). Each works on crops spread over the image, so a large photo
+ * a grey or luma plane through a blind model, its level estimator's reading when it has one,
+ * else a search over a short ladder of levels (docs/models.md, "Session 9" and "Session 10"). Each works on crops spread over the image, so a large photo
  * costs a fixed, small amount of work.
  */
 import { crop, type FloatImage } from '../image/float-image';
 import { UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { decodeLevel } from '../models/level-code';
 
 /** The model on a crop, told a level (0-1, or UNKNOWN_NOISE_LEVEL); returns its output. */
 export type RunAt = (crop: FloatImage, level: number) => Promise<FloatImage>;
@@ -60,6 +61,22 @@ export async function blindLevel(runAt: RunAt, img: FloatImage, multiple: number
   // Both measures run low: the blind pass leaves some strong noise in, and the wavelet estimate
   // misses noise that demosaicing and JPEG made smooth. The larger is the better one for each.
   return Math.max(Math.sqrt(sq / Math.max(1, count)), estimateNoiseSigma(img) / 255);
+}
+
+/**
+ * The level (0-1) a level estimator (levelnet, level-code.ts) reads on a grey or luma image: the
+ * mean of its log-level maps over crops spread across the image (LEVEL_SAMPLE_PIXELS), decoded.
+ * One pass of a small network, where the search (searchedLevel) runs the denoiser five times.
+ */
+export async function estimatedLevel(readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const c of sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple)) {
+    const map = await readLevels(c);
+    for (const v of map.data) sum += v;
+    count += map.data.length;
+  }
+  return decodeLevel(sum / Math.max(1, count));
 }
 
 /**

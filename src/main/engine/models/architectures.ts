@@ -6,12 +6,16 @@
  *  - ffdnet: an FFDNet-style blind model: pixel-unshuffle by 2, a conv stack at
  *            quarter resolution fed a noise-level map, pixel-shuffle back, plus
  *            a global residual. Few FLOPs per pixel, any H x W, grey or colour.
+ *  - levelnet: a noise-level estimator: pixel-unshuffle, the blocks' Haar detail bands,
+ *            a quarter-resolution stack, pixel-shuffle; no noise map or residual. It returns
+ *            [N, H, W, C] of log noise levels (level-code.ts).
  * Pixel (un)shuffle and the residual's channel selection are fixed-weight,
  * non-trainable convolutions, so every model is plain TF.js layers that save,
  * load and export to ONNX without custom layer code.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURE_FACTS, architectureFacts, type ArchitectureFacts, type ArchOptions } from './catalog';
+import { INITIAL_LEVEL_CODE } from './level-code';
 
 export type { ArchOptions };
 
@@ -134,7 +138,36 @@ const ffdnet: Architecture = {
   },
 };
 
-const BUILDABLE: Record<ArchitectureFacts['name'], Architecture> = { seed, dncnn, ffdnet };
+/**
+ * [H/2,W/2,4C] blocks -> [H/2,W/2,3C] Haar detail bands (horizontal, vertical, diagonal; orthonormal,
+ * so white noise keeps its level in each), without the local mean: a level estimator learns from
+ * what noise is made of instead of first having to unlearn the picture's brightness.
+ */
+function haarDetails(c: number, name: string) {
+  return fixedConv('conv2d', name, [1, 1, 4 * c, 3 * c], 3 * c, 1, (w) => {
+    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let k = 0; k < c; k++) {
+      const signs = [dx ? -0.5 : 0.5, dy ? -0.5 : 0.5, dx !== dy ? -0.5 : 0.5];
+      signs.forEach((v, band) => { w[((dy * 2 + dx) * c + k) * 3 * c + band * c + k] = v; });
+    }
+  });
+}
+
+const levelnet: Architecture = {
+  ...ARCHITECTURE_FACTS.levelnet,
+  build({ channels, depth = 8, width = 32, seed: s }) {
+    const init = new Init(s);
+    const input = tf.input({ shape: [null, null, channels], name: 'image' });
+    let x = pixelUnshuffle(channels, 'unshuffle').apply(input) as tf.SymbolicTensor;
+    x = haarDetails(channels, 'haar_details').apply(x) as tf.SymbolicTensor;
+    for (let i = 0; i < depth - 1; i++) x = conv(init, width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    // Starts flat at a plausible level, so early steps learn differences rather than an offset.
+    x = conv(init, 4 * channels, { kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: INITIAL_LEVEL_CODE }) }).apply(x) as tf.SymbolicTensor;
+    const out = pixelShuffle(channels, 'shuffle').apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out, name: 'levelnet' });
+  },
+};
+
+const BUILDABLE: Record<ArchitectureFacts['name'], Architecture> = { seed, dncnn, ffdnet, levelnet };
 
 export const ALL_ARCHITECTURES: Architecture[] = Object.values(BUILDABLE);
 

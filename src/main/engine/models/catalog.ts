@@ -16,8 +16,15 @@ export interface ArchOptions {
   seed?: number;
 }
 
+/**
+ * What a model's output is: a denoised image, or (a level estimator, levels.ts) a map of the log of
+ * its input's noise level, which the engine reads to tell a blind denoiser the level of a photo.
+ */
+export type ModelTask = 'denoise' | 'noise-level';
+
 export interface ArchitectureFacts {
   name: ArchitectureName;
+  task: ModelTask;
   description: string;
   /** Whether the model takes a noise-level map as an extra input channel. */
   noiseMap: boolean;
@@ -32,19 +39,24 @@ export interface ArchitectureFacts {
 
 export const ARCHITECTURE_FACTS: Record<ArchitectureName, ArchitectureFacts> = {
   seed: {
-    name: 'seed',
+    name: 'seed', task: 'denoise',
     description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
     noiseMap: false, sizeMultiple: 4, sigmoidOutput: true, pixelsPerActivation: 1, defaults: { depth: 5, width: 16, batchNorm: false },
   },
   dncnn: {
-    name: 'dncnn',
+    name: 'dncnn', task: 'denoise',
     description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
     noiseMap: false, sizeMultiple: 1, sigmoidOutput: false, pixelsPerActivation: 1, defaults: { depth: 17, width: 64, batchNorm: true },
   },
   ffdnet: {
-    name: 'ffdnet',
+    name: 'ffdnet', task: 'denoise',
     description: 'FFDNet-style model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map (or "unknown", blind), pixel-shuffle, global residual',
     noiseMap: true, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 12, width: 64, batchNorm: false },
+  },
+  levelnet: {
+    name: 'levelnet', task: 'noise-level',
+    description: 'Noise-level estimator: pixel-unshuffle, the Haar detail bands of each 2x2 block, a quarter-resolution conv stack, pixel-shuffle; outputs the log of the noise level at each pixel, which tells a blind denoiser how strong a photo\'s noise is',
+    noiseMap: false, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 8, width: 32, batchNorm: false },
   },
 };
 

@@ -1,6 +1,7 @@
 /**
  * Model packages: one `.denoiser` file (a zip archive) with a model's manifest,
- * its model.json and the weights files that model.json names, and nothing
+ * its model.json and the weights files that model.json names, the same three
+ * for its level estimator under `level/` when it has one, and nothing
  * else (no checkpoints, previews or run records). Packing reads the model
  * folder; unpacking checks every entry's name, size and checksum, and the
  * manifest, in a hidden folder that is moved into place only when it is whole.
@@ -13,11 +14,14 @@ import { UserError } from '../errors';
 import { isProcessAlive } from '../processes';
 import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { readZip, writeZip, ZipError } from './zip';
+import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
 
 export const PACKAGE_EXTENSION = '.denoiser';
 const MODEL_FILE = 'model.json';
-/** The only names a package may hold: flat, no paths. */
-const ALLOWED = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
+/** A model's own files, by name: flat, no paths. */
+const MODEL_FILES = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
+/** The only names a package may hold: the model's files, and its level estimator's under `level/`. */
+const ALLOWED = new RegExp(`^(${LEVEL_ESTIMATOR_FOLDER}/)?${MODEL_FILES.source.slice(1)}`);
 /** Far above any model the app trains (a DnCNN-20 colour model is 2.7 MB), far below what would hurt. */
 const MAX_UNPACKED = 512 * 2 ** 20;
 /** A model's name as a file or folder name: characters no file system takes become '-'. */
@@ -37,7 +41,7 @@ function weightsFiles(modelJson: Uint8Array, where: string): string[] {
     throw new UserError(`unreadable ${MODEL_FILE} (${(err as Error).message})`, where);
   }
   const paths = (json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
-  if (paths.length === 0 || !paths.every((p) => typeof p === 'string' && ALLOWED.test(p))) {
+  if (paths.length === 0 || !paths.every((p) => typeof p === 'string' && MODEL_FILES.test(p))) {
     throw new UserError(`${MODEL_FILE} does not name its weights files as a Denoise Lab model does`, where);
   }
   return paths as string[];
@@ -46,15 +50,25 @@ function weightsFiles(modelJson: Uint8Array, where: string): string[] {
 /** Writes the model in `dir` as one package file at `file` (atomically), under `name` if given (a run's model: the run's name). */
 export async function packModel(dir: string, file: string, name?: string): Promise<void> {
   const manifest = { ...(await readManifest(dir)), ...(name ? { name } : {}) };
+  const level = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
+  const hasLevel = await fs.access(path.join(level, MANIFEST_FILE)).then(() => true, () => false);
+  const entries = [
+    ...(await modelEntries(dir, '', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'))),
+    ...(hasLevel ? await modelEntries(level, `${LEVEL_ESTIMATOR_FOLDER}/`) : []),
+  ];
+  await writeFileAtomic(file, writeZip(entries));
+}
+
+/** A model folder's manifest (as given, or as saved), model.json and weights, named with `prefix`. */
+async function modelEntries(dir: string, prefix: string, manifest?: Buffer): Promise<{ name: string; data: Uint8Array }[]> {
   const read = (name: string) => fs.readFile(path.join(dir, name)).catch((err) => Promise.reject(new UserError(`cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, dir)));
   const modelJson = await read(MODEL_FILE);
   const weights = weightsFiles(modelJson, dir);
-  const entries = [
-    { name: MANIFEST_FILE, data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') },
-    { name: MODEL_FILE, data: modelJson },
-    ...(await Promise.all(weights.map(async (name) => ({ name, data: await read(name) })))),
+  return [
+    { name: prefix + MANIFEST_FILE, data: manifest ?? (await read(MANIFEST_FILE)) },
+    { name: prefix + MODEL_FILE, data: modelJson },
+    ...(await Promise.all(weights.map(async (name) => ({ name: prefix + name, data: await read(name) })))),
   ];
-  await writeFileAtomic(file, writeZip(entries));
 }
 
 /**
@@ -79,14 +93,18 @@ export async function unpackModel(file: string, root: string): Promise<{ dir: st
     if (byName.has(name)) throw fail(`it holds ${name} twice`);
     byName.set(name, data);
   }
-  for (const name of [MANIFEST_FILE, MODEL_FILE]) if (!byName.has(name)) throw fail(`${name} is missing`);
-  for (const name of weightsFiles(byName.get(MODEL_FILE)!, file)) if (!byName.has(name)) throw fail(`${name} is missing`);
+  const prefixes = ['', ...([...byName.keys()].some((n) => n.startsWith(`${LEVEL_ESTIMATOR_FOLDER}/`)) ? [`${LEVEL_ESTIMATOR_FOLDER}/`] : [])];
+  for (const prefix of prefixes) {
+    for (const name of [MANIFEST_FILE, MODEL_FILE]) if (!byName.has(prefix + name)) throw fail(`${prefix + name} is missing`);
+    for (const name of weightsFiles(byName.get(prefix + MODEL_FILE)!, file)) if (!byName.has(prefix + name)) throw fail(`${prefix + name} is missing`);
+  }
 
   await fs.mkdir(root, { recursive: true }).catch((err) => Promise.reject(explainFsError(err, root)));
   await removeAbandoned(root);
   const staging = path.join(root, `${UNPACKING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await fs.mkdir(staging);
+    if (prefixes.length > 1) await fs.mkdir(path.join(staging, LEVEL_ESTIMATOR_FOLDER));
     for (const [name, data] of byName) await fs.writeFile(path.join(staging, name), data);
     const manifest = await readManifest(staging).catch((err: Error) => Promise.reject(fail(err.message)));
     const base = fileNameFor(manifest.name).replace(/^\.+/, '').trim() || path.basename(file, PACKAGE_EXTENSION);

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
 import { createRunner, type ModelRunner } from '../runtime/runner';
+import type { DenoiseModel } from '../inference/denoise-image';
+import { ARCHITECTURE_FACTS, type ArchitectureFacts } from './catalog';
+import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
 import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { defaultGreyModelDir, defaultModelDir } from './registry';
 
@@ -75,17 +78,55 @@ export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel
   return { model: await loadModelFiles(dir), manifest };
 }
 
-/** A saved model ready for inference, on the fastest runner available. */
+/** A saved denoiser ready for inference, on the fastest runner available, with its level estimator if it has one. */
 export async function openDenoiser(dir: string): Promise<OpenModel> {
   const { model, manifest } = await loadDenoiser(dir);
-  return { runner: await createRunner(model), manifest };
+  const task = (ARCHITECTURE_FACTS as Record<string, ArchitectureFacts | undefined>)[manifest.arch.name]?.task;
+  if (task === 'noise-level') {
+    model.dispose();
+    throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's "${LEVEL_ESTIMATOR_FOLDER}" folder to use it`, dir);
+  }
+  const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
+  const hasLevel = await fs.access(path.join(levelDir, MANIFEST_FILE)).then(() => true, () => false);
+  return { runner: await createRunner(model), manifest, ...(hasLevel ? { level: await openLevelEstimator(levelDir) } : {}) };
+}
+
+/**
+ * Copies the level estimator of the model in `from`, if it has one, into the model folder `to`
+ * (a run fine-tuned from it: the estimator reads a photo's noise, whichever denoiser is then
+ * told it). Copied beside, then renamed into place, so a folder never holds half an estimator;
+ * one already there is kept.
+ */
+export async function carryLevelEstimator(from: string, to: string): Promise<boolean> {
+  const source = path.join(from, LEVEL_ESTIMATOR_FOLDER);
+  const target = path.join(to, LEVEL_ESTIMATOR_FOLDER);
+  const exists = (dir: string) => fs.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
+  if (!(await exists(source)) || (await exists(target))) return false;
+  const staging = `${target}.copying-${process.pid}`;
+  try {
+    await fs.rm(staging, { recursive: true, force: true });
+    await fs.cp(source, staging, { recursive: true });
+    await fs.rm(target, { recursive: true, force: true });
+    await fs.rename(staging, target);
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw explainFsError(err, target);
+  }
+  return true;
+}
+
+/** A level estimator's runner; anything but a levelnet model is refused. */
+async function openLevelEstimator(dir: string): Promise<ModelRunner> {
+  const { model, manifest } = await loadDenoiser(dir);
+  if (manifest.arch.name !== ARCHITECTURE_FACTS.levelnet.name || manifest.channels !== 1) {
+    model.dispose();
+    throw new UserError(`a level estimator must be a grey ${ARCHITECTURE_FACTS.levelnet.name} model, not a ${manifest.channels}-channel ${manifest.arch.name} one`, dir);
+  }
+  return createRunner(model);
 }
 
 /** A model ready for inference. */
-export interface OpenModel {
-  runner: ModelRunner;
-  manifest: DenoiserManifest;
-}
+export type OpenModel = DenoiseModel;
 
 /** The model a user named, or else the bundled default with its grey companion (grey photos go there). */
 export async function openModels(modelDir?: string): Promise<OpenModel & { grey?: OpenModel }> {

@@ -172,6 +172,10 @@ export function validateConfig(c: TrainConfig): void {
   // Self-supervised steps train on half-size sub-images of each patch.
   const multiple = Math.max(4, arch.sizeMultiple) * (c.selfSupervised ? 2 : 1);
   if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}${c.selfSupervised ? ' (self-supervised)' : ''}, not ${c.patch}`);
+  if (arch.task === 'noise-level') {
+    if (c.loss !== 'mse') throw new ConfigError('loss', `must be mse for ${arch.name} (a squared error of log levels), not "${c.loss}"`);
+    if (c.selfSupervised) throw new ConfigError('selfSupervised', `${arch.name} learns noise levels, which need clean images`);
+  }
   if (c.selfSupervised) {
     if (c.data.kind !== 'folder') throw new ConfigError('selfSupervised', 'needs a folder of noisy photos');
     if (c.noise !== 'none') throw new ConfigError('noise', `must be none for self-supervised training (the photos are the noisy inputs), not "${c.noise}"`);

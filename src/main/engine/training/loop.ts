@@ -19,9 +19,10 @@ import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
 import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { encodeLevel, LEVEL_ESTIMATOR_FOLDER } from '../models/level-code';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { toOpponent } from '../inference/opponent';
-import { loadDenoiser, loadModelFiles, saveModel } from '../models/store';
+import { carryLevelEstimator, loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
 import { trainableVariables, trainStep } from './steps/tfjs-step';
@@ -30,7 +31,7 @@ import { lockRun } from './run-lock';
 import { adam } from './adam';
 import { chooseNeighbours, gammaAt, regularisedTarget, subsample } from './neighbor2neighbor';
 import { currentForward, type CurrentForward } from './steps/current-forward';
-import { opponentPairs, previewSheet, validate, validateSelfSupervised } from './validation';
+import { opponentPairs, previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
@@ -59,29 +60,41 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
 
 /**
  * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
- * samples and the per-sample levels a noise-map model is told (UNKNOWN_NOISE_LEVEL for a
- * `blind` fraction). With opponent planes, each colour patch becomes one grey plane.
+ * samples, their true levels, and the per-sample levels a noise-map model is told
+ * (UNKNOWN_NOISE_LEVEL for a `blind` fraction). With opponent planes, each colour patch
+ * becomes one grey plane (pickPlane's, or always the luma plane for a level estimator, which
+ * reads the luma plane's level in the engine).
  */
-function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: TrainConfig['planes'], rng: Rng) {
+function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: TrainConfig['planes'], lumaOnly: boolean, rng: Rng) {
   const per = batch.length / n;
   const out = planes ? size * size : per;
   const clean = planes ? new Float32Array(n * out) : batch;
   const noisy = new Float32Array(n * out);
+  const levels: number[] = [];
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
     const image = makeImage(size, size, c, batch.subarray(i * per, (i + 1) * per));
     const r = applyNoise(image, spec, rng);
     let sigma = r.sigma;
     if (planes) {
-      const pick = opponentPairs(image, r.noisy)[pickPlane(rng)];
+      const pick = opponentPairs(image, r.noisy)[lumaOnly ? 0 : pickPlane(rng)];
       clean.set(pick.clean.data, i * out);
       noisy.set(pick.noisy.data, i * out);
       sigma = pick.sigma;
     } else noisy.set(r.noisy, i * out);
+    levels.push(sigma);
     // No draw when blind is 0, so runs from before blind training resume bit-exactly.
     sigmas.push(blind > 0 && rng.next() < blind ? UNKNOWN_NOISE_LEVEL : sigma);
   }
-  return { clean, noisy, sigmas };
+  return { clean, noisy, levels, sigmas };
+}
+
+/** A level estimator's targets: each sample's true level (level-code.ts) at every pixel. */
+function levelTargets(levels: number[], size: number, c: number): Float32Array {
+  const per = size * size * c;
+  const y = new Float32Array(levels.length * per);
+  levels.forEach((level, i) => y.fill(encodeLevel(level), i * per, (i + 1) * per));
+  return y;
 }
 
 export interface TrainHandle {
@@ -201,8 +214,7 @@ export async function measureTraining(requested: TrainConfig, steps = 3): Promis
       const secondsPerStep = (performance.now() - t1) / 1000 / timed;
       const t2 = performance.now();
       const { config } = run;
-      if (config.selfSupervised) validateSelfSupervised(run.model, run.source, config, run.arch.noiseMap);
-      else validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
+      validateRun(run);
       const validationSeconds = (performance.now() - t2) / 1000;
       const secondsPerEpoch = secondsPerStep * run.stepsPerEpoch + validationSeconds;
       return { setupSeconds, secondsPerStep, stepsPerEpoch: run.stepsPerEpoch, validationSeconds, secondsPerEpoch, totalSeconds: setupSeconds + secondsPerEpoch * config.epochs, stepsTimed: timed };
@@ -269,6 +281,9 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   const model = checkpointDir ? await loadModelFiles(checkpointDir)
     : initial ? (deeper ? deepenInto(initial.model, arch.build(archOptions)) : initial.model)
       : arch.build(archOptions);
+  if (initial && (await carryLevelEstimator(config.init!, config.out))) {
+    emit({ type: 'log', level: 'info', message: `kept the base model's level estimator (${LEVEL_ESTIMATOR_FOLDER}/)` });
+  }
   if (initial && deeper) {
     emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
     initial.model.dispose();
@@ -317,8 +332,11 @@ function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4
   const size = source.sampleSize;
   const cm = run.archOptions.channels;
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
-  const { clean, noisy, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, config.blindFraction ?? 0, config.planes, s.rng);
-  return { x: modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(clean, [n, size, size, cm]), n };
+  const estimator = run.arch.task === 'noise-level';
+  const blind = estimator ? 0 : config.blindFraction ?? 0;
+  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes, estimator, s.rng);
+  const target = estimator ? levelTargets(levels, size, cm) : clean;
+  return { x: modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, size, size, cm]), n };
 }
 
 /**
@@ -442,11 +460,18 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   return true;
 }
 
+/** The run's validation: against clean images, self-supervised, or (a level estimator) of its levels. */
+function validateRun(run: Run): Validation {
+  const { config, model, source, spec, arch } = run;
+  if (arch.task === 'noise-level') return validateLevels(model, source, config, spec);
+  return config.selfSupervised ? validateSelfSupervised(model, source, config, arch.noiseMap) : validate(model, source, config, spec, arch.noiseMap, run.blind);
+}
+
 /** The end of an epoch: validate, save the preview sheet, checkpoint, save the model, report. */
 async function endEpoch(run: Run, s: LoopState): Promise<void> {
   const { config, stepsPerEpoch, totalSteps } = run;
   const tv = performance.now();
-  const v = config.selfSupervised ? validateSelfSupervised(run.model, run.source, config, run.arch.noiseMap) : validate(run.model, run.source, config, run.spec, run.arch.noiseMap, run.blind);
+  const v = validateRun(run);
   s.elapsed += (performance.now() - tv) / 1000;
   const previewFile = path.join(config.out, 'previews', `epoch-${String(s.epoch + 1).padStart(4, '0')}.png`);
   await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));

@@ -4,7 +4,9 @@
  * against the noisy input's PSNR, and the preview sheet of noisy, denoised and
  * clean images saved beside the checkpoints. Self-supervised runs have no
  * clean images: their score is the self-supervised loss on held-out noisy
- * photos, and their sheet shows noisy and denoised.
+ * photos, and their sheet shows noisy and denoised. A level estimator is scored
+ * by the squared error of the log level it reads, and its sheet shows noisy
+ * inputs and its level maps.
  */
 import * as tf from '@tensorflow/tfjs';
 import { applyNoise, type NoiseSpec } from '../data/noise';
@@ -16,14 +18,16 @@ import { mse, psnr, ssim } from '../image/metrics';
 import { toOpponent } from '../inference/opponent';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { Rng } from '../data/rng';
+import { decodeLevel, encodeLevel } from '../models/level-code';
 import type { TrainConfig } from './config';
 import { lossFn } from './steps/tfjs-step';
 
-/** Runs the model on one image (any size that fits its size multiple); returns the clipped output. */
-function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean): FloatImage {
+/** Runs the model on one image (any size that fits its size multiple); returns its output, clipped to 0-1 for an image. */
+function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean, clip = true): FloatImage {
   const out = tf.tidy(() => {
     const x = modelInput(noisy.data, 1, noisy.height, noisy.width, noisy.channels, noiseMap ? [sigma] : null);
-    return (model.predict(x) as tf.Tensor).clipByValue(0, 1).dataSync() as Float32Array;
+    const y = model.predict(x) as tf.Tensor;
+    return (clip ? y.clipByValue(0, 1) : y).dataSync() as Float32Array;
   });
   return makeImage(noisy.width, noisy.height, noisy.channels, Float32Array.from(out));
 }
@@ -72,6 +76,38 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   }
   const n = Math.max(1, count);
   return { valLoss: lossSum / n, quality: { psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n }, preview };
+}
+
+/** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */
+const LEVEL_DRAWS = 4;
+
+/**
+ * A level estimator's validation: on the luma plane (or, without planes, the image) of each
+ * validation image, with LEVEL_DRAWS draws of the run's noise, the squared error between the
+ * log level it reads (the mean of its output map, as the engine reads it) and the log of the
+ * true level. Its square root is about the relative error (0.1: levels 10 % off).
+ */
+export function validateLevels(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec): Validation {
+  const rng = new Rng(c.seed + 7919);
+  let lossSum = 0;
+  let count = 0;
+  const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
+  for (const image of source.validation) {
+    for (let d = 0; d < LEVEL_DRAWS; d++) {
+      const r = applyNoise(image, spec, rng);
+      const { noisy, sigma } = c.planes ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
+      const map = predictImage(model, noisy, 0, false, false);
+      const read = map.data.reduce((a, v) => a + v, 0) / map.data.length;
+      lossSum += (read - encodeLevel(sigma)) ** 2;
+      count++;
+      if (preview.noisy.length < 1) {
+        preview.noisy.push(noisy);
+        // The map on the 0-1 scale at 4x (a level of 64/255 shows white).
+        preview.denoised.push(makeImage(map.width, map.height, map.channels, map.data.map((v) => Math.min(1, 4 * decodeLevel(v)))));
+      }
+    }
+  }
+  return { valLoss: lossSum / Math.max(1, count), preview };
 }
 
 /**

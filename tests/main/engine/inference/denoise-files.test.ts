@@ -36,7 +36,7 @@ describe('denoiseFiles', () => {
       .withExif({ IFD0: { Make: 'KeepMe' } }).jpeg().toFile(path.join(inDir, 'b.jpg'));
     await fs.writeFile(path.join(inDir, 'broken.png'), 'not an image');
     const out = path.join(tmp, 'out');
-    const results = await denoiseFiles(model, manifest, [inDir], { outDir: out, sigma: 15 });
+    const results = await denoiseFiles({ runner: model, manifest }, [inDir], { outDir: out, sigma: 15 });
     expect(results.map((r) => [path.basename(r.input), r.ok])).toEqual([['a.png', true], ['b.jpg', true], ['broken.png', false]]);
     const bad = results[2] as { error: string };
     expect(bad.error).toContain('broken.png');
@@ -46,9 +46,9 @@ describe('denoiseFiles', () => {
     expect(jm.exif?.toString('latin1')).toContain('KeepMe');
 
     // A second run never replaces existing outputs; it adds a suffix.
-    const again = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    const again = await denoiseFiles({ runner: model, manifest }, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
     expect(again[0]).toMatchObject({ ok: true, output: path.join(out, 'a.webp') });
-    const third = await denoiseFiles(model, manifest, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
+    const third = await denoiseFiles({ runner: model, manifest }, [path.join(inDir, 'a.png')], { outDir: out, format: 'webp' });
     expect(third[0]).toMatchObject({ ok: true, output: path.join(out, 'a-1.webp') });
   });
 
@@ -56,7 +56,7 @@ describe('denoiseFiles', () => {
     const dir = path.join(tmp, 'same');
     const input = await writePattern(path.join(dir, 'photo.png'), 20, 20, 3);
     const before = await fs.readFile(input);
-    const results = await denoiseFiles(model, manifest, [input], { outDir: dir, overwrite: true });
+    const results = await denoiseFiles({ runner: model, manifest }, [input], { outDir: dir, overwrite: true });
     expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'photo-1.png') });
     expect(await fs.readFile(input)).toEqual(before);
   });
@@ -69,12 +69,12 @@ describe('denoiseFiles', () => {
     const b = await writePattern(path.join(tmp, 'batch', 'two', 'x.png'), 30, 40, 3, 2);
     const c = await writePattern(path.join(tmp, 'batch', 'two', 'y.png'), 26, 26, 1, 3);
     const out = path.join(tmp, 'batch-out');
-    const results = await denoiseFiles(model, manifest, [a, broken, b, c], { outDir: out, sigma: 20 });
+    const results = await denoiseFiles({ runner: model, manifest }, [a, broken, b, c], { outDir: out, sigma: 20 });
     expect(results.map((r) => [r.input, r.ok])).toEqual([[a, true], [broken, false], [b, true], [c, true]]);
     expect(results.map((r) => (r.ok ? path.basename(r.output) : null))).toEqual(['x.png', null, 'x-1.png', 'y.png']);
     // Each output is what denoising that photo alone gives.
     for (const [input, output] of [[a, 'x.png'], [b, 'x-1.png'], [c, 'y.png']]) {
-      const alone = await denoiseFiles(model, manifest, [input], { outDir: path.join(tmp, 'alone', path.basename(output)), sigma: 20 });
+      const alone = await denoiseFiles({ runner: model, manifest }, [input], { outDir: path.join(tmp, 'alone', path.basename(output)), sigma: 20 });
       const solo = alone[0] as { output: string };
       expect(await sharp(path.join(out, output)).raw().toBuffer()).toEqual(await sharp(solo.output).raw().toBuffer());
     }
@@ -86,7 +86,7 @@ describe('denoiseFiles', () => {
     await writePattern(path.join(dir, 'b.png'), 20, 20, 1);
     const out = path.join(dir, 'denoised');
     for (let run = 0; run < 3; run++) {
-      const results = await denoiseFiles(model, manifest, [dir], { outDir: out, sigma: 10, overwrite: true });
+      const results = await denoiseFiles({ runner: model, manifest }, [dir], { outDir: out, sigma: 10, overwrite: true });
       expect(results.map((r) => path.basename(r.input))).toEqual(['a.png', 'b.png']);
     }
     expect((await fs.readdir(out)).sort()).toEqual(['a.png', 'b.png']);
@@ -98,9 +98,9 @@ describe('denoiseFiles', () => {
     const before = await fs.readFile(input);
     const link = path.join(tmp, 'linked-out');
     await fs.symlink(dir, link);
-    await expect(denoiseFiles(model, manifest, [dir], { outDir: link, overwrite: true })).rejects.toThrow(/the output folder is one of the inputs/);
+    await expect(denoiseFiles({ runner: model, manifest }, [dir], { outDir: link, overwrite: true })).rejects.toThrow(/the output folder is one of the inputs/);
     // Given the file rather than its folder, the output goes beside it under a new name, never over it.
-    const results = await denoiseFiles(model, manifest, [input], { outDir: link, overwrite: true });
+    const results = await denoiseFiles({ runner: model, manifest }, [input], { outDir: link, overwrite: true });
     expect(results[0]).toMatchObject({ ok: true, output: path.join(dir, 'p-1.png') });
     expect(await fs.readFile(input)).toEqual(before);
   });
@@ -109,15 +109,15 @@ describe('denoiseFiles', () => {
     const input = await writePattern(path.join(tmp, 'where', 'p.png'), 20, 20, 3);
     const file = path.join(tmp, 'where', 'a-file');
     await fs.writeFile(file, 'x');
-    await expect(denoiseFiles(model, manifest, [input], { outDir: file })).rejects.toThrow(`${file}: exists and is a file, not a folder`);
-    await expect(denoiseFiles(model, manifest, [input], { outDir: path.join(file, 'sub') })).rejects.toThrow(/a part of the path is a file/);
+    await expect(denoiseFiles({ runner: model, manifest }, [input], { outDir: file })).rejects.toThrow(`${file}: exists and is a file, not a folder`);
+    await expect(denoiseFiles({ runner: model, manifest }, [input], { outDir: path.join(file, 'sub') })).rejects.toThrow(/a part of the path is a file/);
     // Where even root cannot create entries (and Node's recursive mkdir never returns):
-    await expect(denoiseFiles(model, manifest, [input], { outDir: '/proc/denoise-lab/out' })).rejects.toThrow('the folder /proc is not writable');
+    await expect(denoiseFiles({ runner: model, manifest }, [input], { outDir: '/proc/denoise-lab/out' })).rejects.toThrow('the folder /proc is not writable');
     if (process.getuid?.() !== 0) { // root writes anywhere else
       const locked = path.join(tmp, 'read-only');
       await fs.mkdir(locked);
       await fs.chmod(locked, 0o555);
-      await expect(denoiseFiles(model, manifest, [input], { outDir: path.join(locked, 'out') })).rejects.toThrow(`the folder ${locked} is not writable`);
+      await expect(denoiseFiles({ runner: model, manifest }, [input], { outDir: path.join(locked, 'out') })).rejects.toThrow(`the folder ${locked} is not writable`);
     }
   });
 
@@ -125,7 +125,7 @@ describe('denoiseFiles', () => {
     const file = path.join(tmp, 'multi', 'scan.tif');
     await fs.mkdir(path.dirname(file), { recursive: true });
     await sharp(Buffer.alloc(16 * 48 * 3, 90), { raw: { width: 16, height: 48, channels: 3, pageHeight: 16 } as sharp.CreateRaw }).tiff().toFile(file);
-    const [r] = await denoiseFiles(model, manifest, [file], { outDir: path.join(tmp, 'multi-out'), sigma: 10 });
+    const [r] = await denoiseFiles({ runner: model, manifest }, [file], { outDir: path.join(tmp, 'multi-out'), sigma: 10 });
     expect(r).toMatchObject({ ok: true, height: 16, note: 'page 1 of 3 used' });
   });
 
@@ -133,7 +133,7 @@ describe('denoiseFiles', () => {
     const a = await writePattern(path.join(tmp, 'cancel', 'a.png'), 20, 20, 3);
     const b = await writePattern(path.join(tmp, 'cancel', 'b.png'), 20, 20, 3);
     const controller = new AbortController();
-    const results = await denoiseFiles(model, manifest, [a, b], {
+    const results = await denoiseFiles({ runner: model, manifest }, [a, b], {
       outDir: path.join(tmp, 'cancel-out'), sigma: 10, signal: controller.signal, onFile: () => controller.abort(),
     });
     expect(results.map((r) => (r.ok ? 'ok' : r.error))).toEqual(['ok', 'cancelled']);

@@ -12,6 +12,7 @@ import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/eng
 import { Rng } from '../../../../src/main/engine/data/rng';
 import { tfjsRunner, type ModelRunner } from '../../../../src/main/engine/runtime/runner';
 import { UNKNOWN_NOISE_LEVEL } from '../../../../src/main/engine/models/input';
+import { encodeLevel } from '../../../../src/main/engine/models/level-code';
 import { OPPONENT_NOISE_SCALE, toOpponent } from '../../../../src/main/engine/inference/opponent';
 import { halve } from '../../../../src/main/engine/image/resample';
 import { smoothImage } from '../../../helpers/images';
@@ -34,8 +35,8 @@ describe('denoiseImage', () => {
     const manifest = manifestFor(model, 'dncnn', 1, 8);
     const img = smoothImage(157, 131, 1);
     const runner = tfjsRunner(model);
-    const whole = await denoiseImage(runner, manifest, img, { tile: 512 });
-    const tiled = await denoiseImage(runner, manifest, img, { tile: 48, overlap: 12 });
+    const whole = await denoiseImage({ runner, manifest }, img, { tile: 512 });
+    const tiled = await denoiseImage({ runner, manifest }, img, { tile: 48, overlap: 12 });
     expect(whole.tiles).toBe(1);
     expect(tiled.tiles).toBeGreaterThan(9);
     let maxDiff = 0;
@@ -49,7 +50,7 @@ describe('denoiseImage', () => {
       const manifest = manifestFor(model, 'ffdnet', modelChannels, 8);
       for (const c of [1, 3] as const) {
         const img = smoothImage(37, 23, c); // odd sizes: padded to the size multiple internally
-        const r = await denoiseImage(tfjsRunner(model), manifest, img, { sigma: 20, tile: 32, overlap: 8 });
+        const r = await denoiseImage({ runner: tfjsRunner(model), manifest }, img, { sigma: 20, tile: 32, overlap: 8 });
         expect([r.image.width, r.image.height, r.image.channels]).toEqual([37, 23, c]);
         expect(r.noise).toEqual({ kind: 'given', sigma: 20 });
         // an untrained ffdnet passes the image through
@@ -66,12 +67,12 @@ describe('denoiseImage', () => {
     const manifest = manifestFor(model, 'seed', 1, 16);
     const img = smoothImage(28, 28, 1);
     const runner = tfjsRunner(model);
-    const full = (await denoiseImage(runner, manifest, img)).image.data;
-    const half = (await denoiseImage(runner, manifest, img, { strength: 0.5 })).image.data;
-    const none = (await denoiseImage(runner, manifest, img, { strength: 0 })).image.data;
+    const full = (await denoiseImage({ runner, manifest }, img)).image.data;
+    const half = (await denoiseImage({ runner, manifest }, img, { strength: 0.5 })).image.data;
+    const none = (await denoiseImage({ runner, manifest }, img, { strength: 0 })).image.data;
     expect(Array.from(none)).toEqual(Array.from(img.data));
     expect(half[100]).toBeCloseTo((full[100] + img.data[100]) / 2, 5);
-    await expect(denoiseImage(runner, manifest, img, { strength: 2 })).rejects.toThrow(/strength/);
+    await expect(denoiseImage({ runner, manifest }, img, { strength: 2 })).rejects.toThrow(/strength/);
   });
 });
 
@@ -83,13 +84,13 @@ describe('self-ensembles', () => {
     const manifest = manifestFor(model, 'ffdnet', 3, 8);
     const img = smoothImage(38, 26, 3);
     const runner = tfjsRunner(model);
-    const single = await denoiseImage(runner, manifest, img, { sigma: 20 });
+    const single = await denoiseImage({ runner, manifest }, img, { sigma: 20 });
     for (const passes of [2, 4, 8]) {
-      const r = await denoiseImage(runner, manifest, img, { sigma: 20, ensemble: passes });
+      const r = await denoiseImage({ runner, manifest }, img, { sigma: 20, ensemble: passes });
       expect([r.image.width, r.image.height, r.image.channels]).toEqual([38, 26, 3]);
       const expected = new Float32Array(img.data.length);
       for (let t = 0; t < passes; t++) {
-        const turned = await denoiseImage(runner, manifest, orient(img, t), { sigma: 20 });
+        const turned = await denoiseImage({ runner, manifest }, orient(img, t), { sigma: 20 });
         const back = orient(turned.image, t, true).data;
         for (let i = 0; i < expected.length; i++) expected[i] += back[i] / passes;
       }
@@ -102,7 +103,7 @@ describe('self-ensembles', () => {
       expect(maxDiff).toBeLessThan(1e-6);
       expect(fromSingle).toBeGreaterThan(1e-3);
     }
-    await expect(denoiseImage(runner, manifest, img, { ensemble: 3 })).rejects.toThrow(/ensemble must be one of 1, 2, 4, 8/);
+    await expect(denoiseImage({ runner, manifest }, img, { ensemble: 3 })).rejects.toThrow(/ensemble must be one of 1, 2, 4, 8/);
   });
 });
 
@@ -130,7 +131,7 @@ describe('the noise level a noise-map model is told', () => {
   it('is, for a blind model on a chroma plane, the level of what one pass told "unknown" removes', async () => {
     const seen: number[] = [];
     const colour = smoothImage(40, 32, 3);
-    const r = await denoiseImage(recordingRunner(seen), blindManifest, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, colour);
     // The recording model moves each pixel halfway to 0.5: a pass told "unknown" removes (x - 0.5) / 2.
     const [, u] = toOpponent(colour);
     const half = halve(u);
@@ -143,7 +144,7 @@ describe('the noise level a noise-map model is told', () => {
   it('is, for a blind model on a grey or luma image, searched on a ladder above the wavelet estimate', async () => {
     const seen: number[] = [];
     const noisy = makeImage(40, 32, 1, applyNoise(img, parseNoiseSpec('gaussian:10'), new Rng(3)).noisy);
-    const r = await denoiseImage(recordingRunner(seen), blindManifest, noisy);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, noisy);
     const base = estimateNoiseSigma(noisy) / 255;
     const ladder = [1, 1.25, 1.6, 2, 2.5].map((f) => Math.fround(f * base));
     const perLevel = noisy.width * noisy.height;
@@ -153,10 +154,32 @@ describe('the noise level a noise-map model is told', () => {
     expect(r.noise).toEqual({ kind: 'blind', sigma: expect.closeTo(seen.at(-1)! * 255, 3) });
   });
 
+  it('is, with a level estimator, the level its map reads, on the luma plane only', async () => {
+    const seen: number[] = [];
+    const shapes: number[][] = [];
+    // An estimator whose map reads 12/255 on even rows and 3/255 on odd ones.
+    const level: ModelRunner = {
+      kind: 'tfjs',
+      async run(_data, n, h, w, c) {
+        shapes.push([n, h, w, c]);
+        return Float32Array.from({ length: n * h * w }, (_, p) => encodeLevel((Math.floor(p / w) % 2 === 0 ? 12 : 3) / 255));
+      },
+      dispose() {},
+    };
+    const colour = smoothImage(41, 31, 3); // odd sizes: the estimator gets them padded to even ones
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level }, colour);
+    expect(shapes).toEqual([[1, 32, 42, 1]]);
+    // The mean of the logs over the image's own 31 rows (16 even, 15 odd), not the padding row.
+    const read = Math.exp((16 * Math.log(12 / 255) + 15 * Math.log(3 / 255)) / 31);
+    expect(seen.filter((v) => Math.abs(v - read) < 1e-6).length).toBe(42 * 32); // the luma pass (padded to even sides), told the level read
+    expect(seen).toContain(Math.fround(UNKNOWN_NOISE_LEVEL)); // the chroma planes keep the blind pass
+    expect(r.noise).toEqual({ kind: 'blind', sigma: expect.closeTo((read / OPPONENT_NOISE_SCALE[0]) * 255, 4) });
+  });
+
   it('finds a large photo\'s level from samples of it', async () => {
     const seen: number[] = [];
     const big = smoothImage(1400, 1000, 3);
-    await denoiseImage(recordingRunner(seen), blindManifest, big);
+    await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, big);
     const blindPixels = seen.filter((v) => v === Math.fround(UNKNOWN_NOISE_LEVEL)).length;
     // A quarter megapixel of each chroma plane (700x500 each) told "unknown"...
     expect(blindPixels).toBeGreaterThan(2 * 0.2e6);
@@ -169,20 +192,20 @@ describe('the noise level a noise-map model is told', () => {
 
   it('is the given sigma when the user sets one, blind model or not', async () => {
     const seen: number[] = [];
-    const r = await denoiseImage(recordingRunner(seen), { ...manifestFor(model, 'ffdnet', 1, 8), blind: true }, img, { sigma: 30 });
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: { ...manifestFor(model, 'ffdnet', 1, 8), blind: true } }, img, { sigma: 30 });
     expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)]));
     expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
   });
   it('is scaled to each opponent plane when a colour photo goes through a grey model', async () => {
     const seen: number[] = [];
-    const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), smoothImage(40, 32, 3), { sigma: 30 });
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: manifestFor(model, 'ffdnet', 1, 8) }, smoothImage(40, 32, 3), { sigma: 30 });
     expect(r.noise).toEqual({ kind: 'given', sigma: 30 });
     // Luma at full resolution; the chroma planes at half, where the 2x2 mean halves the noise.
     expect([...new Set(seen)].sort()).toEqual(OPPONENT_NOISE_SCALE.map((k, i) => Math.fround((30 / 255) * k * (i === 0 ? 1 : 0.5))).sort());
   });
   it('is the estimate for a model not trained blind', async () => {
     const seen: number[] = [];
-    const r = await denoiseImage(recordingRunner(seen), manifestFor(model, 'ffdnet', 1, 8), img);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: manifestFor(model, 'ffdnet', 1, 8) }, img);
     expect(r.noise).toEqual({ kind: 'estimated', sigma: estimateNoiseSigma(img) });
     expect(new Set(seen)).toEqual(new Set([Math.fround(r.noise!.sigma / 255)]));
   });

@@ -8,6 +8,7 @@ import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { getArchitecture, modelStats, pixelShuffle, pixelUnshuffle } from '../../../../src/main/engine/models/architectures';
 import { loadDenoiser, saveModel } from '../../../../src/main/engine/models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/engine/models/manifest';
+import { INITIAL_LEVEL_CODE } from '../../../../src/main/engine/models/level-code';
 
 beforeAll(() => initBackend());
 
@@ -51,6 +52,20 @@ describe('architectures', () => {
     const y = f.predict(x) as tf.Tensor;
     const image = x.slice([0, 0, 0, 0], [1, 8, 8, 1]);
     expect(tf.max(tf.abs(tf.sub(image, y))).dataSync()[0]).toBeLessThan(1e-6);
+  });
+
+  it('an untrained levelnet reads one plausible level everywhere and sees only the Haar details, not brightness', () => {
+    const l = getArchitecture('levelnet').build({ channels: 1, depth: 3, width: 8, seed: 1 });
+    const x = tf.randomUniform([1, 10, 6, 1]);
+    const y = l.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 10, 6, 1]);
+    expect(tf.max(tf.abs(tf.sub(y, INITIAL_LEVEL_CODE))).dataSync()[0]).toBeLessThan(1e-6);
+    // The Haar layer: a flat image has no details, whatever its brightness; each band is orthonormal.
+    const haar = l.getLayer('haar_details');
+    const upTo = tf.model({ inputs: l.inputs, outputs: haar.output as tf.SymbolicTensor });
+    expect(tf.max(tf.abs(upTo.predict(tf.fill([1, 4, 4, 1], 0.7)) as tf.Tensor)).dataSync()[0]).toBeLessThan(1e-6);
+    const block = upTo.predict(tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1])) as tf.Tensor;
+    expect(Array.from(block.dataSync())).toEqual([(1 - 2 + 3 - 4) / 2, (1 + 2 - 3 - 4) / 2, (1 - 2 - 3 + 4) / 2]);
   });
 });
 

@@ -8,6 +8,7 @@ import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { loadModelFiles } from '../../../../src/main/engine/models/store';
 import { packModel, unpackModel } from '../../../../src/main/engine/models/package';
 import { readZip, writeZip } from '../../../../src/main/engine/models/zip';
+import { LEVEL_ESTIMATOR_FOLDER } from '../../../../src/main/engine/models/level-code';
 import { ROOT } from '../../../helpers/cli';
 
 const BUNDLED = path.join(ROOT, 'resources', 'models', 'default-grey');
@@ -46,6 +47,25 @@ describe('model packages', () => {
     expect((await fs.readFile(again)).equals(await fs.readFile(file))).toBe(true);
     // Unpacking again never replaces: a new name.
     expect((await unpackModel(file, models)).dir).toBe(path.join(models, 'default-grey-1'));
+  });
+
+  it('carries a model\'s level estimator in its level folder, and refuses one with files missing', async () => {
+    const withLevel = path.join(tmp, 'with-level');
+    await fs.cp(BUNDLED, withLevel, { recursive: true });
+    // Any model's files stand in for an estimator's here: packing moves files, it does not load them.
+    await fs.cp(BUNDLED, path.join(withLevel, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    const file = path.join(tmp, 'with-level.denoiser');
+    await packModel(withLevel, file, 'with-level');
+    const { dir } = await unpackModel(file, path.join(tmp, 'level-models'));
+    const names = (await fs.readdir(BUNDLED)).sort();
+    expect((await fs.readdir(path.join(dir, LEVEL_ESTIMATOR_FOLDER))).sort()).toEqual(names);
+    for (const name of names) {
+      expect((await fs.readFile(path.join(dir, LEVEL_ESTIMATOR_FOLDER, name))).equals(await fs.readFile(path.join(BUNDLED, name))), name).toBe(true);
+    }
+    const entries = await entriesOf(file);
+    const broken = path.join(tmp, 'broken-level.denoiser');
+    await fs.writeFile(broken, writeZip(entries.filter((e) => e.name !== `${LEVEL_ESTIMATOR_FOLDER}/model.json`)));
+    await expect(unpackModel(broken, path.join(tmp, 'level-models'))).rejects.toThrow(/level\/model\.json is missing/);
   });
 
   it('refuses hostile and damaged packages with a reason, leaving nothing behind', async () => {

@@ -27,6 +27,7 @@ const cases = [
   { arch: 'dncnn', channels: 3 as const, opts: { depth: 4, width: 8, batchNorm: false }, size: [16, 16] },
   { arch: 'ffdnet', channels: 1 as const, opts: { depth: 4, width: 16 }, size: [30, 18] },
   { arch: 'ffdnet', channels: 3 as const, opts: { depth: 4, width: 16 }, size: [22, 26] },
+  { arch: 'levelnet', channels: 1 as const, opts: { depth: 4, width: 16 }, size: [20, 14] },
 ];
 
 describe.skipIf(!loadOnnxRuntime())('ONNX export', () => {

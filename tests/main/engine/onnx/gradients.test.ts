@@ -52,6 +52,7 @@ const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string,
   { name: 'dncnn without BatchNorm, MSE', arch: 'dncnn', channels: 3, opts: { depth: 3, width: 8, batchNorm: false }, loss: 'mse' },
   { name: 'seed (strided and transposed convs, sigmoid), BCE', arch: 'seed', channels: 1, opts: {}, loss: 'bce' },
   { name: 'seed colour, MSE through the sigmoid', arch: 'seed', channels: 3, opts: {}, loss: 'mse' },
+  { name: 'levelnet (fixed Haar layer, no residual), MSE', arch: 'levelnet', channels: 1, opts: { depth: 3, width: 8 }, loss: 'mse' },
 ];
 
 describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {

@@ -5,7 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/engine/runtime/backend';
-import { loadModelFiles } from '../../../../src/main/engine/models/store';
+import { loadModelFiles, openDenoiser } from '../../../../src/main/engine/models/store';
+import { LEVEL_ESTIMATOR_FOLDER } from '../../../../src/main/engine/models/level-code';
+import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
+import { Rng } from '../../../../src/main/engine/data/rng';
+import type { EpochMetrics } from '../../../../src/shared/epoch-metrics';
 import { readManifest } from '../../../../src/main/engine/models/manifest';
 import { measureTraining, train } from '../../../../src/main/engine/training/loop';
 import { TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
@@ -13,7 +17,7 @@ import { latestCheckpoint } from '../../../../src/main/engine/training/checkpoin
 import { jsonLines, runCli, startCli } from '../../../helpers/cli';
 import { fakeFashionMnistFiles, manifestOf, serveFiles } from '../../../helpers/fake-fashion-mnist';
 import { downloadFashionMnist } from '../../../../src/main/engine/data/fashion-mnist';
-import { writePattern } from '../../../helpers/images';
+import { smoothImage, writePattern } from '../../../helpers/images';
 
 let tmp: string;
 let photos: string;
@@ -216,5 +220,47 @@ describe('train', () => {
     const tuned = path.join(tmp, 'planes-tuned');
     await train({ ...tiny(tuned, 1), arch: 'dncnn', channels: 3, init: out, noise: 'camera' }, { onEvent: () => undefined });
     expect((await readManifest(tuned)).training).toMatchObject({ planes: 'opponent', arch: 'ffdnet', channels: 1 });
+  });
+
+  it('trains a level estimator on luma planes that tells weak noise from strong, which a denoiser then carries', async () => {
+    const out = path.join(tmp, 'level');
+    const epochs: EpochMetrics[] = [];
+    await train({
+      ...tiny(out, 10), arch: 'levelnet', archOptions: { depth: 4, width: 16 }, channels: undefined, planes: 'opponent',
+      noise: 'gaussian:0-55', patch: 32, patchesPerEpoch: 128, batch: 16, lr: 3e-3,
+    }, { onEvent: (e) => { if (e.type === 'epoch') epochs.push(e); } });
+    // Scored by the error of the log level it reads, which falls as it learns.
+    expect(epochs[0].psnr).toBeUndefined();
+    expect(epochs.at(-1)!.valLoss).toBeLessThan(epochs[0].valLoss);
+    const model = await loadModelFiles(out);
+    const read = (sigma: number) => tf.tidy(() => {
+      const image = smoothImage(64, 64, 1);
+      const noisy = applyNoise(image, parseNoiseSpec(`gaussian:${sigma}`), new Rng(1)).noisy;
+      return (model.predict(tf.tensor4d(noisy, [1, 64, 64, 1])) as tf.Tensor).mean().dataSync()[0];
+    });
+    expect(read(40)).toBeGreaterThan(read(5) + 0.5);
+    model.dispose();
+    // Not a denoiser on its own...
+    await expect(openDenoiser(out)).rejects.toThrow(/noise-level estimator/);
+    // ...but one in a denoiser's "level" folder is opened with it.
+    const denoiser = path.join(tmp, 'level-denoiser');
+    await train({ ...tiny(denoiser, 1), channels: 1, blindFraction: 0.5 }, { onEvent: () => undefined });
+    await fs.cp(out, path.join(denoiser, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    const opened = await openDenoiser(denoiser);
+    expect(opened.level).toBeDefined();
+    opened.runner.dispose();
+    opened.level!.dispose();
+    // A run fine-tuned from that denoiser keeps its estimator.
+    const tuned = path.join(tmp, 'level-tuned');
+    const logs: string[] = [];
+    await train({ ...tiny(tuned, 1), channels: 1, init: denoiser }, { onEvent: (e) => { if (e.type === 'log') logs.push(e.message); } });
+    expect(logs).toContain('kept the base model\'s level estimator (level/)');
+    expect((await fs.readFile(path.join(tuned, LEVEL_ESTIMATOR_FOLDER, 'model.json'))).equals(await fs.readFile(path.join(out, 'model.json')))).toBe(true);
+    // And a denoiser in that folder is refused.
+    const wrong = path.join(tmp, 'wrong-level');
+    await fs.cp(denoiser, wrong, { recursive: true });
+    await fs.rm(path.join(wrong, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    await fs.cp(denoiser, path.join(wrong, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    await expect(openDenoiser(wrong)).rejects.toThrow(/a level estimator must be a grey levelnet model/);
   });
 });

@@ -1,0 +1,24 @@
+/**
+ * Level estimators (architecture levelnet): where a denoiser keeps its own, and how one writes a
+ * noise level. The level is written as its natural log on the 0-1 scale, floored at 2/255 (below
+ * that a level matters little to a denoiser and is hard to tell from the faint noise clean photos
+ * hold themselves; the floor also gives clean images a finite target). The log makes the squared
+ * error a relative one, as the cost of a wrong level is. Kept once, for the training targets
+ * (training/loop.ts) and the engine's reading of an estimate (inference/noise-level.ts).
+ */
+export const LEVEL_FLOOR = 2 / 255;
+
+/** A level (0-1) as the estimator's target value. */
+export const encodeLevel = (level: number): number => Math.log(Math.max(LEVEL_FLOOR, level));
+
+/** The level (0-1) a mean of the estimator's output values stands for. */
+export const decodeLevel = (value: number): number => Math.exp(value);
+
+/** The starting value of the estimator's output (10/255), so an untrained one reads a plausible level. */
+export const INITIAL_LEVEL_CODE = encodeLevel(10 / 255);
+
+/**
+ * The folder, inside a denoiser's folder, of its level estimator (a levelnet model), if it has one:
+ * the engine then reads a photo's noise level with it instead of searching (noise-level.ts).
+ */
+export const LEVEL_ESTIMATOR_FOLDER = 'level';
