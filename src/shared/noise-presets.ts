@@ -11,6 +11,7 @@ export const NOISE_PRESETS = [
   { label: 'Camera noise (sensor noise, then JPEG 60–100)', spec: 'camera' },
   { label: 'Camera noise, no JPEG', spec: 'camera:0.0001-0.012' },
   { label: 'Shot and read noise (Poisson-Gaussian)', spec: 'poisson-gaussian:0.0005-0.02,0-10' },
+  { label: 'Grain-like noise (correlated, σ 0–30, 0.5–2 px)', spec: 'correlated:0-30' },
   { label: 'Photos: Gaussian and camera noise mixed (as the bundled model)', spec: PHOTO_NOISE_MIX },
 ] as const;
 
@@ -23,6 +24,7 @@ function describePart(part: string): string {
     case 'gaussian': return `Gaussian noise σ ${arg.replace('-', '–')}`;
     case 'poisson-gaussian': return 'shot and read noise';
     case 'salt-pepper': return 'salt-and-pepper noise';
+    case 'correlated': return `grain-like (correlated) noise σ ${arg.split(',')[0].replace('-', '–')}`;
     // Plain `camera` and `camera:S,Q` end in JPEG; `camera:S` does not.
     case 'camera': return arg === '' || arg.includes(',') ? 'camera noise with JPEG' : 'camera noise without JPEG';
     default: return part;

@@ -8,6 +8,9 @@
  *   gaussian:S | gaussian:A-B
  *   poisson-gaussian:G,S     shot noise with variance G*x (x in [0,1]) plus read noise S; G and S may be ranges
  *   salt-pepper:P            a fraction P (0-1) of pixels set to black or white; may be a range
+ *   correlated:S[,B]         grain-like noise: white Gaussian noise low-passed by a Gaussian blur of B
+ *                            pixels (std; default 0.5-2), scaled to keep level S; film grain, scanned
+ *                            prints and phones' processed noise look like this. S and B may be ranges.
  *   camera[:S[,Q]]           camera noise (camera-pipeline.ts): the image is unprocessed to raw, gets
  *                            shot and read noise there (shot level S on the raw 0-1 scale, a range
  *                            drawn log-uniformly; read noise follows it), and is processed back; with Q
@@ -31,11 +34,15 @@ export type NoiseSpec =
   | { kind: 'gaussian'; sigma: Range }
   | { kind: 'poisson-gaussian'; gain: Range; sigma: Range }
   | { kind: 'salt-pepper'; amount: Range }
+  | { kind: 'correlated'; sigma: Range; blur: Range }
   | { kind: 'camera'; shot: Range; jpegQuality: Range | null }
   | { kind: 'mixture'; parts: SingleNoiseSpec[] };
 type SingleNoiseSpec = Exclude<NoiseSpec, { kind: 'mixture' }>;
 
-const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, camera[:S[,Q]], or a mixture A+B';
+const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, correlated:S[,B], camera[:S[,Q]], or a mixture A+B';
+
+/** The blur of `correlated:S` without B: from fine grain to blotches a few pixels across. */
+const CORRELATED_BLUR_DEFAULT: Range = [0.5, 2];
 
 /** Plain `camera`: the shot-noise range of Brooks et al. and phone-like JPEG qualities. */
 const CAMERA_DEFAULT = { shot: [1e-4, 0.012] as Range, jpegQuality: [60, 100] as Range };
@@ -80,6 +87,11 @@ function parseSingle(spec: string): SingleNoiseSpec {
     }
     case 'salt-pepper':
       return { kind: 'salt-pepper', amount: parseRange(arg, 'salt-and-pepper amount', 1) };
+    case 'correlated': {
+      const parts = arg.split(',');
+      if (parts.length > 2) throw new UserError(`bad noise spec "${spec}": correlated takes S or S,B (level and blur in pixels)`);
+      return { kind: 'correlated', sigma: parseRange(parts[0], 'correlated noise level', 255), blur: parts[1] === undefined ? CORRELATED_BLUR_DEFAULT : parseRange(parts[1], 'correlated noise blur', 8) };
+    }
     case 'camera': {
       if (arg === '') return { kind: 'camera', ...CAMERA_DEFAULT };
       const parts = arg.split(',');
@@ -103,6 +115,7 @@ export function formatNoiseSpec(spec: NoiseSpec): string {
     case 'gaussian': return `gaussian:${r(spec.sigma)}`;
     case 'poisson-gaussian': return `poisson-gaussian:${r(spec.gain)},${r(spec.sigma)}`;
     case 'salt-pepper': return `salt-pepper:${r(spec.amount)}`;
+    case 'correlated': return `correlated:${r(spec.sigma)},${r(spec.blur)}`;
     case 'camera': return `camera:${r(spec.shot)}${spec.jpegQuality ? `,${r(spec.jpegQuality)}` : ''}`;
     case 'mixture': return spec.parts.map(formatNoiseSpec).join('+');
   }
@@ -147,6 +160,33 @@ function cameraNoise(clean: FloatImage, spec: Extract<NoiseSpec, { kind: 'camera
   return quality > 0 ? jpegRoundTrip(out, w, h, clean.channels, quality) : quantize8(out);
 }
 
+/**
+ * White Gaussian noise of level `sigma` (0-1) on a w x h x c image, low-passed by a Gaussian blur of
+ * `blur` pixels in each channel. The 1-D kernel has unit L2 norm, so the blurred noise keeps the
+ * level; edges reflect, so the border is as grainy as the middle.
+ */
+function correlatedNoise(w: number, h: number, c: number, sigma: number, blur: number, rng: Rng): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * blur));
+  const kernel = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * blur * blur)));
+  const norm = Math.sqrt(kernel.reduce((a, v) => a + v * v, 0));
+  const k = kernel.map((v) => v / norm);
+  const reflect = (i: number, n: number) => (n === 1 ? 0 : i < 0 ? Math.min(n - 1, -i) : i >= n ? Math.max(0, 2 * n - 2 - i) : i);
+  const white = Float32Array.from({ length: w * h * c }, () => sigma * rng.normal());
+  const rows = new Float32Array(white.length);
+  const out = new Float32Array(white.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let j = -r; j <= r; j++) sum += k[j + r] * white[(y * w + reflect(x + j, w)) * c + ch];
+    rows[(y * w + x) * c + ch] = sum;
+  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let j = -r; j <= r; j++) sum += k[j + r] * rows[(reflect(y + j, h) * w + x) * c + ch];
+    out[(y * w + x) * c + ch] = sum;
+  }
+  return out;
+}
+
 /** Returns a noisy copy of the clean image's pixels (values in [0,1]); draws one level per call. */
 export function applyNoise(image: FloatImage, spec: NoiseSpec, rng: Rng): NoisyResult {
   if (spec.kind === 'mixture') return applyNoise(image, spec.parts[Math.min(spec.parts.length - 1, Math.floor(rng.next() * spec.parts.length))], rng);
@@ -185,6 +225,12 @@ export function applyNoise(image: FloatImage, spec: NoiseSpec, rng: Rng): NoisyR
       }
       quantize8(out);
       return { noisy: out, sigma: Math.sqrt(mse(out, clean)) };
+    }
+    case 'correlated': {
+      const s = rng.uniform(spec.sigma[0], spec.sigma[1]) / 255;
+      const noise = correlatedNoise(image.width, image.height, image.channels, s, rng.uniform(spec.blur[0], spec.blur[1]), rng);
+      for (let i = 0; i < clean.length; i++) out[i] = clean[i] + noise[i];
+      return { noisy: quantize8(out), sigma: s };
     }
     case 'camera': {
       const noisy = cameraNoise(image, spec, rng);

@@ -17,6 +17,8 @@ describe('noise specs', () => {
     ['poisson-gaussian:0.01,5', { kind: 'poisson-gaussian', gain: [0.01, 0.01], sigma: [5, 5] }],
     ['salt-pepper:0.05', { kind: 'salt-pepper', amount: [0.05, 0.05] }],
     ['none', { kind: 'none' }],
+    ['correlated:15,1', { kind: 'correlated', sigma: [15, 15], blur: [1, 1] }],
+    ['correlated:0-30,0.5-2', { kind: 'correlated', sigma: [0, 30], blur: [0.5, 2] }],
     ['camera:0.004', { kind: 'camera', shot: [0.004, 0.004], jpegQuality: null }],
     ['camera:0.0001-0.012,60-100', { kind: 'camera', shot: [0.0001, 0.012], jpegQuality: [60, 100] }],
     ['gaussian:0-55+poisson-gaussian:0.001-0.02,0-10', {
@@ -26,7 +28,7 @@ describe('noise specs', () => {
     expect(parseNoiseSpec(text)).toEqual(spec);
     expect(formatNoiseSpec(parseNoiseSpec(text))).toBe(text);
   });
-  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'camera:0.01,101', 'camera:0.01,90,1'])(
+  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'correlated:10,9', 'correlated:10,1,2', 'camera:0.01,101', 'camera:0.01,90,1'])(
     'rejects %s with a usage message', (text) => {
       expect(() => parseNoiseSpec(text)).toThrow(UserError);
     });
@@ -51,6 +53,32 @@ describe('applyNoise', () => {
     expect(sd).toBeGreaterThan(24.5);
     expect(sd).toBeLessThan(25.5);
     for (const v of noisy.subarray(0, 1000)) expect(Math.abs(v * 255 - Math.round(v * 255))).toBeLessThan(1e-4);
+  });
+  it('correlated noise keeps its level, and neighbours share it the more the larger its blur', () => {
+    expect(parseNoiseSpec('correlated:20')).toEqual({ kind: 'correlated', sigma: [20, 20], blur: [0.5, 2] });
+    const img = makeImage(300, 300, 1, new Float32Array(300 * 300).fill(0.5));
+    /** The noise's RMS (0-255) and the correlation of horizontal neighbours. */
+    const stats = (spec: string) => {
+      const { noisy, sigma } = applyNoise(img, parseNoiseSpec(spec), new Rng(5));
+      const d = noisy.map((v) => v - 0.5);
+      let same = 0;
+      for (let y = 0; y < 300; y++) for (let x = 0; x + 1 < 300; x++) same += d[y * 300 + x] * d[y * 300 + x + 1];
+      const power = d.reduce((a, v) => a + v * v, 0);
+      return { rms: Math.sqrt(power / d.length) * 255, neighbours: same / (power * (299 / 300)), sigma };
+    };
+    const white = stats('gaussian:20');
+    const fine = stats('correlated:20,0.7');
+    const coarse = stats('correlated:20,2');
+    for (const s of [fine, coarse]) {
+      expect(s.sigma).toBeCloseTo(20 / 255, 10);
+      expect(s.rms).toBeGreaterThan(18.5);
+      expect(s.rms).toBeLessThan(21.5);
+    }
+    expect(Math.abs(white.neighbours)).toBeLessThan(0.02);
+    expect(fine.neighbours).toBeGreaterThan(0.3);
+    expect(coarse.neighbours).toBeGreaterThan(fine.neighbours + 0.2);
+    // One image, one draw: the same seed gives the same grain.
+    expect(applyNoise(img, parseNoiseSpec('correlated:5-25'), new Rng(9)).noisy).toEqual(applyNoise(img, parseNoiseSpec('correlated:5-25'), new Rng(9)).noisy);
   });
   it("factor:0.3 is the notebook's clipped x + 0.3 N(0,1)", () => {
     const { noisy } = applyNoise(grey(0.5), parseNoiseSpec('factor:0.3'), new Rng(4));
