@@ -1,8 +1,9 @@
-/** The level-finding helpers: the wavelet noise estimate and the search's parabolic refinement. */
+/** The level-finding helpers: the wavelet noise estimate, a level estimator's reading and the search's parabolic refinement. */
 import { describe, expect, it } from 'vitest';
 import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
 import { makeImage } from '../../../../src/main/engine/image/float-image';
-import { estimateNoiseSigma, parabolicMinimum } from '../../../../src/main/engine/inference/noise-level';
+import { estimatedLevel, estimateNoiseSigma, parabolicMinimum } from '../../../../src/main/engine/inference/noise-level';
+import { encodeLevel } from '../../../../src/main/engine/models/level-code';
 import { Rng } from '../../../../src/main/engine/data/rng';
 import { smoothImage } from '../../../helpers/images';
 
@@ -13,6 +14,18 @@ describe('estimateNoiseSigma', () => {
     const { noisy } = applyNoise(clean, parseNoiseSpec(`gaussian:${sigma}`), new Rng(sigma));
     const est = estimateNoiseSigma(makeImage(400, 300, 1, noisy));
     expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
+  });
+});
+
+describe('estimatedLevel', () => {
+  const noisy = makeImage(300, 200, 1, applyNoise(smoothImage(300, 200, 1), parseNoiseSpec('gaussian:20'), new Rng(2)).noisy);
+  const reading = (level: number) => async (crop: ReturnType<typeof makeImage>) => makeImage(crop.width, crop.height, 1, new Float32Array(crop.width * crop.height).fill(encodeLevel(level)));
+
+  it('is what the estimator reads, when that is plausible', async () => {
+    expect(await estimatedLevel(reading(18 / 255), noisy, 2)).toBeCloseTo(18 / 255, 6);
+  });
+  it('is never below 0.7 of the wavelet estimate: a reading far under it is outside what the estimator learned', async () => {
+    expect(await estimatedLevel(reading(3 / 255), noisy, 2)).toBeCloseTo((0.7 * estimateNoiseSigma(noisy)) / 255, 6);
   });
 });
 
