@@ -1,6 +1,7 @@
 /**
- * The training loop: batches with on-the-fly noise, Adam with a learning-rate
- * schedule, validation and a preview image every epoch (validation.ts), and a
+ * The training loop: batches with on-the-fly noise (the targets: the clean
+ * images, or for a level estimator their true noise levels, level-code.ts),
+ * Adam with a learning-rate schedule, validation and a preview image every epoch (validation.ts), and a
  * checkpoint every epoch and every few minutes (checkpoints.ts), so
  * `resume` continues exactly where a run stopped, even after SIGKILL. Progress
  * goes out as events. `measureTraining` times a few real steps before a run.
