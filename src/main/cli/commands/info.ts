@@ -4,7 +4,7 @@ import { initBackend } from '../../engine/runtime/backend';
 import { ALL_ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
 import { gradientGraphSupport } from '../../engine/onnx/gradients';
-import { loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
+import { loadOnnxRuntime, onnxProviders, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
 
 export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
@@ -15,7 +15,7 @@ export async function infoCommand(): Promise<number> {
   console.log(`TensorFlow.js ${backend.tfjsVersion}, Node ${process.versions.node}`);
   const ort = loadOnnxRuntime();
   const threads = onnxThreads();
-  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (CPU, ${threads} thread${threads === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (${onnxProviders().join(', ')}; ${threads} thread${threads === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
   console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of ALL_ARCHITECTURES) {

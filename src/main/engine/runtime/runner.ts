@@ -2,12 +2,14 @@
  * Runs a trained model on NHWC float batches. ONNX Runtime (onnxruntime-node,
  * native CPU code using every core) is used when it loads, with the model
  * exported to ONNX in memory; otherwise TF.js on the engine's backend.
- * DENOISE_INFERENCE=tfjs forces TF.js.
+ * DENOISE_INFERENCE=tfjs forces TF.js. The ONNX Runtime session options
+ * (threads, execution providers) are kept here for inference and training alike.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { exportOnnx } from '../onnx/export';
 import { threadsFromEnv } from './threads';
+import { UserError } from '../errors';
 
 export interface ModelRunner {
   kind: 'onnxruntime' | 'tfjs';
@@ -47,12 +49,45 @@ export function onnxThreads(): number {
   return threadsFromEnv('DENOISE_ONNX_THREADS');
 }
 
+/** Execution providers a user may name in DENOISE_ONNX_PROVIDERS. */
+export const ONNX_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml'] as const;
+
+/**
+ * The execution providers ONNX Runtime is asked for: DENOISE_ONNX_PROVIDERS, a comma list in order of
+ * preference (e.g. "cuda" for an NVIDIA GPU, which needs onnxruntime-node installed with its CUDA
+ * binaries), else the CPU. A provider the installed build lacks fails the session with ONNX Runtime's
+ * reason; nothing falls back silently.
+ */
+export function onnxProviders(): string[] {
+  const given = (process.env.DENOISE_ONNX_PROVIDERS ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  const unknown = given.filter((p) => !(ONNX_PROVIDERS as readonly string[]).includes(p));
+  if (unknown.length) throw new UserError(`DENOISE_ONNX_PROVIDERS names ${unknown.join(', ')}; choose from ${ONNX_PROVIDERS.join(', ')}`);
+  return given.length ? given : ['cpu'];
+}
+
+/** The session options every ONNX Runtime session here uses (inference, training steps, the current-output pass). */
+export function onnxSessionOptions(threads: number) {
+  return {
+    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+    logSeverityLevel: 3, executionProviders: onnxProviders(),
+  } as const;
+}
+
+/** An ONNX Runtime session, its failure to start explained with the providers it was asked for. */
+export async function createOnnxSession(runtime: Ort, model: Uint8Array, threads: number) {
+  const options = onnxSessionOptions(threads);
+  try {
+    return await runtime.InferenceSession.create(model, { ...options, executionProviders: [...options.executionProviders] });
+  } catch (err) {
+    if (!process.env.DENOISE_ONNX_PROVIDERS) throw err;
+    throw new UserError(`ONNX Runtime could not start with DENOISE_ONNX_PROVIDERS=${process.env.DENOISE_ONNX_PROVIDERS}: ${(err as Error).message}`);
+  }
+}
+
 export async function onnxRunner(model: tf.LayersModel, threads = onnxThreads()): Promise<ModelRunner> {
   const runtime = loadOnnxRuntime();
   if (!runtime) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
-  const session = await runtime.InferenceSession.create(exportOnnx(model), {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-  });
+  const session = await createOnnxSession(runtime, exportOnnx(model), threads);
   return {
     kind: 'onnxruntime',
     async run(data, n, h, w, c) {
@@ -74,7 +109,8 @@ export async function createRunner(model: tf.LayersModel, preferred = process.en
     try {
       return await onnxRunner(model);
     } catch (err) {
-      if (preferred === 'onnxruntime') throw err;
+      // Asked for by name (runner or providers): say why it failed rather than fall back to TF.js.
+      if (preferred === 'onnxruntime' || process.env.DENOISE_ONNX_PROVIDERS) throw err;
     }
   }
   return tfjsRunner(model);

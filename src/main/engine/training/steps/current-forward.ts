@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportOnnx, onnxWeights } from '../../onnx/export';
-import { loadOnnxRuntime, onnxThreads } from '../../runtime/runner';
+import { createOnnxSession, loadOnnxRuntime, onnxThreads } from '../../runtime/runner';
 
 export interface CurrentForward {
   /** NHWC input [n, h, w, c] to NHWC output. */
@@ -24,9 +24,7 @@ export async function currentForward(model: tf.LayersModel, useOnnx: boolean, th
       dispose: () => undefined,
     };
   }
-  const session = await ort.InferenceSession.create(exportOnnx(model, { weightsAsInputs: true }), {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3,
-  });
+  const session = await createOnnxSession(ort, exportOnnx(model, { weightsAsInputs: true }), threads);
   return {
     async run(m, input, shape) {
       const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input: new ort.Tensor('float32', input, shape) };

@@ -10,7 +10,7 @@
 import type { TrainerChoice } from '../../../../shared/vocabulary';
 import * as tf from '@tensorflow/tfjs';
 import { buildGradientGraph, gradientGraphSupport } from '../../onnx/gradients';
-import { loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
+import { createOnnxSession, loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
 import type { LossName } from './tfjs-step';
 
 type Ort = NonNullable<ReturnType<typeof loadOnnxRuntime>>;
@@ -38,9 +38,7 @@ export class OnnxTrainStep {
     const ort = loadOnnxRuntime();
     if (!ort) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
     const graph = buildGradientGraph(model, loss);
-    const session = await ort.InferenceSession.create(graph.bytes, {
-      intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3,
-    });
+    const session = await createOnnxSession(ort, graph.bytes, threads);
     return new OnnxTrainStep(ort, session, graph.weightInputs, graph.batchNormLayers.map((name) => model.getLayer(name)), threads);
   }
 
