@@ -2,8 +2,8 @@
  * The noise level a noise-map model is told when the user gives none: the wavelet estimate
  * (models not trained blind), a blind pass's own reading (colour and chroma planes), or, for
  * a grey or luma plane through a blind model, its level estimator's reading when it has one,
- * else a search over a short ladder of levels (docs/models.md, "Session 9" and "Session 10"). Each works on crops spread over the image, so a large photo
- * costs a fixed, small amount of work.
+ * else a search over a short ladder of levels (docs/models.md, "Session 9" and "Session 10").
+ * Each works on crops spread over the image, so a large photo costs a fixed, small amount of work.
  */
 import { crop, type FloatImage } from '../image/float-image';
 import { UNKNOWN_NOISE_LEVEL } from '../models/input';

@@ -35,6 +35,11 @@ export interface DenoiserManifest {
   engine: { version: string; tfjs: string; backend: string };
 }
 
+/** Whether `dir` holds a manifest: a model folder (or a level estimator's), without reading it. */
+export function hasManifest(dir: string): Promise<boolean> {
+  return fs.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
+}
+
 export async function readManifest(dir: string): Promise<DenoiserManifest> {
   const file = path.join(dir, MANIFEST_FILE);
   let manifest: DenoiserManifest;

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
 import { isProcessAlive } from '../processes';
-import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
+import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { readZip, writeZip, ZipError } from './zip';
 import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
 
@@ -51,10 +51,9 @@ function weightsFiles(modelJson: Uint8Array, where: string): string[] {
 export async function packModel(dir: string, file: string, name?: string): Promise<void> {
   const manifest = { ...(await readManifest(dir)), ...(name ? { name } : {}) };
   const level = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
-  const hasLevel = await fs.access(path.join(level, MANIFEST_FILE)).then(() => true, () => false);
   const entries = [
     ...(await modelEntries(dir, '', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'))),
-    ...(hasLevel ? await modelEntries(level, `${LEVEL_ESTIMATOR_FOLDER}/`) : []),
+    ...((await hasManifest(level)) ? await modelEntries(level, `${LEVEL_ESTIMATOR_FOLDER}/`) : []),
   ];
   await writeFileAtomic(file, writeZip(entries));
 }

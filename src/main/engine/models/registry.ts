@@ -3,11 +3,10 @@
  * model folder the user names. DENOISE_RESOURCES overrides the resources
  * folder (the packaged app points it at its own resources).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors';
-import { MANIFEST_FILE } from './manifest';
+import { hasManifest } from './manifest';
 import { DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../../../shared/vocabulary';
 
 /** What each bundled model is for, as the Models view says it. */
@@ -28,16 +27,12 @@ function bundledModelsDir(): string {
 
 export async function defaultModelDir(): Promise<string> {
   const dir = path.join(bundledModelsDir(), DEFAULT_MODEL_NAME);
-  try {
-    await fs.access(path.join(dir, MANIFEST_FILE));
-  } catch {
-    throw new UserError(`no default model is bundled yet (looked in ${dir}); pass --model <dir> with a trained model`);
-  }
+  if (!(await hasManifest(dir))) throw new UserError(`no default model is bundled yet (looked in ${dir}); pass --model <dir> with a trained model`);
   return dir;
 }
 
 /** The bundled grey companion model, if there is one. */
 export async function defaultGreyModelDir(): Promise<string | undefined> {
   const dir = path.join(bundledModelsDir(), DEFAULT_GREY_MODEL_NAME);
-  return fs.access(path.join(dir, MANIFEST_FILE)).then(() => dir, () => undefined);
+  return (await hasManifest(dir)) ? dir : undefined;
 }

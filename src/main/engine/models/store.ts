@@ -14,7 +14,7 @@ import { createRunner, type ModelRunner } from '../runtime/runner';
 import type { DenoiseModel } from '../inference/denoise-image';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from './catalog';
 import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
-import { MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
+import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { defaultGreyModelDir, defaultModelDir } from './registry';
 
 async function saveArtifacts(dir: string, model: tf.LayersModel): Promise<void> {
@@ -87,8 +87,7 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
     throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's "${LEVEL_ESTIMATOR_FOLDER}" folder to use it`, dir);
   }
   const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
-  const hasLevel = await fs.access(path.join(levelDir, MANIFEST_FILE)).then(() => true, () => false);
-  return { runner: await createRunner(model), manifest, ...(hasLevel ? { level: await openLevelEstimator(levelDir) } : {}) };
+  return { runner: await createRunner(model), manifest, ...((await hasManifest(levelDir)) ? { level: await openLevelEstimator(levelDir) } : {}) };
 }
 
 /**
@@ -100,8 +99,7 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
 export async function carryLevelEstimator(from: string, to: string): Promise<boolean> {
   const source = path.join(from, LEVEL_ESTIMATOR_FOLDER);
   const target = path.join(to, LEVEL_ESTIMATOR_FOLDER);
-  const exists = (dir: string) => fs.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
-  if (!(await exists(source)) || (await exists(target))) return false;
+  if (!(await hasManifest(source)) || (await hasManifest(target))) return false;
   const staging = `${target}.copying-${process.pid}`;
   try {
     await fs.rm(staging, { recursive: true, force: true });

@@ -65,19 +65,16 @@ export function onnxProviders(): string[] {
   return given.length ? given : ['cpu'];
 }
 
-/** The session options every ONNX Runtime session here uses (inference, training steps, the current-output pass). */
-export function onnxSessionOptions(threads: number) {
-  return {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-    logSeverityLevel: 3, executionProviders: onnxProviders(),
-  } as const;
-}
-
-/** An ONNX Runtime session, its failure to start explained with the providers it was asked for. */
+/**
+ * An ONNX Runtime session with the options every session here uses (inference, training steps, the
+ * current-output pass), its failure to start explained with the providers it was asked for.
+ */
 export async function createOnnxSession(runtime: Ort, model: Uint8Array, threads: number) {
-  const options = onnxSessionOptions(threads);
+  const executionProviders = onnxProviders();
   try {
-    return await runtime.InferenceSession.create(model, { ...options, executionProviders: [...options.executionProviders] });
+    return await runtime.InferenceSession.create(model, {
+      intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3, executionProviders,
+    });
   } catch (err) {
     if (!process.env.DENOISE_ONNX_PROVIDERS) throw err;
     throw new UserError(`ONNX Runtime could not start with DENOISE_ONNX_PROVIDERS=${process.env.DENOISE_ONNX_PROVIDERS}: ${(err as Error).message}`);
