@@ -31,6 +31,11 @@ import { samplePatches } from '../src/main/engine/data/patches';
 import { Rng } from '../src/main/engine/data/rng';
 import { makeImage } from '../src/main/engine/image/float-image';
 import { PHOTO_NOISE_MIX } from '../src/shared/noise-presets';
+import { relaunchWithEngineEnv } from '../src/main/cli/relaunch';
+
+// The engine's process environment (allocator.ts), as the app and the CLI run it; the children and the peer inherit it.
+const relaunched = await relaunchWithEngineEnv();
+if (relaunched !== null) process.exit(relaunched);
 
 const { values: args } = parseArgs({
   options: {

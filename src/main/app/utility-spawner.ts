@@ -2,11 +2,12 @@
 import { utilityProcess } from 'electron';
 import path from 'node:path';
 import type { SpawnHost } from '../host/client';
+import { engineProcessEnv } from '../engine/runtime/allocator';
 
 export function utilityHostSpawner(): SpawnHost {
   const entry = path.join(import.meta.dirname, 'engine-host.js');
   return (name) => {
-    const child = utilityProcess.fork(entry, [], { serviceName: `Denoise Lab engine (${name})`, stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, [], { serviceName: `Denoise Lab engine (${name})`, stdio: 'inherit', env: engineProcessEnv() });
     return {
       get pid() {
         return child.pid;

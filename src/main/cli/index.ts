@@ -3,6 +3,7 @@
  * Parses the command, runs it, and turns user errors into one clear line.
  */
 import { isUserError } from '../engine/errors';
+import { relaunchWithEngineEnv } from './relaunch';
 import { datasetCommand } from './commands/dataset';
 import { denoiseCommand } from './commands/denoise';
 import { evalCommand } from './commands/eval';
@@ -60,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+relaunchWithEngineEnv().then((code) => code ?? main(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (err) => {
     console.error(err);

@@ -4,10 +4,11 @@
  */
 import { fork } from 'node:child_process';
 import type { SpawnHost } from './client';
+import { engineProcessEnv } from '../engine/runtime/allocator';
 
 export function nodeHostSpawner(entry: string, execArgv: string[] = entry.endsWith('.ts') ? ['--import', 'tsx'] : []): SpawnHost {
   return () => {
-    const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { execArgv, env: engineProcessEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return {
       pid: child.pid,
       send: (msg) => child.send(msg),

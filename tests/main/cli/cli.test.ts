@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli';
+import { jsonLines, runCli, startCli } from '../../helpers/cli';
+import { isProcessAlive } from '../../../src/main/engine/processes';
 import { writePattern } from '../../helpers/images';
 
 let tmp: string;
@@ -58,5 +59,51 @@ describe('cli', () => {
     const refused = await runCli(['denoise', data, '--out', data, '--model', model]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/output folder is one of the inputs/);
+  });
+
+  describe.runIf(process.platform === 'linux')('started without the engine environment, it runs itself again with it', () => {
+    const trainArgs = (data: string, out: string) => ['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--channels', '1',
+      '--noise', 'gaussian:25', '--epochs', '1000', '--batch', '2', '--patch', '16', '--patches-per-epoch', '4', '--val-images', '1', '--val-crop', '16',
+      '--workers', '1', '--out', out, '--json'];
+    /** Starts a long training run through the relaunch and resolves once it has finished an epoch. */
+    async function startTraining(name: string) {
+      const data = path.join(tmp, `${name}-data`);
+      for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 1, i);
+      const out = path.join(tmp, name);
+      const child = startCli(trainArgs(data, out), {}, { relaunch: true });
+      let text = '';
+      child.stdout!.on('data', (d) => (text += d));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', () => jsonLines(text).some((e) => e.type === 'epoch') && resolve());
+        child.on('close', (code) => reject(new Error(`ended by itself (${code})`)));
+      });
+      return { child, out, text: () => text };
+    }
+
+    it('with the tunable set, and the exit code passed on', async () => {
+      const r = await runCli(['info'], {}, { relaunch: true });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/memory: transparent huge pages for large buffers \(GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1\)/);
+      expect((await runCli(['frobnicate'], {}, { relaunch: true })).code).toBe(2);
+    });
+
+    it('Ctrl-C reaches the training run once: it stops after a checkpoint', async () => {
+      const { child, out, text } = await startTraining('interrupted');
+      child.kill('SIGINT');
+      const code = await new Promise((r) => child.once('close', r));
+      expect(code).toBe(0);
+      expect(jsonLines(text()).at(-1)).toMatchObject({ type: 'done', reason: 'stopped' });
+      await expect(fs.access(path.join(out, 'train.lock'))).rejects.toThrow(); // released
+    }, 60_000);
+
+    it('kill -9 of the CLI ends the run it started', async () => {
+      const { child, out } = await startTraining('killed');
+      const { pid } = JSON.parse(await fs.readFile(path.join(out, 'train.lock'), 'utf8')) as { pid: number };
+      expect(pid).not.toBe(child.pid);
+      child.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(isProcessAlive(pid)).toBe(false);
+    }, 60_000);
   });
 });

@@ -4,6 +4,7 @@ import { initBackend } from '../../engine/runtime/backend';
 import { ALL_ARCHITECTURES, architectureStats } from '../../engine/models/architectures';
 import { ENGINE_VERSION } from '../../engine/version';
 import { gradientGraphSupport } from '../../engine/onnx/gradients';
+import { ENGINE_GLIBC_TUNABLE, engineProcessEnv } from '../../engine/runtime/allocator';
 import { loadOnnxRuntime, onnxProviders, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
 
 export async function infoCommand(): Promise<number> {
@@ -16,6 +17,10 @@ export async function infoCommand(): Promise<number> {
   const ort = loadOnnxRuntime();
   const threads = onnxThreads();
   console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (${onnxProviders().join(', ')}; ${threads} thread${threads === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  if (process.platform === 'linux') {
+    const on = engineProcessEnv() === process.env;
+    console.log(`memory: ${on ? 'transparent huge pages for large buffers' : 'glibc defaults'} (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}${on ? '' : `; the engine asks for ${ENGINE_GLIBC_TUNABLE}`})`);
+  }
   console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of ALL_ARCHITECTURES) {

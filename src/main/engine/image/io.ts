@@ -36,9 +36,13 @@ export interface DecodedImage {
   pages?: number;
 }
 
+/** Each byte's value on the 0-1 scale (a table: one lookup per sample of a 12 MP photo instead of a division). */
+const BYTE_TO_FLOAT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 function toFloat(bytes: Uint8Array, width: number, height: number, channels: 1 | 3): FloatImage {
   const img = makeImage(width, height, channels);
-  for (let i = 0; i < bytes.length; i++) img.data[i] = bytes[i] / 255;
+  const d = img.data;
+  for (let i = 0; i < bytes.length; i++) d[i] = BYTE_TO_FLOAT[bytes[i]];
   return img;
 }
 
@@ -123,10 +127,16 @@ function tooLarge(file: string, w: number, h: number, limit: number): UserError 
 function toBytes(img: FloatImage, alpha?: Uint8Array): { data: Buffer; channels: 1 | 2 | 3 | 4 } {
   const c = img.channels;
   const oc = (c + (alpha ? 1 : 0)) as 1 | 2 | 3 | 4;
-  const out = Buffer.alloc(img.width * img.height * oc);
-  for (let i = 0, n = img.width * img.height; i < n; i++) {
-    for (let k = 0; k < c; k++) out[i * oc + k] = Math.round(Math.min(1, Math.max(0, img.data[i * c + k])) * 255);
-    if (alpha) out[i * oc + c] = alpha[i];
+  const n = img.width * img.height;
+  const out = Buffer.alloc(n * oc);
+  const d = img.data;
+  if (oc === c) {
+    for (let i = 0; i < d.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, d[i])) * 255);
+    return { data: out, channels: oc };
+  }
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c; k++) out[i * oc + k] = Math.round(Math.min(1, Math.max(0, d[i * c + k])) * 255);
+    out[i * oc + c] = alpha![i];
   }
   return { data: out, channels: oc };
 }

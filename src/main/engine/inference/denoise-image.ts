@@ -107,13 +107,14 @@ function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: nu
     i = ((i % period) + period) % period;
     return i < n ? i : period - i;
   };
+  const src = img.data;
+  const sxs = Int32Array.from({ length: pw }, (_, x) => x0 + reflect(x, w)); // the same source column for every row
   for (let y = 0; y < ph; y++) {
-    const sy = y0 + reflect(y, h);
+    const row = (y0 + reflect(y, h)) * img.width;
     for (let x = 0; x < pw; x++) {
-      const sx = x0 + reflect(x, w);
-      const src = (sy * img.width + sx) * c;
+      const from = (row + sxs[x]) * c;
       const dst = (y * pw + x) * c;
-      for (let k = 0; k < c; k++) data[dst + k] = img.data[src + k];
+      for (let k = 0; k < c; k++) data[dst + k] = src[from + k];
     }
   }
   return { data, pw, ph };
@@ -139,9 +140,10 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
       const wx = ramp(w, o, x0 > 0, x0 + w < img.width);
       const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
       for (let yy = 0; yy < h; yy++) {
+        const row = (y0 + yy) * img.width + x0;
         for (let xx = 0; xx < w; xx++) {
           const weight = wx[xx] * wy[yy];
-          const p = (y0 + yy) * img.width + x0 + xx;
+          const p = row + xx;
           wsum[p] += weight;
           const src = (yy * pw + xx) * c;
           for (let k = 0; k < c; k++) acc[p * c + k] += weight * out[src + k];

@@ -17,8 +17,9 @@ export function toOpponent(img: FloatImage): [FloatImage, FloatImage, FloatImage
   const n = img.width * img.height;
   const planes = [0, 1, 2].map(() => makeImage(img.width, img.height, 1)) as [FloatImage, FloatImage, FloatImage];
   const [y, u, v] = planes.map((p) => p.data);
+  const d = img.data;
   for (let p = 0; p < n; p++) {
-    const r = img.data[3 * p], g = img.data[3 * p + 1], b = img.data[3 * p + 2];
+    const r = d[3 * p], g = d[3 * p + 1], b = d[3 * p + 2];
     y[p] = (r + g + b) / 3;
     u[p] = (r - b) / 2 + 0.5;
     v[p] = (r - 2 * g + b) / 4 + 0.5;
@@ -28,12 +29,13 @@ export function toOpponent(img: FloatImage): [FloatImage, FloatImage, FloatImage
 
 export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage]): FloatImage {
   const out = makeImage(yp.width, yp.height, 3);
-  for (let p = 0; p < yp.width * yp.height; p++) {
-    const y = yp.data[p], u = up.data[p] - 0.5, v = vp.data[p] - 0.5;
+  const [ys, us, vs, o] = [yp.data, up.data, vp.data, out.data];
+  for (let p = 0, n = yp.width * yp.height; p < n; p++) {
+    const y = ys[p], u = us[p] - 0.5, v = vs[p] - 0.5;
     const g = y - (4 / 3) * v;
-    out.data[3 * p] = Math.min(1, Math.max(0, y + u + (2 / 3) * v));
-    out.data[3 * p + 1] = Math.min(1, Math.max(0, g));
-    out.data[3 * p + 2] = Math.min(1, Math.max(0, y - u + (2 / 3) * v));
+    o[3 * p] = Math.min(1, Math.max(0, y + u + (2 / 3) * v));
+    o[3 * p + 1] = Math.min(1, Math.max(0, g));
+    o[3 * p + 2] = Math.min(1, Math.max(0, y - u + (2 / 3) * v));
   }
   return out;
 }
