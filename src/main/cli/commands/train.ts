@@ -7,25 +7,26 @@ import { UserError } from '../../engine/errors';
 import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
 import { architectureFacts } from '../../engine/models/catalog';
-import { LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
+import { ARCHITECTURES, LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
+import { NOISE_SPEC_FORMS } from '../../engine/data/noise';
 import { describeAdvice, trainingAdvice, type TrainingAdvice } from '../../../shared/training-advice';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import { choice, num, parse, required, str, type Values } from '../args';
 import { defaultCacheDir } from './dataset';
 import { Progress, formatDuration } from '../progress';
 
-export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <seed|dncnn|ffdnet> --noise <spec> --out <modelDir>
+export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <${ARCHITECTURES.join('|')}> --noise <spec> --out <modelDir>
              [--init <modelDir> (fine-tune: start from that model's weights and architecture; a larger --depth grows it)]
-             [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|step] [--lr-min X] [--warmup STEPS]
-             [--loss mse|l1|bce] [--patch P] [--patches-per-epoch N] [--channels 1|3]
+             [--epochs N] [--batch B] [--lr X] [--lr-schedule ${LR_SCHEDULES.join('|')}] [--lr-min X] [--warmup STEPS]
+             [--loss ${LOSSES.join('|')}] [--patch P] [--patches-per-epoch N] [--channels 1|3]
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
-             [--trainer auto|onnxruntime|tfjs (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
+             [--trainer ${TRAINERS.join('|')} (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
              [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
              [--planes opponent (a grey model learns from colour photos' luma and chroma planes, noise added in RGB)]
              [--self-supervised (learn from a folder of noisy photos alone, with --noise none: Neighbor2Neighbor)]
-noise specs: none, factor:0.3, gaussian:25, gaussian:0-55, poisson-gaussian:0.01,5, salt-pepper:0.05,
-             camera (camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG), A+B mixtures`;
+noise specs: ${NOISE_SPEC_FORMS.join(', ')}
+             (e.g. gaussian:0-55+camera; camera is camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG)`;
 
 /** The flag for each setting whose name differs from its flag's (the rest: --<setting> in kebab case). */
 const FLAG: Partial<Record<ConfigSetting, string>> = { warmupSteps: 'warmup', blindFraction: 'blind', cacheDir: 'cache', data: 'data' };

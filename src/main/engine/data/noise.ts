@@ -39,7 +39,10 @@ export type NoiseSpec =
   | { kind: 'mixture'; parts: SingleNoiseSpec[] };
 type SingleNoiseSpec = Exclude<NoiseSpec, { kind: 'mixture' }>;
 
-const USAGE = 'noise spec must be one of: none, factor:F, gaussian:S, gaussian:A-B, poisson-gaussian:G,S, salt-pepper:P, correlated:S[,B], camera[:S[,Q]], or a mixture A+B';
+/** The forms a noise spec takes (above), as usage messages list them. */
+export const NOISE_SPEC_FORMS = ['none', 'factor:F', 'gaussian:S', 'gaussian:A-B', 'poisson-gaussian:G,S', 'salt-pepper:P', 'correlated:S[,B]', 'camera[:S[,Q]]', 'a mixture A+B'] as const;
+
+const USAGE = `noise spec must be one of: ${NOISE_SPEC_FORMS.join(', ')}`;
 
 /** The blur of `correlated:S` without B: from fine grain to blotches a few pixels across. */
 const CORRELATED_BLUR_DEFAULT: Range = [0.5, 2];

@@ -27,7 +27,8 @@ const LEVEL_ESTIMATOR_MULTIPLE = ARCHITECTURE_FACTS.levelnet.sizeMultiple;
 export interface DenoiseOptions {
   /**
    * Noise level on the 0-255 scale for noise-map models. When absent, a blind
-   * model (manifest `blind`) estimates it itself; others get estimateNoiseSigma's.
+   * model (manifest `blind`) estimates it itself; others get their level
+   * estimator's reading on a grey or luma plane, else estimateNoiseSigma's.
    */
   sigma?: number;
   /** 0-1 blend between the input (0) and the model output (1) for models without a noise map. */
@@ -179,7 +180,7 @@ async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img:
 export interface DenoiseModel {
   runner: ModelRunner;
   manifest: DenoiserManifest;
-  /** A levelnet model (level-code.ts) that reads the luma or grey plane's noise level for a blind denoiser. */
+  /** A levelnet model (level-code.ts) that reads the luma or grey plane's noise level when none is given. */
   level?: ModelRunner;
 }
 
@@ -210,7 +211,8 @@ export async function denoiseImage({ runner, manifest, level: estimator }: Denoi
     switch (how) {
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
-      case 'estimated': return estimateNoiseSigma(image) / 255;
+      case 'estimated':
+        return estimator && image.channels === 1 && !chroma ? estimatedLevel(readLevels, image, multiple) : estimateNoiseSigma(image) / 255;
       case 'blind':
         if (image.channels !== 1 || chroma) return blindLevel(runAt, image, multiple);
         return estimator ? estimatedLevel(readLevels, image, multiple) : searchedLevel(runAt, image, multiple);

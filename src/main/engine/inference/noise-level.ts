@@ -1,8 +1,8 @@
 /**
- * The noise level a noise-map model is told when the user gives none: the wavelet estimate
- * (models not trained blind), a blind pass's own reading (colour and chroma planes), or, for
- * a grey or luma plane through a blind model, its level estimator's reading when it has one,
- * else a search over a short ladder of levels (docs/models.md, "Session 9" and "Session 10").
+ * The noise level a noise-map model is told when the user gives none: on a grey or luma plane,
+ * its level estimator's reading when it has one; otherwise the wavelet estimate (models not
+ * trained blind), a blind pass's own reading (colour and chroma planes), or a search over a short
+ * ladder of levels (a blind model's grey or luma plane; docs/models.md, Sessions 9 to 11).
  * Each works on crops spread over the image, so a large photo costs a fixed, small amount of work.
  */
 import { crop, type FloatImage } from '../image/float-image';

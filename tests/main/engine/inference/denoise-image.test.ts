@@ -176,6 +176,18 @@ describe('the noise level a noise-map model is told', () => {
     expect(r.noise).toEqual({ kind: 'blind', sigma: expect.closeTo((read / OPPONENT_NOISE_SCALE[0]) * 255, 4) });
   });
 
+  it('is, for a model not trained blind that has a level estimator, its reading on a grey image', async () => {
+    const seen: number[] = [];
+    const level: ModelRunner = { kind: 'tfjs', run: async (_d, n, h, w) => new Float32Array(n * h * w).fill(encodeLevel(30 / 255)), dispose() {} };
+    const manifest = manifestFor(model, 'ffdnet', 1, 8);
+    const noisy = makeImage(40, 32, 1, applyNoise(img, parseNoiseSpec('gaussian:10'), new Rng(3)).noisy);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest, level }, noisy);
+    expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)])); // one pass, told the reading (above the wavelet floor here)
+    expect(r.noise).toEqual({ kind: 'estimated', sigma: expect.closeTo(30, 4) });
+    const without = await denoiseImage({ runner: recordingRunner([]), manifest }, noisy);
+    expect(without.noise).toEqual({ kind: 'estimated', sigma: expect.closeTo(estimateNoiseSigma(noisy), 4) });
+  });
+
   it('finds a large photo\'s level from samples of it', async () => {
     const seen: number[] = [];
     const big = smoothImage(1400, 1000, 3);
