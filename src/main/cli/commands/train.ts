@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
-import { buildTrainConfig, ConfigError, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
+import { buildTrainConfig, ConfigError, PLANE_MODES, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
 import { architectureFacts } from '../../engine/models/catalog';
 import { ARCHITECTURES, LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
@@ -23,7 +23,8 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <${AR
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
              [--trainer ${TRAINERS.join('|')} (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
              [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
-             [--planes opponent (a grey model learns from colour photos' luma and chroma planes, noise added in RGB)]
+             [--planes ${PLANE_MODES.join('|')} (opponent: a grey model learns from colour photos' luma and chroma planes, noise added in RGB;
+                       none, the default: the photos as they are, also after --init from a plane model)]
              [--self-supervised (learn from a folder of noisy photos alone, with --noise none: Neighbor2Neighbor)]
 noise specs: ${NOISE_SPEC_FORMS.join(', ')}
              (e.g. gaussian:0-55+camera; camera is camera:0.0001-0.012,60-100: raw shot/read noise through a camera pipeline, then JPEG)`;
@@ -67,7 +68,7 @@ function trainChoicesFromFlags(v: Values, resume: boolean): TrainChoices {
     valFraction: num(v, 'val-fraction'), valImages: num(v, 'val-images'), valCrop: num(v, 'val-crop'),
     seed: num(v, 'seed'), checkpointMinutes: num(v, 'checkpoint-minutes'), microBatch: num(v, 'micro-batch'),
     workers: num(v, 'workers'), warmupSteps: num(v, 'warmup'), trainer: choice(v, 'trainer', TRAINERS), blindFraction: num(v, 'blind'),
-    planes: choice(v, 'planes', ['opponent'] as const), selfSupervised: v['self-supervised'] ? true : undefined,
+    planes: choice(v, 'planes', PLANE_MODES), selfSupervised: v['self-supervised'] ? true : undefined,
   };
 }
 

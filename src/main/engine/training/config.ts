@@ -23,6 +23,13 @@ export function trainData(recorded: TrainData | string): TrainData {
   return recorded === 'fashion-mnist' ? { kind: 'fashion-mnist' } : { kind: 'folder', path: recorded };
 }
 
+/** How training samples are made from photos: their opponent colour planes, or the photos as they are. */
+export const PLANE_MODES = ['opponent', 'none'] as const;
+export type PlaneMode = (typeof PLANE_MODES)[number];
+
+/** Whether a run learns from opponent planes (TrainConfig.planes). */
+export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent';
+
 export interface TrainConfig {
   data: TrainData;
   cacheDir: string;
@@ -68,8 +75,10 @@ export interface TrainConfig {
    * each sample is a colour patch made noisy in RGB (so camera noise keeps its colour
    * structure), turned into luma and chroma planes, one of which (luma half the time)
    * is the sample. Such a model serves colour photos plane by plane, and grey photos.
+   * 'none' (the default): the photos as they are, in the model's channels; it also
+   * stops a run started with --init from a plane model from taking its planes.
    */
-  planes?: 'opponent';
+  planes?: PlaneMode;
   /**
    * What computes the training steps: ONNX Runtime's native kernels through the gradient
    * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the
@@ -164,8 +173,8 @@ export function validateConfig(c: TrainConfig): void {
   if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new ConfigError('warmupSteps', `must be a whole number of steps, not ${c.warmupSteps}`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new ConfigError('valFraction', `must be between 0 and 1, not ${c.valFraction}`);
   if (c.blindFraction !== undefined && !(c.blindFraction >= 0 && c.blindFraction <= 1)) throw new ConfigError('blindFraction', `must be between 0 and 1, not ${c.blindFraction}`);
-  if (c.planes !== undefined && c.planes !== 'opponent') throw new ConfigError('planes', `must be opponent, not "${c.planes}"`);
-  if (c.planes && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
+  if (c.planes !== undefined && !(PLANE_MODES as readonly string[]).includes(c.planes)) throw new ConfigError('planes', `must be one of ${PLANE_MODES.join(', ')}, not "${c.planes}"`);
+  if (usesPlanes(c) && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
   if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
   if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);

@@ -36,7 +36,7 @@ import { opponentPairs, previewSheet, validate, validateLevels, validateSelfSupe
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
-import { trainData, trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainData, usesPlanes, trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { TrainingEstimate } from '../../../shared/training-estimate';
 
@@ -66,7 +66,7 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
  * becomes one grey plane (pickPlane's, or always the luma plane for a level estimator, which
  * reads the luma plane's level in the engine).
  */
-function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: TrainConfig['planes'], lumaOnly: boolean, rng: Rng) {
+function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: boolean, lumaOnly: boolean, rng: Rng) {
   const per = batch.length / n;
   const out = planes ? size * size : per;
   const clean = planes ? new Float32Array(n * out) : batch;
@@ -268,13 +268,13 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   const arch = getArchitecture(config.arch);
   const spec = parseNoiseSpec(config.noise);
   const source = await openSource({
-    data: config.data, cacheDir: config.cacheDir, channels: config.planes ? 3 : config.channels, patch: config.patch,
+    data: config.data, cacheDir: config.cacheDir, channels: usesPlanes(config) ? 3 : config.channels, patch: config.patch,
     patchesPerEpoch: config.patchesPerEpoch, valFraction: config.valFraction, valImages: config.valImages,
     valCrop: config.valCrop, sizeMultiple: arch.sizeMultiple, seed: config.seed,
   });
   for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
   // A plane model is grey whatever the photos are.
-  const modelChannels = config.planes ? 1 : source.channels;
+  const modelChannels = usesPlanes(config) ? 1 : source.channels;
   const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: modelChannels, seed: config.seed };
   if (initial && initial.manifest.channels !== modelChannels) {
     throw new UserError(`the model has ${initial.manifest.channels} channel(s) but the data was read with ${source.channels}`, config.init);
@@ -335,7 +335,7 @@ function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
   const estimator = run.arch.task === 'noise-level';
   const blind = estimator ? 0 : config.blindFraction ?? 0;
-  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes, estimator, s.rng);
+  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, usesPlanes(config), estimator, s.rng);
   const target = estimator ? levelTargets(levels, size, cm) : clean;
   return { x: modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, size, size, cm]), n };
 }
@@ -352,8 +352,8 @@ async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForwar
   const batch = source.batch(s.step, config.batch, s.plan, s.rng);
   const n = batch.n;
   // A plane model learns from one opponent plane of each noisy colour patch.
-  const c = config.planes ? 1 : source.channels;
-  const noisy = config.planes ? planesOf(batch.data, n, size, s.rng) : batch.data;
+  const c = usesPlanes(config) ? 1 : source.channels;
+  const noisy = usesPlanes(config) ? planesOf(batch.data, n, size, s.rng) : batch.data;
   const per = size * size * c;
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -19,7 +19,7 @@ import { toOpponent } from '../inference/opponent';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { Rng } from '../data/rng';
 import { decodeLevel, encodeLevel } from '../models/level-code';
-import type { TrainConfig } from './config';
+import { usesPlanes, type TrainConfig } from './config';
 import { lossFn } from './steps/tfjs-step';
 
 /** Runs the model on one image (any size that fits its size multiple); returns its output, clipped to 0-1 for an image. */
@@ -59,7 +59,7 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   let count = 0;
   for (const image of source.validation) {
     const r = applyNoise(image, spec, rng);
-    const pairs = c.planes ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
+    const pairs = usesPlanes(c) ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
     for (const { clean, noisy, sigma } of pairs) {
       count++;
       const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
@@ -95,7 +95,7 @@ export function validateLevels(model: tf.LayersModel, source: TrainingSource, c:
   for (const image of source.validation) {
     for (let d = 0; d < LEVEL_DRAWS; d++) {
       const r = applyNoise(image, spec, rng);
-      const { noisy, sigma } = c.planes ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
+      const { noisy, sigma } = usesPlanes(c) ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
       const map = predictImage(model, noisy, 0, false, false);
       const read = map.data.reduce((a, v) => a + v, 0) / map.data.length;
       lossSum += (read - encodeLevel(sigma)) ** 2;
@@ -122,7 +122,7 @@ export function validateSelfSupervised(model: tf.LayersModel, source: TrainingSo
   let lossSum = 0;
   const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
   // A plane model is scored on the photos' luma planes.
-  for (const noisy of source.validation.map((img) => (c.planes ? toOpponent(img)[0] : img))) {
+  for (const noisy of source.validation.map((img) => (usesPlanes(c) ? toOpponent(img)[0] : img))) {
     const sigma = estimateNoiseSigma(noisy) / 255;
     const side = Math.min(noisy.width, noisy.height) - (Math.min(noisy.width, noisy.height) % 4);
     const square = crop(noisy, 0, 0, side, side);

@@ -220,6 +220,12 @@ describe('train', () => {
     const tuned = path.join(tmp, 'planes-tuned');
     await train({ ...tiny(tuned, 1), arch: 'dncnn', channels: 3, init: out, noise: 'camera' }, { onEvent: () => undefined });
     expect((await readManifest(tuned)).training).toMatchObject({ planes: 'opponent', arch: 'ffdnet', channels: 1 });
+    // ...unless told 'none': then it learns from the photos themselves, in its own (grey) channel.
+    const own = path.join(tmp, 'planes-none');
+    const ownEvents: TrainEvent[] = [];
+    await train({ ...tiny(own, 1), channels: undefined, init: out, planes: 'none', noise: 'gaussian:25' }, { onEvent: (e) => ownEvents.push(e) });
+    expect((await readManifest(own)).training).toMatchObject({ planes: 'none', channels: 1 });
+    expect((ownEvents.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>).dataset).toMatch(/grey/);
   });
 
   it('trains a level estimator on luma planes that tells weak noise from strong, which a denoiser then carries', async () => {
