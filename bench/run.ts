@@ -123,7 +123,7 @@ function replicaFigures(names: string[]): Record<string, Figure> {
 async function main() {
   const backend = await initBackend(undefined, args['wasm-threads'] ? Number(args['wasm-threads']) : undefined);
   const b = backend.name;
-  print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model });
+  print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, glibcTunables: process.env.GLIBC_TUNABLES ?? null });
   // One-thread wasm: this process also times replicas; a thread pool: a child process does.
   const threads = backend.threads === 1 ? replicas : 1;
   const replicaRuns = backend.threads > 1 && replicas > 1 ? replicaFigures(['train_seed', 'train_ffdnet', 'train_dncnn17'].filter(wanted)) : {};
