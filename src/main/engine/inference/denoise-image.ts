@@ -212,10 +212,12 @@ export async function denoiseImage({ runner, manifest, level: estimator }: Denoi
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
       case 'estimated':
-        return estimator && image.channels === 1 && !chroma ? estimatedLevel(readLevels, image, multiple) : estimateNoiseSigma(image) / 255;
-      case 'blind':
-        if (image.channels !== 1 || chroma) return blindLevel(runAt, image, multiple);
-        return estimator ? estimatedLevel(readLevels, image, multiple) : searchedLevel(runAt, image, multiple);
+      case 'blind': {
+        const greyPlane = image.channels === 1 && !chroma;
+        if (estimator && greyPlane) return estimatedLevel(readLevels, image, multiple);
+        if (how === 'estimated') return estimateNoiseSigma(image) / 255;
+        return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
+      }
     }
   };
   let result: { image: FloatImage; tiles: number };
