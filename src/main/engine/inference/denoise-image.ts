@@ -182,10 +182,12 @@ export interface DenoiseModel {
   manifest: DenoiserManifest;
   /** A levelnet model (level-code.ts) that reads the luma or grey plane's noise level when none is given. */
   level?: ModelRunner;
+  /** One that reads each chroma plane's, at half resolution (a colour photo through a grey model). */
+  chromaLevel?: ModelRunner;
 }
 
 /** Denoises an image of any size with a loaded model. */
-export async function denoiseImage({ runner, manifest, level: estimator }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+export async function denoiseImage({ runner, manifest, level: estimator, chromaLevel }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
   if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
@@ -195,10 +197,10 @@ export async function denoiseImage({ runner, manifest, level: estimator }: Denoi
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
   const multiple = Math.max(4, manifest.sizeMultiple);
-  /** The estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
-  const readLevels = async (crop: FloatImage) => {
+  /** An estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
+  const readLevels = (levelnet: ModelRunner) => async (crop: FloatImage) => {
     const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
-    const map = await estimator!.run(data, 1, ph, pw, 1);
+    const map = await levelnet.run(data, 1, ph, pw, 1);
     const out = new Float32Array(crop.width * crop.height);
     for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
     return makeImage(crop.width, crop.height, 1, out);
@@ -214,7 +216,8 @@ export async function denoiseImage({ runner, manifest, level: estimator }: Denoi
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        if (estimator && greyPlane) return estimatedLevel(readLevels, image, multiple);
+        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple);
+        if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple);
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
       }

@@ -18,7 +18,11 @@ export const decodeLevel = (value: number): number => Math.exp(value);
 export const INITIAL_LEVEL_CODE = encodeLevel(10 / 255);
 
 /**
- * The folder, inside a denoiser's folder, of its level estimator (a levelnet model), if it has one:
- * the engine then reads a photo's noise level with it instead of searching (noise-level.ts).
+ * The folders, inside a denoiser's folder, of its level estimators (levelnet models), if it has
+ * them: `level/` reads the luma (or grey) plane, `level-chroma/` the two chroma planes at half
+ * resolution (training/config.ts, --planes chroma). The engine tells the model their readings
+ * instead of searching or running a blind pass (noise-level.ts).
  */
-export const LEVEL_ESTIMATOR_FOLDER = 'level';
+export const LEVEL_ESTIMATOR_FOLDERS = { luma: 'level', chroma: 'level-chroma' } as const;
+export type LevelPlane = keyof typeof LEVEL_ESTIMATOR_FOLDERS;
+export const LEVEL_PLANES = Object.keys(LEVEL_ESTIMATOR_FOLDERS) as LevelPlane[];

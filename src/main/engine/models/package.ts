@@ -1,7 +1,7 @@
 /**
  * Model packages: one `.denoiser` file (a zip archive) with a model's manifest,
  * its model.json and the weights files that model.json names, the same three
- * for its level estimator under `level/` when it has one, and nothing
+ * for each level estimator it has under `level/` or `level-chroma/`, and nothing
  * else (no checkpoints, previews or run records). Packing reads the model
  * folder; unpacking checks every entry's name, size and checksum, and the
  * manifest, in a hidden folder that is moved into place only when it is whole.
@@ -14,14 +14,16 @@ import { UserError } from '../errors';
 import { isProcessAlive } from '../processes';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { readZip, writeZip, ZipError } from './zip';
-import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
+import { LEVEL_ESTIMATOR_FOLDERS, LEVEL_PLANES } from './level-code';
 
 export const PACKAGE_EXTENSION = '.denoiser';
 const MODEL_FILE = 'model.json';
 /** A model's own files, by name: flat, no paths. */
 const MODEL_FILES = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
-/** The only names a package may hold: the model's files, and its level estimator's under `level/`. */
-const ALLOWED = new RegExp(`^(${LEVEL_ESTIMATOR_FOLDER}/)?${MODEL_FILES.source.slice(1)}`);
+/** The level estimators' folders a package may hold. */
+const ESTIMATOR_FOLDERS = LEVEL_PLANES.map((p) => LEVEL_ESTIMATOR_FOLDERS[p]);
+/** The only names a package may hold: the model's files, and its level estimators' in their folders. */
+const ALLOWED = new RegExp(`^(${ESTIMATOR_FOLDERS.map((f) => `${f}/`).join('|')})?${MODEL_FILES.source.slice(1)}`);
 /** Far above any model the app trains (a DnCNN-20 colour model is 2.7 MB), far below what would hurt. */
 const MAX_UNPACKED = 512 * 2 ** 20;
 /** A model's name as a file or folder name: characters no file system takes become '-'. */
@@ -50,11 +52,10 @@ function weightsFiles(modelJson: Uint8Array, where: string): string[] {
 /** Writes the model in `dir` as one package file at `file` (atomically), under `name` if given (a run's model: the run's name). */
 export async function packModel(dir: string, file: string, name?: string): Promise<void> {
   const manifest = { ...(await readManifest(dir)), ...(name ? { name } : {}) };
-  const level = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
-  const entries = [
-    ...(await modelEntries(dir, '', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'))),
-    ...((await hasManifest(level)) ? await modelEntries(level, `${LEVEL_ESTIMATOR_FOLDER}/`) : []),
-  ];
+  const entries = await modelEntries(dir, '', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  for (const folder of ESTIMATOR_FOLDERS) {
+    if (await hasManifest(path.join(dir, folder))) entries.push(...(await modelEntries(path.join(dir, folder), `${folder}/`)));
+  }
   await writeFileAtomic(file, writeZip(entries));
 }
 
@@ -92,7 +93,8 @@ export async function unpackModel(file: string, root: string): Promise<{ dir: st
     if (byName.has(name)) throw fail(`it holds ${name} twice`);
     byName.set(name, data);
   }
-  const prefixes = ['', ...([...byName.keys()].some((n) => n.startsWith(`${LEVEL_ESTIMATOR_FOLDER}/`)) ? [`${LEVEL_ESTIMATOR_FOLDER}/`] : [])];
+  const folders = ESTIMATOR_FOLDERS.filter((f) => [...byName.keys()].some((n) => n.startsWith(`${f}/`)));
+  const prefixes = ['', ...folders.map((f) => `${f}/`)];
   for (const prefix of prefixes) {
     for (const name of [MANIFEST_FILE, MODEL_FILE]) if (!byName.has(prefix + name)) throw fail(`${prefix + name} is missing`);
     for (const name of weightsFiles(byName.get(prefix + MODEL_FILE)!, file)) if (!byName.has(prefix + name)) throw fail(`${prefix + name} is missing`);
@@ -103,7 +105,7 @@ export async function unpackModel(file: string, root: string): Promise<{ dir: st
   const staging = path.join(root, `${UNPACKING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await fs.mkdir(staging);
-    if (prefixes.length > 1) await fs.mkdir(path.join(staging, LEVEL_ESTIMATOR_FOLDER));
+    for (const folder of folders) await fs.mkdir(path.join(staging, folder));
     for (const [name, data] of byName) await fs.writeFile(path.join(staging, name), data);
     const manifest = await readManifest(staging).catch((err: Error) => Promise.reject(fail(err.message)));
     const base = fileNameFor(manifest.name).replace(/^\.+/, '').trim() || path.basename(file, PACKAGE_EXTENSION);

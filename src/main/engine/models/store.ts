@@ -13,7 +13,7 @@ import { UserError } from '../errors';
 import { createRunner, type ModelRunner } from '../runtime/runner';
 import type { DenoiseModel } from '../inference/denoise-image';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from './catalog';
-import { LEVEL_ESTIMATOR_FOLDER } from './level-code';
+import { LEVEL_ESTIMATOR_FOLDERS, LEVEL_PLANES } from './level-code';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { defaultGreyModelDir, defaultModelDir } from './registry';
 
@@ -78,39 +78,49 @@ export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel
   return { model: await loadModelFiles(dir), manifest };
 }
 
-/** A saved denoiser ready for inference, on the fastest runner available, with its level estimator if it has one. */
+/** A saved denoiser ready for inference, on the fastest runner available, with the level estimators it has. */
 export async function openDenoiser(dir: string): Promise<OpenModel> {
   const { model, manifest } = await loadDenoiser(dir);
   const task = (ARCHITECTURE_FACTS as Record<string, ArchitectureFacts | undefined>)[manifest.arch.name]?.task;
   if (task === 'noise-level') {
     model.dispose();
-    throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's "${LEVEL_ESTIMATOR_FOLDER}" folder to use it`, dir);
+    const folders = LEVEL_PLANES.map((p) => `"${LEVEL_ESTIMATOR_FOLDERS[p]}"`).join(' or ');
+    throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's ${folders} folder to use it`, dir);
   }
-  const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDER);
-  return { runner: await createRunner(model), manifest, ...((await hasManifest(levelDir)) ? { level: await openLevelEstimator(levelDir) } : {}) };
+  const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.luma);
+  const chromaDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.chroma);
+  return {
+    runner: await createRunner(model), manifest,
+    ...((await hasManifest(levelDir)) ? { level: await openLevelEstimator(levelDir) } : {}),
+    ...((await hasManifest(chromaDir)) ? { chromaLevel: await openLevelEstimator(chromaDir) } : {}),
+  };
 }
 
 /**
- * Copies the level estimator of the model in `from`, if it has one, into the model folder `to`
- * (a run fine-tuned from it: the estimator reads a photo's noise, whichever denoiser is then
- * told it). Copied beside, then renamed into place, so a folder never holds half an estimator;
- * one already there is kept.
+ * Copies the level estimators of the model in `from`, if it has any, into the model folder `to`
+ * (a run fine-tuned from it: an estimator reads a photo's noise, whichever denoiser is then
+ * told it). Each is copied beside, then renamed into place, so a folder never holds half an
+ * estimator; one already there is kept. Returns the folders copied.
  */
-export async function carryLevelEstimator(from: string, to: string): Promise<boolean> {
-  const source = path.join(from, LEVEL_ESTIMATOR_FOLDER);
-  const target = path.join(to, LEVEL_ESTIMATOR_FOLDER);
-  if (!(await hasManifest(source)) || (await hasManifest(target))) return false;
-  const staging = `${target}.copying-${process.pid}`;
-  try {
-    await fs.rm(staging, { recursive: true, force: true });
-    await fs.cp(source, staging, { recursive: true });
-    await fs.rm(target, { recursive: true, force: true });
-    await fs.rename(staging, target);
-  } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw explainFsError(err, target);
+export async function carryLevelEstimators(from: string, to: string): Promise<string[]> {
+  const carried: string[] = [];
+  for (const folder of LEVEL_PLANES.map((p) => LEVEL_ESTIMATOR_FOLDERS[p])) {
+    const source = path.join(from, folder);
+    const target = path.join(to, folder);
+    if (!(await hasManifest(source)) || (await hasManifest(target))) continue;
+    const staging = `${target}.copying-${process.pid}`;
+    try {
+      await fs.rm(staging, { recursive: true, force: true });
+      await fs.cp(source, staging, { recursive: true });
+      await fs.rm(target, { recursive: true, force: true });
+      await fs.rename(staging, target);
+    } catch (err) {
+      await fs.rm(staging, { recursive: true, force: true });
+      throw explainFsError(err, target);
+    }
+    carried.push(folder);
   }
-  return true;
+  return carried;
 }
 
 /** A level estimator's runner; anything but a levelnet model is refused. */

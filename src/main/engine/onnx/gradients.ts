@@ -15,11 +15,16 @@
  * when its full-resolution side is a multiple of the stride, which the
  * architectures' size multiple guarantees for training patches. Anything else
  * is refused by `gradientGraphSupport`.
+ *
+ * Given the CPU's NCHWc block (runtime/nchwc.ts), stride-1 convolutions whose channel counts are
+ * multiples of it (the stacks' middle layers, forward and input gradient) run on ONNX Runtime's
+ * blocked kernels: the input reordered to the blocked layout, the kernel reordered inside the
+ * graph, the output reordered back (ONNX Runtime's own optimizer blocks only constant kernels).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
-import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
+import { attrFloat, attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -84,8 +89,13 @@ export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): str
   return null;
 }
 
+export interface GradientGraphOptions {
+  /** ONNX Runtime's NCHWc channel block on this CPU (runtime/nchwc.ts), or 0 (the default): plain convolutions only. */
+  nchwcBlock?: number;
+}
+
 /** Writes the loss-and-gradients graph for `model` (check `gradientGraphSupport` first). */
-export function buildGradientGraph(model: tf.LayersModel, loss: LossName): GradientGraph {
+export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchwcBlock = 0 }: GradientGraphOptions = {}): GradientGraph {
   const unsupported = gradientGraphSupport(model, loss);
   if (unsupported) throw new Error(`gradient graph: ${unsupported} is not supported`);
   const nodes: Onnx.INodeProto[] = [];
@@ -94,7 +104,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   let counter = 0;
   const fresh = (base: string) => `${base}_${counter++}`;
   const op = (opType: string, input: string[], attribute: Onnx.IAttributeProto[] = [], name = fresh(opType.toLowerCase())) => {
-    nodes.push({ opType, input, output: [name], attribute });
+    nodes.push({ opType, input, output: [name], attribute, name }); // node named as its output, for profiles
     return name;
   };
   const constants = new Map<string, number>();
@@ -118,6 +128,33 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
     inits.push(int64Initializer(name, values));
     return name;
   };
+
+  /**
+   * A stride-1 'same' conv from `cin` to `cout` channels with an OIHW `kernel` (and a bias), ReLU'd if
+   * `relu`: on the blocked kernels when both counts are multiples of the block, else a plain Conv.
+   */
+  let blocked = false;
+  const conv = (input: string, kernel: string, bias: string | undefined, cin: number, cout: number, cfg: LayerConfig, relu: boolean) => {
+    if (!nchwcBlock || cin % nchwcBlock !== 0 || cout % nchwcBlock !== 0) {
+      const pre = op('Conv', bias ? [input, kernel, bias] : [input, kernel], convAttributes(cfg));
+      return relu ? op('Relu', [pre]) : pre;
+    }
+    blocked = true;
+    const [kh, kw] = cfg.kernelSize!;
+    const b = nchwcBlock;
+    // OIHW -> [O/b, I/b, kh, kw, b (in), b (out)], the layout MLAS's blocked kernels read.
+    const split = op('Reshape', [kernel, int64Const([cout / b, b, cin / b, b, kh, kw])]);
+    const kernelBlocked = op('Reshape', [op('Transpose', [split], [attrInts('perm', [0, 2, 4, 5, 3, 1])]), int64Const([cout, cin, kh, kw])]);
+    const nchwc = (opType: string, ins: string[], attribute: Onnx.IAttributeProto[] = []) => {
+      const name = fresh(`nchwc_${opType.toLowerCase()}`);
+      nodes.push({ opType, domain: NCHWC_DOMAIN, input: ins, output: [name], attribute, name });
+      return name;
+    };
+    const x = nchwc('ReorderInput', [input]);
+    const y = nchwc('Conv', bias ? [x, kernelBlocked, bias] : [x, kernelBlocked], [...convAttributes(cfg), ...(relu ? [attrString('activation', 'Relu')] : [])]);
+    return nchwc('ReorderOutput', [y], [attrInt('channels', cout)]);
+  };
+  const stride1Same = (cls: string, cfg: LayerConfig) => cls === 'Conv2D' && cfg.padding === 'same' && (cfg.strides ?? [1, 1]).every((v) => v === 1);
 
   const trainableIndex = new Map(model.trainableWeights.map((w, i) => [w, i]));
   const weightInputs = model.trainableWeights.map((_, i) => `weight_${i}`);
@@ -153,9 +190,13 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         break;
       case 'Conv2D': case 'Conv2DTranspose': {
         rec.kernel = weightName(0, TF_TO_ONNX_CONV);
-        const convIn = [ins[0], rec.kernel];
-        if (cfg.useBias !== false) convIn.push(weightName(1));
-        const pre = op(cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', convIn, convAttributes(cfg));
+        const bias = cfg.useBias !== false ? weightName(1) : undefined;
+        if (stride1Same(cls, cfg) && cfg.activation !== 'sigmoid') {
+          const [, , cin, cout] = layer.getWeights()[0].shape;
+          rec.output = conv(ins[0], rec.kernel, bias, cin, cout, cfg, cfg.activation === 'relu');
+          break;
+        }
+        const pre = op(cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', bias ? [ins[0], rec.kernel, bias] : [ins[0], rec.kernel], convAttributes(cfg));
         rec.output = cfg.activation === 'relu' ? op('Relu', [pre]) : cfg.activation === 'sigmoid' ? op('Sigmoid', [pre]) : pre;
         break;
       }
@@ -268,14 +309,14 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
    * the kernel flipped and its in/out axes swapped (ONNX Runtime's Conv is much faster than
    * its ConvTranspose); strided and transposed layers use the adjoint op directly.
    */
-  const inputGradient = (cls: string, gz: string, kernel: string, cfg: LayerConfig) => {
+  const inputGradient = (cls: string, gz: string, kernel: string, cfg: LayerConfig, cin: number, cout: number) => {
     if (cls === 'Conv2DTranspose') return op('Conv', [gz, kernel], convAttributes(cfg));
-    if (cfg.padding !== 'same' || (cfg.strides ?? [1, 1]).some((v) => v !== 1)) return op('ConvTranspose', [gz, kernel], convAttributes(cfg));
+    if (!stride1Same(cls, cfg)) return op('ConvTranspose', [gz, kernel], convAttributes(cfg));
     const [kh, kw] = cfg.kernelSize!;
     const taps = op('Reshape', [kernel, int64Const([0, 0, -1])]);
     const reversed = op('Gather', [taps, int64Const(Array.from({ length: kh * kw }, (_, i) => kh * kw - 1 - i))], [attrInt('axis', 2)]);
     const flipped = op('Transpose', [op('Reshape', [reversed, int64Const([0, 0, kh, kw])])], [attrInts('perm', [1, 0, 2, 3])]);
-    return op('Conv', [gz, flipped], convAttributes(cfg));
+    return conv(gz, flipped, undefined, cout, cin, cfg, false);
   };
   const sumChannels = (g: string) => op('ReduceSum', [g, 'axes_nhw'], [attrInt('keepdims', 0)]);
 
@@ -295,7 +336,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {
-          addGrad(ins[0], inputGradient(cls, gz, rec.kernel!, cfg));
+          const [, , cin, cout] = rec.layer.getWeights()[0].shape; // a conv's [kh,kw,in,out]; only stride-1 convs use them
+          addGrad(ins[0], inputGradient(cls, gz, rec.kernel!, cfg, cin, cout));
         }
         break;
       }
@@ -331,7 +373,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName): Gradi
   for (let i = 0; i < weightInputs.length; i++) {
     if (!outputs.some((o) => o.name === `grad_${i}`)) throw new Error(`gradient graph: weight ${i} gets no gradient`);
   }
-  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab');
+  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab', blocked ? [NCHWC_DOMAIN] : []);
   return { bytes, weightInputs, batchNormLayers };
 }
 

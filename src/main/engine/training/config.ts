@@ -23,12 +23,18 @@ export function trainData(recorded: TrainData | string): TrainData {
   return recorded === 'fashion-mnist' ? { kind: 'fashion-mnist' } : { kind: 'folder', path: recorded };
 }
 
-/** How training samples are made from photos: their opponent colour planes, or the photos as they are. */
-export const PLANE_MODES = ['opponent', 'none'] as const;
+/**
+ * How training samples are made from photos: their opponent colour planes, only their chroma
+ * planes at half resolution (a level estimator for them), or the photos as they are.
+ */
+export const PLANE_MODES = ['opponent', 'chroma', 'none'] as const;
 export type PlaneMode = (typeof PLANE_MODES)[number];
 
-/** Whether a run learns from opponent planes (TrainConfig.planes). */
-export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent';
+/** Whether a run learns from colour photos' opponent planes (TrainConfig.planes). */
+export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent' || c.planes === 'chroma';
+
+/** The side of a training sample from a patch of side `patch`: chroma planes are halved, as the engine denoises them. */
+export const sampleSide = (c: { planes?: PlaneMode }, patch: number): number => (c.planes === 'chroma' ? patch / 2 : patch);
 
 export interface TrainConfig {
   data: TrainData;
@@ -75,6 +81,9 @@ export interface TrainConfig {
    * each sample is a colour patch made noisy in RGB (so camera noise keeps its colour
    * structure), turned into luma and chroma planes, one of which (luma half the time)
    * is the sample. Such a model serves colour photos plane by plane, and grey photos.
+   * 'chroma': a level estimator learns the chroma planes at half resolution, as the engine
+   * denoises them (a denoiser's `level-chroma/`: camera noise is far stronger in chroma
+   * than white noise of the luma plane's level would be).
    * 'none' (the default): the photos as they are, in the model's channels; it also
    * stops a run started with --init from a plane model from taking its planes.
    */
@@ -176,11 +185,13 @@ export function validateConfig(c: TrainConfig): void {
   if (c.planes !== undefined && !(PLANE_MODES as readonly string[]).includes(c.planes)) throw new ConfigError('planes', `must be one of ${PLANE_MODES.join(', ')}, not "${c.planes}"`);
   if (usesPlanes(c) && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
+  if (c.planes === 'chroma' && arch.task !== 'noise-level') throw new ConfigError('planes', `chroma trains a level estimator (levelnet), not a ${arch.name} denoiser`);
   if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
   if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);
   // Self-supervised steps train on half-size sub-images of each patch.
-  const multiple = Math.max(4, arch.sizeMultiple) * (c.selfSupervised ? 2 : 1);
-  if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}${c.selfSupervised ? ' (self-supervised)' : ''}, not ${c.patch}`);
+  const multiple = Math.max(4, arch.sizeMultiple) * (c.selfSupervised || c.planes === 'chroma' ? 2 : 1);
+  const why = c.selfSupervised ? ' (self-supervised)' : c.planes === 'chroma' ? ' (halved chroma planes)' : '';
+  if (c.patch % multiple !== 0) throw new ConfigError('patch', `must be a multiple of ${multiple} for ${arch.name}${why}, not ${c.patch}`);
   if (arch.task === 'noise-level') {
     if (c.loss !== 'mse') throw new ConfigError('loss', `must be mse for ${arch.name} (a squared error of log levels), not "${c.loss}"`);
     if (c.selfSupervised) throw new ConfigError('selfSupervised', `${arch.name} learns noise levels, which need clean images`);

@@ -15,15 +15,15 @@ import { initBackend } from '../runtime/backend';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { openSource, type TrainingSource } from '../data/sources';
 import { UserError } from '../errors';
-import { makeImage } from '../image/float-image';
+import { makeImage, type FloatImage } from '../image/float-image';
 import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
 import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
-import { encodeLevel, LEVEL_ESTIMATOR_FOLDER } from '../models/level-code';
+import { encodeLevel } from '../models/level-code';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { toOpponent } from '../inference/opponent';
-import { carryLevelEstimator, loadDenoiser, loadModelFiles, saveModel } from '../models/store';
+import { carryLevelEstimators, loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
 import { trainableVariables, trainStep } from './steps/tfjs-step';
@@ -32,11 +32,11 @@ import { lockRun } from './run-lock';
 import { adam } from './adam';
 import { chooseNeighbours, gammaAt, regularisedTarget, subsample } from './neighbor2neighbor';
 import { currentForward, type CurrentForward } from './steps/current-forward';
-import { opponentPairs, previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
+import { halvedChroma, opponentPairs, previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
-import { trainData, usesPlanes, trainingWasmThreads, validateConfig, type LossName, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainData, usesPlanes, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { TrainingEstimate } from '../../../shared/training-estimate';
 
@@ -60,16 +60,26 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
 }
 
 /**
- * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
- * samples, their true levels, and the per-sample levels a noise-map model is told
- * (UNKNOWN_NOISE_LEVEL for a `blind` fraction). With opponent planes, each colour patch
- * becomes one grey plane (pickPlane's, or always the luma plane for a level estimator, which
- * reads the luma plane's level in the engine).
+ * Which grey plane of a noisy colour patch a sample is: pickPlane's for a plane model; the luma
+ * plane for a level estimator, which reads the luma plane's level in the engine; or, for a
+ * chroma estimator, one of the chroma planes at half resolution, as the engine denoises them.
  */
-function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: boolean, lumaOnly: boolean, rng: Rng) {
+function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng) {
+  if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
+  return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(rng)];
+}
+
+/**
+ * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
+ * samples (planeSample's, with planes), their true levels, and the per-sample levels a
+ * noise-map model is told (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
+ */
+function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: PlaneMode, estimator: boolean, rng: Rng) {
   const per = batch.length / n;
-  const out = planes ? size * size : per;
-  const clean = planes ? new Float32Array(n * out) : batch;
+  const grey = usesPlanes({ planes });
+  const side = sampleSide({ planes }, size);
+  const out = grey ? side * side : per;
+  const clean = grey ? new Float32Array(n * out) : batch;
   const noisy = new Float32Array(n * out);
   const levels: number[] = [];
   const sigmas: number[] = [];
@@ -77,8 +87,8 @@ function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec
     const image = makeImage(size, size, c, batch.subarray(i * per, (i + 1) * per));
     const r = applyNoise(image, spec, rng);
     let sigma = r.sigma;
-    if (planes) {
-      const pick = opponentPairs(image, r.noisy)[lumaOnly ? 0 : pickPlane(rng)];
+    if (grey) {
+      const pick = planeSample(image, r.noisy, planes, estimator, rng);
       clean.set(pick.clean.data, i * out);
       noisy.set(pick.noisy.data, i * out);
       sigma = pick.sigma;
@@ -255,8 +265,9 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   if (initial) {
     const { channels: _c, seed: _s, ...options } = initial.manifest.arch.options as ArchOptions;
     Object.assign(config, { arch: initial.manifest.arch.name, channels: initial.manifest.channels, archOptions: { ...options, ...(deeper ? { depth: deeper } : {}) } });
-    // A plane model keeps learning from photos' opponent planes (the bundled default is one).
-    if (initial.manifest.training?.planes === 'opponent' && config.data.kind === 'folder') config.planes ??= 'opponent';
+    // A plane model (the bundled default is one) or a chroma estimator keeps learning from the planes it learned from.
+    const planes = initial.manifest.training?.planes as PlaneMode | undefined;
+    if (planes !== undefined && usesPlanes({ planes }) && config.data.kind === 'folder') config.planes ??= planes;
   }
   validateConfig(config);
   try {
@@ -282,9 +293,8 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   const model = checkpointDir ? await loadModelFiles(checkpointDir)
     : initial ? (deeper ? deepenInto(initial.model, arch.build(archOptions)) : initial.model)
       : arch.build(archOptions);
-  if (initial && (await carryLevelEstimator(config.init!, config.out))) {
-    emit({ type: 'log', level: 'info', message: `kept the base model's level estimator (${LEVEL_ESTIMATOR_FOLDER}/)` });
-  }
+  const carried = initial ? await carryLevelEstimators(config.init!, config.out) : [];
+  if (carried.length) emit({ type: 'log', level: 'info', message: `kept the base model's level estimators (${carried.map((f) => `${f}/`).join(', ')})` });
   if (initial && deeper) {
     emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
     initial.model.dispose();
@@ -331,13 +341,14 @@ function snapshot(run: Run, s: LoopState): CheckpointState {
 function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
   const { config, source } = run;
   const size = source.sampleSize;
+  const side = sampleSide(config, size);
   const cm = run.archOptions.channels;
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
   const estimator = run.arch.task === 'noise-level';
   const blind = estimator ? 0 : config.blindFraction ?? 0;
-  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, usesPlanes(config), estimator, s.rng);
-  const target = estimator ? levelTargets(levels, size, cm) : clean;
-  return { x: modelInput(noisy, n, size, size, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, size, size, cm]), n };
+  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes ?? 'none', estimator, s.rng);
+  const target = estimator ? levelTargets(levels, side, cm) : clean;
+  return { x: modelInput(noisy, n, side, side, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, side, side, cm]), n };
 }
 
 /**

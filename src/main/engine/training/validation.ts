@@ -16,6 +16,7 @@ import { estimateNoiseSigma } from '../inference/noise-level';
 import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
 import { toOpponent } from '../inference/opponent';
+import { halve } from '../image/resample';
 import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { Rng } from '../data/rng';
 import { decodeLevel, encodeLevel } from '../models/level-code';
@@ -78,12 +79,20 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   return { valLoss: lossSum / n, quality: { psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n }, preview };
 }
 
+/** Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it, and its true level. */
+export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2): { clean: FloatImage; noisy: FloatImage; sigma: number } {
+  const pair = opponentPairs(clean, noisy)[k];
+  const c = halve(pair.clean);
+  const n = halve(pair.noisy);
+  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)) };
+}
+
 /** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */
 const LEVEL_DRAWS = 4;
 
 /**
- * A level estimator's validation: on the luma plane (or, without planes, the image) of each
- * validation image, with LEVEL_DRAWS draws of the run's noise, the squared error between the
+ * A level estimator's validation: on the luma plane (or, without planes, the image; for a chroma
+ * estimator, the halved chroma planes in turn) of each validation image, with LEVEL_DRAWS draws of the run's noise, the squared error between the
  * log level it reads (the mean of its output map, as the engine reads it) and the log of the
  * true level. Its square root is about the relative error (0.1: levels 10 % off).
  */
@@ -95,7 +104,8 @@ export function validateLevels(model: tf.LayersModel, source: TrainingSource, c:
   for (const image of source.validation) {
     for (let d = 0; d < LEVEL_DRAWS; d++) {
       const r = applyNoise(image, spec, rng);
-      const { noisy, sigma } = usesPlanes(c) ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
+      const { noisy, sigma } = c.planes === 'chroma' ? halvedChroma(image, r.noisy, d % 2 === 0 ? 1 : 2)
+        : usesPlanes(c) ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
       const map = predictImage(model, noisy, 0, false, false);
       const read = map.data.reduce((a, v) => a + v, 0) / map.data.length;
       lossSum += (read - encodeLevel(sigma)) ** 2;

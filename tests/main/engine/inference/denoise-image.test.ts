@@ -176,6 +176,26 @@ describe('the noise level a noise-map model is told', () => {
     expect(r.noise).toEqual({ kind: 'blind', sigma: expect.closeTo((read / OPPONENT_NOISE_SCALE[0]) * 255, 4) });
   });
 
+  it('is, with a chroma estimator too, its reading on each chroma plane at half resolution, and no blind pass', async () => {
+    const seen: number[] = [];
+    const shapes: number[][] = [];
+    const reader = (sigma: number): ModelRunner => ({
+      kind: 'tfjs',
+      async run(_data, n, h, w, c) {
+        shapes.push([n, h, w, c]);
+        return new Float32Array(n * h * w).fill(encodeLevel(sigma / 255));
+      },
+      dispose() {},
+    });
+    const colour = makeImage(48, 40, 3, applyNoise(smoothImage(48, 40, 3), parseNoiseSpec('gaussian:5'), new Rng(4)).noisy);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: reader(9), chromaLevel: reader(21) }, colour);
+    expect(shapes).toEqual([[1, 40, 48, 1], [1, 20, 24, 1], [1, 20, 24, 1]]); // the luma plane, then each halved chroma plane
+    expect(seen).not.toContain(Math.fround(UNKNOWN_NOISE_LEVEL));
+    expect(new Set(seen)).toEqual(new Set([Math.fround(9 / 255), Math.fround(21 / 255)]));
+    expect(seen.filter((v) => v === Math.fround(21 / 255)).length).toBe(2 * 20 * 24);
+    expect(r.noise).toEqual({ kind: 'blind', sigma: expect.closeTo((9 / 255 / OPPONENT_NOISE_SCALE[0]) * 255, 4) });
+  });
+
   it('is, for a model not trained blind that has a level estimator, its reading on a grey image', async () => {
     const seen: number[] = [];
     const level: ModelRunner = { kind: 'tfjs', run: async (_d, n, h, w) => new Float32Array(n * h * w).fill(encodeLevel(30 / 255)), dispose() {} };

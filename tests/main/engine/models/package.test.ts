@@ -8,7 +8,7 @@ import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { loadModelFiles } from '../../../../src/main/engine/models/store';
 import { packModel, unpackModel } from '../../../../src/main/engine/models/package';
 import { readZip, writeZip } from '../../../../src/main/engine/models/zip';
-import { LEVEL_ESTIMATOR_FOLDER } from '../../../../src/main/engine/models/level-code';
+import { LEVEL_ESTIMATOR_FOLDERS } from '../../../../src/main/engine/models/level-code';
 import { ROOT } from '../../../helpers/cli';
 
 const BUNDLED = path.join(ROOT, 'resources', 'models', 'default-grey');
@@ -42,7 +42,7 @@ describe('model packages', () => {
     expect(manifest.name).toBe('default-grey');
     // Every file, the level estimator's in level/ too (the bundled grey model has one).
     const names = await filesUnder(BUNDLED);
-    expect(names).toContain(`${LEVEL_ESTIMATOR_FOLDER}/model.json`);
+    expect(names).toContain(`${LEVEL_ESTIMATOR_FOLDERS.luma}/model.json`);
     expect(await filesUnder(dir)).toEqual(names);
     const read = (d: string, name: string) => fs.readFile(path.join(d, name));
     for (const name of names) {
@@ -59,23 +59,26 @@ describe('model packages', () => {
     expect((await unpackModel(file, models)).dir).toBe(path.join(models, 'default-grey-1'));
   });
 
-  it('carries a model\'s level estimator in its level folder, and refuses one with files missing', async () => {
-    // A model without one, given another model's files as its estimator: packing moves files, it does not load them.
+  it('carries a model\'s level estimators in their folders, and refuses one with files missing', async () => {
+    // A model without any, given another model's files as its estimators: packing moves files, it does not load them.
     const withLevel = path.join(tmp, 'with-level');
-    const own = (await fs.readdir(BUNDLED)).filter((n) => n !== LEVEL_ESTIMATOR_FOLDER);
+    const folders = Object.values(LEVEL_ESTIMATOR_FOLDERS) as string[];
+    const own = (await fs.readdir(BUNDLED)).filter((n) => !folders.includes(n));
     for (const name of own) await fs.cp(path.join(BUNDLED, name), path.join(withLevel, name));
-    for (const name of own) await fs.cp(path.join(BUNDLED, name), path.join(withLevel, LEVEL_ESTIMATOR_FOLDER, name));
+    for (const folder of folders) for (const name of own) await fs.cp(path.join(BUNDLED, name), path.join(withLevel, folder, name));
     const file = path.join(tmp, 'with-level.denoiser');
     await packModel(withLevel, file, 'with-level');
     const { dir } = await unpackModel(file, path.join(tmp, 'level-models'));
-    expect((await fs.readdir(path.join(dir, LEVEL_ESTIMATOR_FOLDER))).sort()).toEqual(own.sort());
-    for (const name of own) {
-      expect((await fs.readFile(path.join(dir, LEVEL_ESTIMATOR_FOLDER, name))).equals(await fs.readFile(path.join(BUNDLED, name))), name).toBe(true);
+    for (const folder of folders) {
+      expect((await fs.readdir(path.join(dir, folder))).sort()).toEqual(own.sort());
+      for (const name of own) {
+        expect((await fs.readFile(path.join(dir, folder, name))).equals(await fs.readFile(path.join(BUNDLED, name))), name).toBe(true);
+      }
     }
     const entries = await entriesOf(file);
     const broken = path.join(tmp, 'broken-level.denoiser');
-    await fs.writeFile(broken, writeZip(entries.filter((e) => e.name !== `${LEVEL_ESTIMATOR_FOLDER}/model.json`)));
-    await expect(unpackModel(broken, path.join(tmp, 'level-models'))).rejects.toThrow(/level\/model\.json is missing/);
+    await fs.writeFile(broken, writeZip(entries.filter((e) => e.name !== `${LEVEL_ESTIMATOR_FOLDERS.chroma}/model.json`)));
+    await expect(unpackModel(broken, path.join(tmp, 'level-models'))).rejects.toThrow(/level-chroma\/model\.json is missing/);
   });
 
   it('refuses hostile and damaged packages with a reason, leaving nothing behind', async () => {

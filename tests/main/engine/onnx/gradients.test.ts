@@ -10,6 +10,7 @@ import { getArchitecture } from '../../../../src/main/engine/models/architecture
 import { buildGradientGraph, gradientGraphSupport } from '../../../../src/main/engine/onnx/gradients';
 import { OnnxTrainStep } from '../../../../src/main/engine/training/steps/onnx-step';
 import { loadOnnxRuntime } from '../../../../src/main/engine/runtime/runner';
+import { nchwcBlockSize } from '../../../../src/main/engine/runtime/nchwc';
 import { sliceGradients, trainableVariables, trainStep, type LossName } from '../../../../src/main/engine/training/steps/tfjs-step';
 
 beforeAll(() => initBackend());
@@ -45,7 +46,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: numbe
   expect(err, `${what}: max error ${err} for values up to ${scale}`).toBeLessThanOrEqual(rel * scale + 1e-7);
 }
 
-const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string, unknown>; loss: LossName }[] = [
+const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string, unknown>; loss: LossName; blocked?: boolean }[] = [
   { name: 'ffdnet grey, MSE', arch: 'ffdnet', channels: 1, opts: { depth: 4, width: 8 }, loss: 'mse' },
   { name: 'ffdnet colour, L1', arch: 'ffdnet', channels: 3, opts: { depth: 3, width: 8 }, loss: 'l1' },
   { name: 'dncnn with BatchNorm, MSE', arch: 'dncnn', channels: 1, opts: { depth: 4, width: 8, batchNorm: true }, loss: 'mse' },
@@ -53,6 +54,9 @@ const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string,
   { name: 'seed (strided and transposed convs, sigmoid), BCE', arch: 'seed', channels: 1, opts: {}, loss: 'bce' },
   { name: 'seed colour, MSE through the sigmoid', arch: 'seed', channels: 3, opts: {}, loss: 'mse' },
   { name: 'levelnet (fixed Haar layer, no residual), MSE', arch: 'levelnet', channels: 1, opts: { depth: 3, width: 8 }, loss: 'mse' },
+  // Middle layers wide enough for ONNX Runtime's blocked kernels (16 or 8 channels a block), where this CPU has them.
+  { name: 'ffdnet colour on blocked (NCHWc) convolutions, MSE', arch: 'ffdnet', channels: 3, opts: { depth: 4, width: 16 }, loss: 'mse', blocked: true },
+  { name: 'dncnn with BatchNorm on blocked convolutions, MSE', arch: 'dncnn', channels: 1, opts: { depth: 4, width: 16, batchNorm: true }, loss: 'mse', blocked: true },
 ];
 
 describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
@@ -61,7 +65,10 @@ describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
       const ort = loadOnnxRuntime()!;
       const model = build(c.arch, c.channels, c.opts);
       const { x, y } = batch(model, 3, 12);
-      const graph = buildGradientGraph(model, c.loss);
+      const nchwcBlock = c.blocked ? await nchwcBlockSize() : 0;
+      const graph = buildGradientGraph(model, c.loss, { nchwcBlock });
+      // The blocked graph holds ONNX Runtime's NCHWc ops exactly when the block divides the width.
+      expect(Buffer.from(graph.bytes).includes('com.microsoft.nchwc')).toBe(nchwcBlock > 0 && 16 % nchwcBlock === 0);
       const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
       const vars = trainableVariables(model);
       const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { loadModelFiles, openDenoiser } from '../../../../src/main/engine/models/store';
-import { LEVEL_ESTIMATOR_FOLDER } from '../../../../src/main/engine/models/level-code';
+import { LEVEL_ESTIMATOR_FOLDERS } from '../../../../src/main/engine/models/level-code';
+import { halve } from '../../../../src/main/engine/image/resample';
+import { toOpponent } from '../../../../src/main/engine/inference/opponent';
+import { makeImage } from '../../../../src/main/engine/image/float-image';
 import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
 import { Rng } from '../../../../src/main/engine/data/rng';
 import type { EpochMetrics } from '../../../../src/shared/epoch-metrics';
@@ -34,6 +37,16 @@ const tiny = (out: string, epochs: number): TrainConfig => ({
   ...TRAIN_DEFAULTS, data: { kind: 'folder', path: photos }, cacheDir: tmp, arch: 'ffdnet', archOptions: { depth: 3, width: 8 }, channels: 3,
   noise: 'gaussian:10-30', epochs, batch: 4, patch: 16, patchesPerEpoch: 16, valImages: 2, valCrop: 32, out, checkpointMinutes: 0,
 });
+
+/** A small level estimator trained for 10 epochs on the planes given; its epochs' metrics. */
+async function trainEstimator(out: string, planes: 'opponent' | 'chroma'): Promise<EpochMetrics[]> {
+  const epochs: EpochMetrics[] = [];
+  await train({
+    ...tiny(out, 10), arch: 'levelnet', archOptions: { depth: 4, width: 16 }, channels: undefined, planes,
+    noise: 'gaussian:0-55', patch: 32, patchesPerEpoch: 128, batch: 16, lr: 3e-3,
+  }, { onEvent: (e) => { if (e.type === 'epoch') epochs.push(e); } });
+  return epochs;
+}
 
 async function weights(dir: string): Promise<Float32Array[]> {
   const model = await loadModelFiles(dir);
@@ -230,11 +243,7 @@ describe('train', () => {
 
   it('trains a level estimator on luma planes that tells weak noise from strong, which a denoiser then carries', async () => {
     const out = path.join(tmp, 'level');
-    const epochs: EpochMetrics[] = [];
-    await train({
-      ...tiny(out, 10), arch: 'levelnet', archOptions: { depth: 4, width: 16 }, channels: undefined, planes: 'opponent',
-      noise: 'gaussian:0-55', patch: 32, patchesPerEpoch: 128, batch: 16, lr: 3e-3,
-    }, { onEvent: (e) => { if (e.type === 'epoch') epochs.push(e); } });
+    const epochs = await trainEstimator(out, 'opponent');
     // Scored by the error of the log level it reads, which falls as it learns.
     expect(epochs[0].psnr).toBeUndefined();
     expect(epochs.at(-1)!.valLoss).toBeLessThan(epochs[0].valLoss);
@@ -251,22 +260,46 @@ describe('train', () => {
     // ...but one in a denoiser's "level" folder is opened with it.
     const denoiser = path.join(tmp, 'level-denoiser');
     await train({ ...tiny(denoiser, 1), channels: 1, blindFraction: 0.5 }, { onEvent: () => undefined });
-    await fs.cp(out, path.join(denoiser, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    await fs.cp(out, path.join(denoiser, LEVEL_ESTIMATOR_FOLDERS.luma), { recursive: true });
+    await fs.cp(out, path.join(denoiser, LEVEL_ESTIMATOR_FOLDERS.chroma), { recursive: true });
     const opened = await openDenoiser(denoiser);
     expect(opened.level).toBeDefined();
+    expect(opened.chromaLevel).toBeDefined();
     opened.runner.dispose();
     opened.level!.dispose();
-    // A run fine-tuned from that denoiser keeps its estimator.
+    opened.chromaLevel!.dispose();
+    // A run fine-tuned from that denoiser keeps its estimators.
     const tuned = path.join(tmp, 'level-tuned');
     const logs: string[] = [];
     await train({ ...tiny(tuned, 1), channels: 1, init: denoiser }, { onEvent: (e) => { if (e.type === 'log') logs.push(e.message); } });
-    expect(logs).toContain('kept the base model\'s level estimator (level/)');
-    expect((await fs.readFile(path.join(tuned, LEVEL_ESTIMATOR_FOLDER, 'model.json'))).equals(await fs.readFile(path.join(out, 'model.json')))).toBe(true);
+    expect(logs).toContain('kept the base model\'s level estimators (level/, level-chroma/)');
+    for (const folder of Object.values(LEVEL_ESTIMATOR_FOLDERS)) {
+      expect((await fs.readFile(path.join(tuned, folder, 'model.json'))).equals(await fs.readFile(path.join(out, 'model.json')))).toBe(true);
+    }
     // And a denoiser in that folder is refused.
     const wrong = path.join(tmp, 'wrong-level');
     await fs.cp(denoiser, wrong, { recursive: true });
-    await fs.rm(path.join(wrong, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
-    await fs.cp(denoiser, path.join(wrong, LEVEL_ESTIMATOR_FOLDER), { recursive: true });
+    await fs.rm(path.join(wrong, LEVEL_ESTIMATOR_FOLDERS.chroma), { recursive: true });
+    await fs.cp(denoiser, path.join(wrong, LEVEL_ESTIMATOR_FOLDERS.chroma), { recursive: true });
     await expect(openDenoiser(wrong)).rejects.toThrow(/a level estimator must be a grey levelnet model/);
+  });
+
+  it('trains a chroma level estimator on halved chroma planes, and refuses chroma planes for a denoiser', async () => {
+    const out = path.join(tmp, 'level-chroma');
+    const epochs = await trainEstimator(out, 'chroma');
+    expect(epochs.every((e) => Number.isFinite(e.valLoss) && e.psnr === undefined)).toBe(true); // scored by its log-level error
+    expect((await readManifest(out)).training).toMatchObject({ planes: 'chroma' });
+    const model = await loadModelFiles(out);
+    // It reads a halved chroma plane of a colour image: stronger RGB noise, a higher reading.
+    const read = (sigma: number) => tf.tidy(() => {
+      const image = smoothImage(64, 64, 3);
+      const noisy = makeImage(64, 64, 3, applyNoise(image, parseNoiseSpec(`gaussian:${sigma}`), new Rng(1)).noisy);
+      const plane = halve(toOpponent(noisy)[1]);
+      return (model.predict(tf.tensor4d(plane.data, [1, 32, 32, 1])) as tf.Tensor).mean().dataSync()[0];
+    });
+    expect(read(40)).toBeGreaterThan(read(5) + 0.5);
+    model.dispose();
+    await expect(train({ ...tiny(path.join(tmp, 'chroma-denoiser'), 1), channels: undefined, planes: 'chroma' }, { onEvent: () => undefined }))
+      .rejects.toThrow(/chroma trains a level estimator/);
   });
 });

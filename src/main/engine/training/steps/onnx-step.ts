@@ -11,6 +11,7 @@ import type { TrainerChoice } from '../../../../shared/vocabulary';
 import * as tf from '@tensorflow/tfjs';
 import { buildGradientGraph, gradientGraphSupport } from '../../onnx/gradients';
 import { createOnnxSession, loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
+import { nchwcBlockSize } from '../../runtime/nchwc';
 import type { LossName } from './tfjs-step';
 
 type Ort = NonNullable<ReturnType<typeof loadOnnxRuntime>>;
@@ -37,7 +38,7 @@ export class OnnxTrainStep {
   static async create(model: tf.LayersModel, loss: LossName, threads = onnxThreads()): Promise<OnnxTrainStep> {
     const ort = loadOnnxRuntime();
     if (!ort) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
-    const graph = buildGradientGraph(model, loss);
+    const graph = buildGradientGraph(model, loss, { nchwcBlock: await nchwcBlockSize() });
     const session = await createOnnxSession(ort, graph.bytes, threads);
     return new OnnxTrainStep(ort, session, graph.weightInputs, graph.batchNormLayers.map((name) => model.getLayer(name)), threads);
   }
