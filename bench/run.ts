@@ -22,6 +22,7 @@ import { getArchitecture, modelStats } from '../src/main/engine/models/architect
 import { DataParallel } from '../src/main/engine/training/steps/parallel/data-parallel';
 import { trainableVariables, trainStep, type LossName } from '../src/main/engine/training/steps/tfjs-step';
 import { createRunner, onnxThreads, tfjsRunner } from '../src/main/engine/runtime/runner';
+import { nchwcBlockSize } from '../src/main/engine/runtime/nchwc';
 import { OnnxTrainStep, onnxTrainingUnavailable } from '../src/main/engine/training/steps/onnx-step';
 import { denoiseFiles } from '../src/main/engine/inference/denoise-files';
 import { defaultModelDir } from '../src/main/engine/models/registry';
@@ -123,7 +124,7 @@ function replicaFigures(names: string[]): Record<string, Figure> {
 async function main() {
   const backend = await initBackend(undefined, args['wasm-threads'] ? Number(args['wasm-threads']) : undefined);
   const b = backend.name;
-  print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, glibcTunables: process.env.GLIBC_TUNABLES ?? null });
+  print('backend', 1, 'name', b, { simd: backend.simd, threads: backend.threads, skipped: backend.skipped, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, glibcTunables: process.env.GLIBC_TUNABLES ?? null, nchwcBlock: await nchwcBlockSize() });
   // One-thread wasm: this process also times replicas; a thread pool: a child process does.
   const threads = backend.threads === 1 ? replicas : 1;
   const replicaRuns = backend.threads > 1 && replicas > 1 ? replicaFigures(['train_seed', 'train_ffdnet', 'train_dncnn17'].filter(wanted)) : {};

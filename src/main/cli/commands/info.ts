@@ -6,6 +6,7 @@ import { ENGINE_VERSION } from '../../engine/version';
 import { gradientGraphSupport } from '../../engine/onnx/gradients';
 import { ENGINE_GLIBC_TUNABLE, engineProcessEnv } from '../../engine/runtime/allocator';
 import { loadOnnxRuntime, onnxProviders, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
+import { nchwcBlockSize } from '../../engine/runtime/nchwc';
 
 export async function infoCommand(): Promise<number> {
   const backend = await initBackend();
@@ -21,7 +22,9 @@ export async function infoCommand(): Promise<number> {
     const on = engineProcessEnv() === process.env;
     console.log(`memory: ${on ? 'transparent huge pages for large buffers' : 'glibc defaults'} (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}${on ? '' : `; the engine asks for ${ENGINE_GLIBC_TUNABLE}`})`);
   }
-  console.log(`training steps: ${ort ? 'onnxruntime-node for the architectures marked *, TF.js for the others' : 'TF.js'}`);
+  const block = ort ? await nchwcBlockSize() : 0;
+  const blocked = block ? `; blocked NCHWc convolutions, ${block} channels a block` : ort ? '; no blocked (NCHWc) convolutions here' : '';
+  console.log(`training steps: ${ort ? `onnxruntime-node for the architectures marked *, TF.js for the others${blocked}` : 'TF.js'}`);
   console.log('\narchitectures (defaults, grey / colour):');
   for (const arch of ALL_ARCHITECTURES) {
     const { grey, colour } = architectureStats(arch);
