@@ -6,7 +6,8 @@
  * its edges (one Transpose in, one out) and runs NCHW inside, as ONNX expects.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attrFloat, attrInts, attrString, encodeModel, initializer, valueInfo, type Onnx } from './graph';
+import { attrFloat, attrInts, attrString, encodeModel, initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
+import { blockedConv, fitsBlocks, type GraphSink } from './blocked-conv';
 
 export interface LayerConfig {
   filters?: number;
@@ -82,15 +83,23 @@ export interface ExportOptions {
   producer?: string;
   /** Make the weights graph inputs instead of initializers, so each run feeds their current values (onnxWeights). */
   weightsAsInputs?: boolean;
+  /**
+   * With weights as inputs: the CPU's NCHWc block (runtime/nchwc.ts), so stride-1 convs that fill whole
+   * blocks run on ONNX Runtime's blocked kernels (blocked-conv.ts), as it would choose itself for
+   * constant weights; 0 (the default): plain convs.
+   */
+  nchwcBlock?: number;
 }
 
 /** Returns the ONNX model bytes for a TF.js layers model with NHWC input and output. */
-export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', weightsAsInputs = false }: ExportOptions = {}): Uint8Array {
+export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', weightsAsInputs = false, nchwcBlock = 0 }: ExportOptions = {}): Uint8Array {
   const nodes: Onnx.INodeProto[] = [];
   const inits: Onnx.ITensorProto[] = [];
   const outputName = new Map<string, string>();
   let counter = 0;
   const fresh = (base: string) => `${base}_${counter++}`;
+  const sink: GraphSink = { nodes, constants: [], fresh };
+  const block = weightsAsInputs ? nchwcBlock : 0;
 
   const inputShape = model.inputs[0].shape;
   const channelsIn = inputShape[3] as number;
@@ -126,6 +135,11 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
           }
         } else {
           attrs.push(attrInts('pads', [0, 0, 0, 0]));
+        }
+        const [cout, cin] = weights[0].dims; // a Conv2D's [cout, cin, kh, kw]
+        if (cls === 'Conv2D' && sh === 1 && sw === 1 && cfg.padding === 'same' && cfg.activation !== 'sigmoid' && fitsBlocks(block, cin, cout)) {
+          out = blockedConv(sink, block, inbound[0], weights[0].name, weights[1]?.name, { cin, cout, kh, kw }, attrs, cfg.activation === 'relu');
+          break;
         }
         const conv = cfg.activation && cfg.activation !== 'linear' ? fresh(`${layer.name}_pre`) : out;
         nodes.push({ opType: cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', input: inputs, output: [conv], attribute: attrs, name: layer.name });
@@ -164,8 +178,8 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
   return encodeModel({
     name: model.name,
     node: nodes,
-    initializer: weightsAsInputs ? [] : inits,
+    initializer: [...(weightsAsInputs ? [] : inits), ...sink.constants],
     input: [valueInfo('input', ['N', 'H', 'W', channelsIn]), ...(weightsAsInputs ? inits.map((t) => valueInfo(t.name!, t.dims!.map(Number))) : [])],
     output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
-  }, producer);
+  }, producer, sink.constants.length ? [NCHWC_DOMAIN] : []);
 }

@@ -18,13 +18,13 @@
  *
  * Given the CPU's NCHWc block (runtime/nchwc.ts), stride-1 convolutions whose channel counts are
  * multiples of it (the stacks' middle layers, forward and input gradient) run on ONNX Runtime's
- * blocked kernels: the input reordered to the blocked layout, the kernel reordered inside the
- * graph, the output reordered back (ONNX Runtime's own optimizer blocks only constant kernels).
+ * blocked kernels (blocked-conv.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
-import { attrFloat, attrInt, attrInts, attrString, encodeModel, initializer, int64Initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
+import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
+import { blockedConv, fitsBlocks, type GraphSink } from './blocked-conv';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -131,28 +131,18 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
 
   /**
    * A stride-1 'same' conv from `cin` to `cout` channels with an OIHW `kernel` (and a bias), ReLU'd if
-   * `relu`: on the blocked kernels when both counts are multiples of the block, else a plain Conv.
+   * `relu`: on the blocked kernels when both counts fill whole blocks, else a plain Conv.
    */
   let blocked = false;
+  const sink: GraphSink = { nodes, constants: inits, fresh };
   const conv = (input: string, kernel: string, bias: string | undefined, cin: number, cout: number, cfg: LayerConfig, relu: boolean) => {
-    if (!nchwcBlock || cin % nchwcBlock !== 0 || cout % nchwcBlock !== 0) {
+    if (!fitsBlocks(nchwcBlock, cin, cout)) {
       const pre = op('Conv', bias ? [input, kernel, bias] : [input, kernel], convAttributes(cfg));
       return relu ? op('Relu', [pre]) : pre;
     }
     blocked = true;
     const [kh, kw] = cfg.kernelSize!;
-    const b = nchwcBlock;
-    // OIHW -> [O/b, I/b, kh, kw, b (in), b (out)], the layout MLAS's blocked kernels read.
-    const split = op('Reshape', [kernel, int64Const([cout / b, b, cin / b, b, kh, kw])]);
-    const kernelBlocked = op('Reshape', [op('Transpose', [split], [attrInts('perm', [0, 2, 4, 5, 3, 1])]), int64Const([cout, cin, kh, kw])]);
-    const nchwc = (opType: string, ins: string[], attribute: Onnx.IAttributeProto[] = []) => {
-      const name = fresh(`nchwc_${opType.toLowerCase()}`);
-      nodes.push({ opType, domain: NCHWC_DOMAIN, input: ins, output: [name], attribute, name });
-      return name;
-    };
-    const x = nchwc('ReorderInput', [input]);
-    const y = nchwc('Conv', bias ? [x, kernelBlocked, bias] : [x, kernelBlocked], [...convAttributes(cfg), ...(relu ? [attrString('activation', 'Relu')] : [])]);
-    return nchwc('ReorderOutput', [y], [attrInt('channels', cout)]);
+    return blockedConv(sink, nchwcBlock, input, kernel, bias, { cin, cout, kh, kw }, convAttributes(cfg), relu);
   };
   const stride1Same = (cls: string, cfg: LayerConfig) => cls === 'Conv2D' && cfg.padding === 'same' && (cfg.strides ?? [1, 1]).every((v) => v === 1);
 

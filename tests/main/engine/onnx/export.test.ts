@@ -1,9 +1,15 @@
-/** ONNX export: ONNX Runtime's outputs match TF.js within 1e-4 for every architecture, grey and colour. */
+/**
+ * ONNX export: ONNX Runtime's outputs match TF.js within 1e-4 for every architecture, grey and colour;
+ * and so does the export with weights as inputs (self-supervised training's current output), on the
+ * blocked (NCHWc) convolutions where this CPU has them.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { getArchitecture } from '../../../../src/main/engine/models/architectures';
-import { loadOnnxRuntime, onnxRunner, tfjsRunner } from '../../../../src/main/engine/runtime/runner';
+import { createOnnxSession, loadOnnxRuntime, onnxRunner, tfjsRunner } from '../../../../src/main/engine/runtime/runner';
+import { exportOnnx, onnxWeights } from '../../../../src/main/engine/onnx/export';
+import { nchwcBlockSize } from '../../../../src/main/engine/runtime/nchwc';
 
 beforeAll(() => initBackend());
 
@@ -49,4 +55,24 @@ describe.skipIf(!loadOnnxRuntime())('ONNX export', () => {
       expect(max).toBeLessThan(1e-4);
     });
   }
+
+  it('with weights as inputs, on blocked convolutions where they fit, matches TF.js within 1e-4', async () => {
+    const ortModule = loadOnnxRuntime()!;
+    const model = getArchitecture('ffdnet').build({ channels: 3, seed: 5, depth: 4, width: 16 });
+    perturb(model);
+    const block = await nchwcBlockSize();
+    const bytes = exportOnnx(model, { weightsAsInputs: true, nchwcBlock: block });
+    expect(Buffer.from(bytes).includes('com.microsoft.nchwc')).toBe(block > 0 && 16 % block === 0);
+    const x = tf.randomUniform([2, 24, 20, 4], 0, 1, 'float32', 9).dataSync() as Float32Array;
+    const want = await tfjsRunner(model).run(x, 2, 24, 20, 4);
+    const session = await createOnnxSession(ortModule, bytes, 1);
+    const feeds: Record<string, InstanceType<typeof ortModule.Tensor>> = { input: new ortModule.Tensor('float32', x, [2, 24, 20, 4]) };
+    for (const w of onnxWeights(model)) feeds[w.name] = new ortModule.Tensor('float32', w.data, w.dims);
+    const got = (await session.run(feeds)).output.data as Float32Array;
+    await session.release();
+    let max = 0;
+    for (let i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+    expect(got.length).toBe(want.length);
+    expect(max).toBeLessThan(1e-4);
+  });
 });

@@ -2,13 +2,14 @@
  * The model's output under its current weights, without gradients, for
  * targets that depend on the model itself (self-supervised training's
  * regulariser). On ONNX Runtime one session is made once from an export whose
- * weights are graph inputs, and each call feeds the weights as they are now;
+ * weights are graph inputs (its convs on the blocked kernels where they fit), and each call feeds the weights as they are now;
  * otherwise TF.js predicts. Either way the result is exact for the current
  * step, so a resumed run stays bit-for-bit on the same path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportOnnx, onnxWeights } from '../../onnx/export';
 import { createOnnxSession, loadOnnxRuntime, onnxThreads } from '../../runtime/runner';
+import { nchwcBlockSize } from '../../runtime/nchwc';
 
 export interface CurrentForward {
   /** NHWC input [n, h, w, c] to NHWC output. */
@@ -24,7 +25,7 @@ export async function currentForward(model: tf.LayersModel, useOnnx: boolean, th
       dispose: () => undefined,
     };
   }
-  const session = await createOnnxSession(ort, exportOnnx(model, { weightsAsInputs: true }), threads);
+  const session = await createOnnxSession(ort, exportOnnx(model, { weightsAsInputs: true, nchwcBlock: await nchwcBlockSize() }), threads);
   return {
     async run(m, input, shape) {
       const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input: new ort.Tensor('float32', input, shape) };

@@ -1,0 +1,46 @@
+/**
+ * ONNX Runtime's blocked (NCHWc) convolution for a kernel that is not a constant: ONNX Runtime's
+ * optimizer blocks only convolutions whose kernels are constants, so graphs that take their weights
+ * as inputs (the training graph, gradients.ts; the export whose weights are inputs, export.ts) write
+ * it themselves: the input reordered to the blocked layout, the OIHW kernel reshaped and transposed to
+ * [O/b, I/b, kh, kw, b (in), b (out)] inside the graph, ONNX Runtime's `com.microsoft.nchwc` Conv,
+ * and the output reordered back. The block `b` is the CPU's (runtime/nchwc.ts).
+ */
+import { attrInt, attrString, attrInts, int64Initializer, NCHWC_DOMAIN, type Onnx } from './graph';
+
+/** Where a graph builder collects nodes and constants, and makes fresh names. */
+export interface GraphSink {
+  nodes: Onnx.INodeProto[];
+  /** Constants that stay constants (shapes), whatever the graph does with its weights. */
+  constants: Onnx.ITensorProto[];
+  fresh(base: string): string;
+}
+
+/** Whether a stride-1 conv from `cin` to `cout` channels fills whole blocks of `block` (0: no blocking). */
+export const fitsBlocks = (block: number, cin: number, cout: number): boolean => block > 0 && cin % block === 0 && cout % block === 0;
+
+/**
+ * The nodes of one blocked conv (`attributes`: its kernel_shape, strides and pads) from `input` (NCHW)
+ * with an OIHW `kernel` of [cout, cin, kh, kw] and an optional bias, ReLU'd if `relu`; returns the NCHW output.
+ */
+export function blockedConv(
+  g: GraphSink, block: number, input: string, kernel: string, bias: string | undefined,
+  shape: { cin: number; cout: number; kh: number; kw: number }, attributes: Onnx.IAttributeProto[], relu: boolean,
+): string {
+  const { cin, cout, kh, kw } = shape;
+  const node = (opType: string, inputs: string[], attribute: Onnx.IAttributeProto[] = [], domain?: string) => {
+    const name = g.fresh(domain ? `nchwc_${opType.toLowerCase()}` : opType.toLowerCase());
+    g.nodes.push({ opType, input: inputs, output: [name], attribute, name, ...(domain ? { domain } : {}) });
+    return name;
+  };
+  const constant = (values: number[]) => {
+    const name = g.fresh('nchwc_shape');
+    g.constants.push(int64Initializer(name, values));
+    return name;
+  };
+  const split = node('Reshape', [kernel, constant([cout / block, block, cin / block, block, kh, kw])]);
+  const kernelBlocked = node('Reshape', [node('Transpose', [split], [attrInts('perm', [0, 2, 4, 5, 3, 1])]), constant([cout, cin, kh, kw])]);
+  const x = node('ReorderInput', [input], [], NCHWC_DOMAIN);
+  const y = node('Conv', bias ? [x, kernelBlocked, bias] : [x, kernelBlocked], [...attributes, ...(relu ? [attrString('activation', 'Relu')] : [])], NCHWC_DOMAIN);
+  return node('ReorderOutput', [y], [attrInt('channels', cout)], NCHWC_DOMAIN);
+}
