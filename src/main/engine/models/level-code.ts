@@ -24,5 +24,5 @@ export const INITIAL_LEVEL_CODE = encodeLevel(10 / 255);
  * instead of searching or running a blind pass (noise-level.ts).
  */
 export const LEVEL_ESTIMATOR_FOLDERS = { luma: 'level', chroma: 'level-chroma' } as const;
-export type LevelPlane = keyof typeof LEVEL_ESTIMATOR_FOLDERS;
-export const LEVEL_PLANES = Object.keys(LEVEL_ESTIMATOR_FOLDERS) as LevelPlane[];
+/** The same folders as a list, for what handles them all alike (packages, carrying, messages). */
+export const ALL_LEVEL_ESTIMATOR_FOLDERS: readonly string[] = Object.values(LEVEL_ESTIMATOR_FOLDERS);

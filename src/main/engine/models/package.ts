@@ -14,14 +14,12 @@ import { UserError } from '../errors';
 import { isProcessAlive } from '../processes';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { readZip, writeZip, ZipError } from './zip';
-import { LEVEL_ESTIMATOR_FOLDERS, LEVEL_PLANES } from './level-code';
+import { ALL_LEVEL_ESTIMATOR_FOLDERS as ESTIMATOR_FOLDERS } from './level-code';
 
 export const PACKAGE_EXTENSION = '.denoiser';
 const MODEL_FILE = 'model.json';
 /** A model's own files, by name: flat, no paths. */
 const MODEL_FILES = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
-/** The level estimators' folders a package may hold. */
-const ESTIMATOR_FOLDERS = LEVEL_PLANES.map((p) => LEVEL_ESTIMATOR_FOLDERS[p]);
 /** The only names a package may hold: the model's files, and its level estimators' in their folders. */
 const ALLOWED = new RegExp(`^(${ESTIMATOR_FOLDERS.map((f) => `${f}/`).join('|')})?${MODEL_FILES.source.slice(1)}`);
 /** Far above any model the app trains (a DnCNN-20 colour model is 2.7 MB), far below what would hurt. */

@@ -13,7 +13,7 @@ import { UserError } from '../errors';
 import { createRunner, type ModelRunner } from '../runtime/runner';
 import type { DenoiseModel } from '../inference/denoise-image';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from './catalog';
-import { LEVEL_ESTIMATOR_FOLDERS, LEVEL_PLANES } from './level-code';
+import { ALL_LEVEL_ESTIMATOR_FOLDERS, LEVEL_ESTIMATOR_FOLDERS } from './level-code';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { defaultGreyModelDir, defaultModelDir } from './registry';
 
@@ -84,7 +84,7 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
   const task = (ARCHITECTURE_FACTS as Record<string, ArchitectureFacts | undefined>)[manifest.arch.name]?.task;
   if (task === 'noise-level') {
     model.dispose();
-    const folders = LEVEL_PLANES.map((p) => `"${LEVEL_ESTIMATOR_FOLDERS[p]}"`).join(' or ');
+    const folders = ALL_LEVEL_ESTIMATOR_FOLDERS.map((f) => `"${f}"`).join(' or ');
     throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's ${folders} folder to use it`, dir);
   }
   const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.luma);
@@ -104,7 +104,7 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
  */
 export async function carryLevelEstimators(from: string, to: string): Promise<string[]> {
   const carried: string[] = [];
-  for (const folder of LEVEL_PLANES.map((p) => LEVEL_ESTIMATOR_FOLDERS[p])) {
+  for (const folder of ALL_LEVEL_ESTIMATOR_FOLDERS) {
     const source = path.join(from, folder);
     const target = path.join(to, folder);
     if (!(await hasManifest(source)) || (await hasManifest(target))) continue;

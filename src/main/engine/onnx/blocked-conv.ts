@@ -16,6 +16,10 @@ export interface GraphSink {
   fresh(base: string): string;
 }
 
+/** Whether a layer is a stride-1 'same' Conv2D: the convs (and input gradients) blocking can serve. */
+export const stride1Same = (cls: string, cfg: { padding?: string; strides?: number[] }): boolean =>
+  cls === 'Conv2D' && cfg.padding === 'same' && (cfg.strides ?? [1, 1]).every((v) => v === 1);
+
 /** Whether a stride-1 conv from `cin` to `cout` channels fills whole blocks of `block` (0: no blocking). */
 export const fitsBlocks = (block: number, cin: number, cout: number): boolean => block > 0 && cin % block === 0 && cout % block === 0;
 

@@ -6,8 +6,8 @@
  * its edges (one Transpose in, one out) and runs NCHW inside, as ONNX expects.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attrFloat, attrInts, attrString, encodeModel, initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
-import { blockedConv, fitsBlocks, type GraphSink } from './blocked-conv';
+import { attrFloat, attrInts, attrString, encodeModel, initializer, valueInfo, type Onnx } from './graph';
+import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
 
 export interface LayerConfig {
   filters?: number;
@@ -137,7 +137,7 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
           attrs.push(attrInts('pads', [0, 0, 0, 0]));
         }
         const [cout, cin] = weights[0].dims; // a Conv2D's [cout, cin, kh, kw]
-        if (cls === 'Conv2D' && sh === 1 && sw === 1 && cfg.padding === 'same' && cfg.activation !== 'sigmoid' && fitsBlocks(block, cin, cout)) {
+        if (stride1Same(cls, cfg) && cfg.activation !== 'sigmoid' && fitsBlocks(block, cin, cout)) {
           out = blockedConv(sink, block, inbound[0], weights[0].name, weights[1]?.name, { cin, cout, kh, kw }, attrs, cfg.activation === 'relu');
           break;
         }
@@ -181,5 +181,5 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
     initializer: [...(weightsAsInputs ? [] : inits), ...sink.constants],
     input: [valueInfo('input', ['N', 'H', 'W', channelsIn]), ...(weightsAsInputs ? inits.map((t) => valueInfo(t.name!, t.dims!.map(Number))) : [])],
     output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
-  }, producer, sink.constants.length ? [NCHWC_DOMAIN] : []);
+  }, producer);
 }

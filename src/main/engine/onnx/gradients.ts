@@ -23,8 +23,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
-import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, NCHWC_DOMAIN, valueInfo, type Onnx } from './graph';
-import { blockedConv, fitsBlocks, type GraphSink } from './blocked-conv';
+import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
+import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -133,18 +133,15 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
    * A stride-1 'same' conv from `cin` to `cout` channels with an OIHW `kernel` (and a bias), ReLU'd if
    * `relu`: on the blocked kernels when both counts fill whole blocks, else a plain Conv.
    */
-  let blocked = false;
   const sink: GraphSink = { nodes, constants: inits, fresh };
   const conv = (input: string, kernel: string, bias: string | undefined, cin: number, cout: number, cfg: LayerConfig, relu: boolean) => {
     if (!fitsBlocks(nchwcBlock, cin, cout)) {
       const pre = op('Conv', bias ? [input, kernel, bias] : [input, kernel], convAttributes(cfg));
       return relu ? op('Relu', [pre]) : pre;
     }
-    blocked = true;
     const [kh, kw] = cfg.kernelSize!;
     return blockedConv(sink, nchwcBlock, input, kernel, bias, { cin, cout, kh, kw }, convAttributes(cfg), relu);
   };
-  const stride1Same = (cls: string, cfg: LayerConfig) => cls === 'Conv2D' && cfg.padding === 'same' && (cfg.strides ?? [1, 1]).every((v) => v === 1);
 
   const trainableIndex = new Map(model.trainableWeights.map((w, i) => [w, i]));
   const weightInputs = model.trainableWeights.map((_, i) => `weight_${i}`);
@@ -182,7 +179,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         rec.kernel = weightName(0, TF_TO_ONNX_CONV);
         const bias = cfg.useBias !== false ? weightName(1) : undefined;
         if (stride1Same(cls, cfg) && cfg.activation !== 'sigmoid') {
-          const [, , cin, cout] = layer.getWeights()[0].shape;
+          const [, , cin, cout] = layer.weights[0].shape as number[]; // TF: [kh, kw, in, out]
           rec.output = conv(ins[0], rec.kernel, bias, cin, cout, cfg, cfg.activation === 'relu');
           break;
         }
@@ -326,7 +323,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {
-          const [, , cin, cout] = rec.layer.getWeights()[0].shape; // a conv's [kh,kw,in,out]; only stride-1 convs use them
+          const [, , cin, cout] = rec.layer.weights[0].shape as number[]; // a conv's [kh,kw,in,out]; only stride-1 convs use them
           addGrad(ins[0], inputGradient(cls, gz, rec.kernel!, cfg, cin, cout));
         }
         break;
@@ -363,7 +360,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   for (let i = 0; i < weightInputs.length; i++) {
     if (!outputs.some((o) => o.name === `grad_${i}`)) throw new Error(`gradient graph: weight ${i} gets no gradient`);
   }
-  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab', blocked ? [NCHWC_DOMAIN] : []);
+  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab');
   return { bytes, weightInputs, batchNormLayers };
 }
 

@@ -46,9 +46,10 @@ export function valueInfo(name: string, dims: (number | string)[]): Onnx.IValueI
 /** ONNX Runtime's own domain of blocked-layout (NCHWc) CPU ops: ReorderInput, ReorderOutput, Conv. */
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
-/** The model around `graph`; `domains` are the operator domains it uses besides ONNX's own (version 1 each). */
-export function encodeModel(graph: Onnx.IGraphProto, producer: string, domains: string[] = []): Uint8Array {
-  const opsetImport = [{ domain: '', version: OPSET }, ...domains.map((domain) => ({ domain, version: 1 }))];
+/** The model around `graph`, importing ONNX's opset and (version 1) every other domain its nodes use. */
+export function encodeModel(graph: Onnx.IGraphProto, producer: string): Uint8Array {
+  const domains = new Set((graph.node ?? []).map((n) => n.domain).filter((d): d is string => !!d));
+  const opsetImport = [{ domain: '', version: OPSET }, ...[...domains].map((domain) => ({ domain, version: 1 }))];
   const model: Onnx.IModelProto = { irVersion: 8, producerName: producer, opsetImport, graph };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
