@@ -11,7 +11,7 @@ import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from '../image/float-image';
 import { orient } from '../image/orientations';
 import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
-import { modelInputData } from '../models/input';
+import { modelInputData, withGuide } from '../models/input';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from '../models/catalog';
@@ -121,7 +121,8 @@ function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: nu
   return { data, pw, ph };
 }
 
-async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
+/** The model over `img` tile by tile, told `sigma01` (null: no noise map); a guided model gets the same tiles of `guide` (a grey image of img's size). */
+async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions, guide?: FloatImage) {
   const m = Math.max(1, manifest.sizeMultiple);
   const t = chooseTileSize(manifest, opts.tile);
   const o = Math.min(opts.overlap ?? 64, Math.floor(t / 4));
@@ -136,8 +137,10 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
     for (const x0 of xs) {
       const [w, h] = [tw, th]; // tileLayout keeps every tile inside the image
       const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
-      const input = modelInputData(data, 1, ph, pw, c, sigma01 === null ? null : [sigma01]);
-      const out = await runner.run(input, 1, ph, pw, sigma01 === null ? c : c + 1);
+      const pixels = guide ? withGuide(data, c, extractPadded(guide, x0, y0, w, h, m).data) : data;
+      const cin = c + (guide ? 1 : 0);
+      const input = modelInputData(pixels, 1, ph, pw, cin, sigma01 === null ? null : [sigma01]);
+      const out = await runner.run(input, 1, ph, pw, sigma01 === null ? cin : cin + 1);
       const wx = ramp(w, o, x0 > 0, x0 + w < img.width);
       const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
       for (let yy = 0; yy < h; yy++) {
@@ -159,15 +162,15 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   return { image: makeImage(img.width, img.height, c, acc), tiles: total };
 }
 
-/** runTiles over the first `passes` orientations, each turned back, averaged. */
-async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions) {
+/** runTiles over the first `passes` orientations (of the guide too), each turned back, averaged. */
+async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions, guide?: FloatImage) {
   const passes = opts.ensemble ?? 1;
-  if (passes === 1) return runTiles(runner, manifest, img, sigma01, opts);
+  if (passes === 1) return runTiles(runner, manifest, img, sigma01, opts, guide);
   const sum = new Float32Array(img.data.length);
   let tiles = 0;
   for (let t = 0; t < passes; t++) {
     const onProgress = opts.onProgress && ((done: number, total: number) => opts.onProgress!(t * total + done, passes * total));
-    const r = await runTiles(runner, manifest, orient(img, t), sigma01, { ...opts, onProgress });
+    const r = await runTiles(runner, manifest, orient(img, t), sigma01, { ...opts, onProgress }, guide && orient(guide, t));
     const back = orient(r.image, t, true).data;
     for (let i = 0; i < sum.length; i++) sum[i] += back[i];
     tiles += r.tiles;
@@ -176,7 +179,13 @@ async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img:
   return { image: makeImage(img.width, img.height, img.channels, sum), tiles };
 }
 
-/** A denoiser ready to run (store.ts opens one): its runner and manifest, and its level estimator when it has one. */
+/** A guided chroma denoiser (models/companions.ts). */
+export interface GuidedDenoiser {
+  runner: ModelRunner;
+  manifest: DenoiserManifest;
+}
+
+/** A denoiser ready to run (store.ts opens one): its runner and manifest, and the companion models it has. */
 export interface DenoiseModel {
   runner: ModelRunner;
   manifest: DenoiserManifest;
@@ -184,10 +193,12 @@ export interface DenoiseModel {
   level?: ModelRunner;
   /** One that reads each chroma plane's, at half resolution (a colour photo through a grey model). */
   chromaLevel?: ModelRunner;
+  /** What denoises the chroma planes, told the denoised luma plane, instead of the model itself (a colour photo through a grey model). */
+  chroma?: GuidedDenoiser;
 }
 
 /** Denoises an image of any size with a loaded model. */
-export async function denoiseImage({ runner, manifest, level: estimator, chromaLevel }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+export async function denoiseImage({ runner, manifest, level: estimator, chromaLevel, chroma }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
   if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
@@ -233,16 +244,19 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     result = { image: toChannels(r.image, img.channels), tiles: r.tiles };
   } else {
     // A colour photo through a grey model: each opponent plane on its own (chroma at half
-    // resolution, where averaging halves the noise), told its own noise level.
+    // resolution, where averaging halves the noise), told its own noise level; the chroma
+    // planes through the chroma denoiser, when there is one, guided by the denoised luma.
     const out: FloatImage[] = [];
     let tiles = 0;
     found = null;
+    let guide: FloatImage | undefined;
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
       const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0);
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
-      const r = await runEnsemble(runner, manifest, plane, level, opts);
+      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, guide ??= halve(out[0]))
+        : await runEnsemble(runner, manifest, plane, level, opts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;
     }

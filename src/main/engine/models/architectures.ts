@@ -5,7 +5,8 @@
  *  - dncnn:  DnCNN (Zhang et al. 2017), residual, configurable depth/width/BatchNorm.
  *  - ffdnet: an FFDNet-style blind model: pixel-unshuffle by 2, a conv stack at
  *            quarter resolution fed a noise-level map, pixel-shuffle back, plus
- *            a global residual. Few FLOPs per pixel, any H x W, grey or colour.
+ *            a global residual. Few FLOPs per pixel, any H x W, grey or colour;
+ *            optionally fed a guide image too (guide.ts).
  *  - levelnet: a noise-level estimator: pixel-unshuffle, the blocks' Haar detail bands,
  *            a quarter-resolution stack, pixel-shuffle; no noise map or residual. It returns
  *            [N, H, W, C] of log noise levels (level-code.ts).
@@ -82,7 +83,7 @@ export function pixelShuffle(c: number, name: string) {
   return fixedConv('conv2dTranspose', name, [2, 2, c, 4 * c], c, 2, blockOneHot(c));
 }
 
-/** Keeps the first `c` of `cin` channels (drops the noise map). */
+/** Keeps the first `c` of `cin` channels (drops the guide and the noise map). */
 function selectChannels(c: number, cin: number, name: string) {
   return fixedConv('conv2d', name, [1, 1, cin, c], c, 1, (w) => {
     for (let k = 0; k < c; k++) w[k * c + k] = 1;
@@ -123,9 +124,9 @@ const dncnn: Architecture = {
 
 const ffdnet: Architecture = {
   ...ARCHITECTURE_FACTS.ffdnet,
-  build({ channels, depth = 12, width = 64, seed: s }) {
+  build({ channels, depth = 12, width = 64, guide = false, seed: s }) {
     const init = new Init(s);
-    const cin = channels + 1;
+    const cin = channels + (guide ? 1 : 0) + 1; // the image, its guide if any, the noise map
     const input = tf.input({ shape: [null, null, cin], name: 'image_and_sigma' });
     let x = pixelUnshuffle(cin, 'unshuffle').apply(input) as tf.SymbolicTensor;
     x = conv(init, width, { activation: 'relu' }).apply(x) as tf.SymbolicTensor;

@@ -12,6 +12,12 @@ export interface ArchOptions {
   depth?: number;
   width?: number;
   batchNorm?: boolean;
+  /**
+   * ffdnet only: one more input channel, after the image's, that a guide image fills (a
+   * denoiser's `chroma/` model: the denoised luma plane guides each chroma plane); the output
+   * keeps `channels`.
+   */
+  guide?: boolean;
   /** Seeds the weight initialisers, so a run's starting weights are reproducible. */
   seed?: number;
 }
@@ -34,7 +40,7 @@ export interface ArchitectureFacts {
   sigmoidOutput: boolean;
   /** How many input pixels one pixel of the conv stack's activations stands for (4 after a 2×2 pixel-unshuffle). */
   pixelsPerActivation: number;
-  defaults: Required<Omit<ArchOptions, 'channels' | 'seed'>>;
+  defaults: Required<Omit<ArchOptions, 'channels' | 'seed' | 'guide'>>;
 }
 
 export const ARCHITECTURE_FACTS: Record<ArchitectureName, ArchitectureFacts> = {

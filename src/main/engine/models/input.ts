@@ -1,6 +1,6 @@
 /**
- * Builds a model's input tensor: the noisy pixels, plus a constant noise-level
- * channel per image for noise-map models.
+ * Builds a model's input tensor: the noisy pixels (with a guide model's guide channel), plus a
+ * constant noise-level channel per image for noise-map models.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -30,6 +30,16 @@ export function modelInputData(noisy: Float32Array, n: number, h: number, w: num
       for (let k = 0; k < c; k++) out[dst + k] = noisy[src + k];
       out[dst + c] = s;
     }
+  }
+  return out;
+}
+
+/** `c`-channel pixels with one guide channel after each pixel's own: a guided model's image input (catalog.ts). */
+export function withGuide(pixels: Float32Array, c: number, guide: Float32Array): Float32Array {
+  const out = new Float32Array(guide.length * (c + 1));
+  for (let p = 0; p < guide.length; p++) {
+    for (let k = 0; k < c; k++) out[p * (c + 1) + k] = pixels[p * c + k];
+    out[p * (c + 1) + c] = guide[p];
   }
   return out;
 }

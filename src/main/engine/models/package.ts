@@ -1,7 +1,7 @@
 /**
  * Model packages: one `.denoiser` file (a zip archive) with a model's manifest,
  * its model.json and the weights files that model.json names, the same three
- * for each level estimator it has under `level/` or `level-chroma/`, and nothing
+ * for each companion model it has (companions.ts: `level/`, `level-chroma/`, `chroma/`), and nothing
  * else (no checkpoints, previews or run records). Packing reads the model
  * folder; unpacking checks every entry's name, size and checksum, and the
  * manifest, in a hidden folder that is moved into place only when it is whole.
@@ -14,14 +14,14 @@ import { UserError } from '../errors';
 import { isProcessAlive } from '../processes';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { readZip, writeZip, ZipError } from './zip';
-import { ALL_LEVEL_ESTIMATOR_FOLDERS as ESTIMATOR_FOLDERS } from './level-code';
+import { COMPANION_FOLDERS } from './companions';
 
 export const PACKAGE_EXTENSION = '.denoiser';
 const MODEL_FILE = 'model.json';
 /** A model's own files, by name: flat, no paths. */
 const MODEL_FILES = /^(denoiser\.json|model\.json|weights-[0-9a-f]{1,64}\.bin)$/;
-/** The only names a package may hold: the model's files, and its level estimators' in their folders. */
-const ALLOWED = new RegExp(`^(${ESTIMATOR_FOLDERS.map((f) => `${f}/`).join('|')})?${MODEL_FILES.source.slice(1)}`);
+/** The only names a package may hold: the model's files, and its companion models' in their folders. */
+const ALLOWED = new RegExp(`^(${COMPANION_FOLDERS.map((f) => `${f}/`).join('|')})?${MODEL_FILES.source.slice(1)}`);
 /** Far above any model the app trains (a DnCNN-20 colour model is 2.7 MB), far below what would hurt. */
 const MAX_UNPACKED = 512 * 2 ** 20;
 /** A model's name as a file or folder name: characters no file system takes become '-'. */
@@ -51,7 +51,7 @@ function weightsFiles(modelJson: Uint8Array, where: string): string[] {
 export async function packModel(dir: string, file: string, name?: string): Promise<void> {
   const manifest = { ...(await readManifest(dir)), ...(name ? { name } : {}) };
   const entries = await modelEntries(dir, '', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
-  for (const folder of ESTIMATOR_FOLDERS) {
+  for (const folder of COMPANION_FOLDERS) {
     if (await hasManifest(path.join(dir, folder))) entries.push(...(await modelEntries(path.join(dir, folder), `${folder}/`)));
   }
   await writeFileAtomic(file, writeZip(entries));
@@ -91,7 +91,7 @@ export async function unpackModel(file: string, root: string): Promise<{ dir: st
     if (byName.has(name)) throw fail(`it holds ${name} twice`);
     byName.set(name, data);
   }
-  const folders = ESTIMATOR_FOLDERS.filter((f) => [...byName.keys()].some((n) => n.startsWith(`${f}/`)));
+  const folders = COMPANION_FOLDERS.filter((f) => [...byName.keys()].some((n) => n.startsWith(`${f}/`)));
   const prefixes = ['', ...folders.map((f) => `${f}/`)];
   for (const prefix of prefixes) {
     for (const name of [MANIFEST_FILE, MODEL_FILE]) if (!byName.has(prefix + name)) throw fail(`${prefix + name} is missing`);

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
 import { createRunner, type ModelRunner } from '../runtime/runner';
-import type { DenoiseModel } from '../inference/denoise-image';
-import { ARCHITECTURE_FACTS, type ArchitectureFacts } from './catalog';
+import type { DenoiseModel, GuidedDenoiser } from '../inference/denoise-image';
+import { ARCHITECTURE_FACTS, type ArchitectureFacts, type ArchOptions } from './catalog';
+import { CHROMA_DENOISER_FOLDER, COMPANION_FOLDERS } from './companions';
 import { ALL_LEVEL_ESTIMATOR_FOLDERS, LEVEL_ESTIMATOR_FOLDERS } from './level-code';
 import { hasManifest, MANIFEST_FILE, readManifest, type DenoiserManifest } from './manifest';
 import { defaultGreyModelDir, defaultModelDir } from './registry';
@@ -78,7 +79,10 @@ export async function loadDenoiser(dir: string): Promise<{ model: tf.LayersModel
   return { model: await loadModelFiles(dir), manifest };
 }
 
-/** A saved denoiser ready for inference, on the fastest runner available, with the level estimators it has. */
+/** Whether a manifest is a guided chroma denoiser's (companions.ts). */
+const isGuided = (manifest: DenoiserManifest) => (manifest.arch.options as ArchOptions).guide === true;
+
+/** A saved denoiser ready for inference, on the fastest runner available, with the level estimators and chroma denoiser it has. */
 export async function openDenoiser(dir: string): Promise<OpenModel> {
   const { model, manifest } = await loadDenoiser(dir);
   const task = (ARCHITECTURE_FACTS as Record<string, ArchitectureFacts | undefined>)[manifest.arch.name]?.task;
@@ -87,24 +91,31 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
     const folders = ALL_LEVEL_ESTIMATOR_FOLDERS.map((f) => `"${f}"`).join(' or ');
     throw new UserError(`this is a noise-level estimator (${manifest.arch.name}), not a denoiser; put it in a denoiser's ${folders} folder to use it`, dir);
   }
+  if (isGuided(manifest)) {
+    model.dispose();
+    throw new UserError(`this is a chroma denoiser guided by the luma plane; put it in a grey plane model's "${CHROMA_DENOISER_FOLDER}" folder to use it`, dir);
+  }
   const levelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.luma);
-  const chromaDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.chroma);
+  const chromaLevelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.chroma);
+  const chromaDir = path.join(dir, CHROMA_DENOISER_FOLDER);
   return {
     runner: await createRunner(model), manifest,
     ...((await hasManifest(levelDir)) ? { level: await openLevelEstimator(levelDir) } : {}),
-    ...((await hasManifest(chromaDir)) ? { chromaLevel: await openLevelEstimator(chromaDir) } : {}),
+    ...((await hasManifest(chromaLevelDir)) ? { chromaLevel: await openLevelEstimator(chromaLevelDir) } : {}),
+    ...((await hasManifest(chromaDir)) ? { chroma: await openChromaDenoiser(chromaDir, manifest) } : {}),
   };
 }
 
 /**
- * Copies the level estimators of the model in `from`, if it has any, into the model folder `to`
- * (a run fine-tuned from it: an estimator reads a photo's noise, whichever denoiser is then
- * told it). Each is copied beside, then renamed into place, so a folder never holds half an
- * estimator; one already there is kept. Returns the folders copied.
+ * Copies the companion models (companions.ts) of the model in `from`, if it has any, into the
+ * model folder `to` (a run fine-tuned from it: an estimator reads a photo's noise, whichever
+ * denoiser is then told it, and the chroma denoiser learned from clean luma planes, whichever
+ * model denoises the luma). Each is copied beside, then renamed into place, so a folder never
+ * holds half a model; one already there is kept. Returns the folders copied.
  */
-export async function carryLevelEstimators(from: string, to: string): Promise<string[]> {
+export async function carryCompanions(from: string, to: string): Promise<string[]> {
   const carried: string[] = [];
-  for (const folder of ALL_LEVEL_ESTIMATOR_FOLDERS) {
+  for (const folder of COMPANION_FOLDERS) {
     const source = path.join(from, folder);
     const target = path.join(to, folder);
     if (!(await hasManifest(source)) || (await hasManifest(target))) continue;
@@ -131,6 +142,20 @@ async function openLevelEstimator(dir: string): Promise<ModelRunner> {
     throw new UserError(`a level estimator must be a grey ${ARCHITECTURE_FACTS.levelnet.name} model, not a ${manifest.channels}-channel ${manifest.arch.name} one`, dir);
   }
   return createRunner(model);
+}
+
+/** A chroma denoiser's runner and manifest: a grey guided ffdnet, for a grey plane model (`owner`) only. */
+async function openChromaDenoiser(dir: string, owner: DenoiserManifest): Promise<GuidedDenoiser> {
+  const { model, manifest } = await loadDenoiser(dir);
+  if (!isGuided(manifest) || manifest.channels !== 1 || !manifest.noiseMap) {
+    model.dispose();
+    throw new UserError(`a chroma denoiser must be a grey ffdnet model with a guide input (train --planes chroma), not a ${manifest.channels}-channel ${manifest.arch.name} one`, dir);
+  }
+  if (owner.channels !== 1) {
+    model.dispose();
+    throw new UserError('only a grey plane model denoises colour photos plane by plane; a colour model has no use for a chroma denoiser', dir);
+  }
+  return { runner: await createRunner(model), manifest };
 }
 
 /** A model ready for inference. */

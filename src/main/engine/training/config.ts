@@ -25,13 +25,16 @@ export function trainData(recorded: TrainData | string): TrainData {
 
 /**
  * How training samples are made from photos: their opponent colour planes, only their chroma
- * planes at half resolution (a level estimator for them), or the photos as they are.
+ * planes at half resolution (a level estimator or a guided denoiser for them), or the photos as they are.
  */
 export const PLANE_MODES = ['opponent', 'chroma', 'none'] as const;
 export type PlaneMode = (typeof PLANE_MODES)[number];
 
 /** Whether a run learns from colour photos' opponent planes (TrainConfig.planes). */
 export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent' || c.planes === 'chroma';
+
+/** Whether a run trains a luma-guided chroma denoiser (ArchOptions.guide): chroma planes for an ffdnet. */
+export const guidedChroma = (c: { planes?: PlaneMode; arch: string }): boolean => c.planes === 'chroma' && c.arch === 'ffdnet';
 
 /** The side of a training sample from a patch of side `patch`: chroma planes are halved, as the engine denoises them. */
 export const sampleSide = (c: { planes?: PlaneMode }, patch: number): number => (c.planes === 'chroma' ? patch / 2 : patch);
@@ -81,9 +84,10 @@ export interface TrainConfig {
    * each sample is a colour patch made noisy in RGB (so camera noise keeps its colour
    * structure), turned into luma and chroma planes, one of which (luma half the time)
    * is the sample. Such a model serves colour photos plane by plane, and grey photos.
-   * 'chroma': a level estimator learns the chroma planes at half resolution, as the engine
-   * denoises them (a denoiser's `level-chroma/`: camera noise is far stronger in chroma
-   * than white noise of the luma plane's level would be).
+   * 'chroma': the chroma planes at half resolution, as the engine denoises them: a level
+   * estimator learns to read their level (a denoiser's `level-chroma/`: camera noise is far
+   * stronger in chroma than white noise of the luma plane's level would be), or an ffdnet
+   * learns to denoise them guided by the luma plane (a denoiser's `chroma/`; guidedChroma).
    * 'none' (the default): the photos as they are, in the model's channels; it also
    * stops a run started with --init from a plane model from taking its planes.
    */
@@ -185,7 +189,8 @@ export function validateConfig(c: TrainConfig): void {
   if (c.planes !== undefined && !(PLANE_MODES as readonly string[]).includes(c.planes)) throw new ConfigError('planes', `must be one of ${PLANE_MODES.join(', ')}, not "${c.planes}"`);
   if (usesPlanes(c) && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
-  if (c.planes === 'chroma' && arch.task !== 'noise-level') throw new ConfigError('planes', `chroma trains a level estimator (levelnet), not a ${arch.name} denoiser`);
+  if (c.planes === 'chroma' && arch.task !== 'noise-level' && !guidedChroma(c)) throw new ConfigError('planes', `chroma trains a level estimator (levelnet) or a guided chroma denoiser (ffdnet), not a ${arch.name} model`);
+  if (guidedChroma(c) && c.selfSupervised) throw new ConfigError('selfSupervised', 'a guided chroma denoiser learns from clean luma planes as its guide');
   if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
   if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);
   // Self-supervised steps train on half-size sub-images of each patch.

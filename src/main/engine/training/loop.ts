@@ -19,11 +19,12 @@ import { makeImage, type FloatImage } from '../image/float-image';
 import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
-import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { guideInto } from '../models/guide';
+import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
 import { encodeLevel } from '../models/level-code';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { toOpponent } from '../inference/opponent';
-import { carryLevelEstimators, loadDenoiser, loadModelFiles, saveModel } from '../models/store';
+import { carryCompanions, loadDenoiser, loadModelFiles, saveModel } from '../models/store';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../models/manifest';
 import { Rng } from '../data/rng';
 import { trainableVariables, trainStep } from './steps/tfjs-step';
@@ -36,7 +37,7 @@ import { halvedChroma, opponentPairs, previewSheet, validate, validateLevels, va
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { ENGINE_VERSION } from '../version';
-import { trainData, usesPlanes, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { TrainingEstimate } from '../../../shared/training-estimate';
 
@@ -64,23 +65,24 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
  * plane for a level estimator, which reads the luma plane's level in the engine; or, for a
  * chroma estimator, one of the chroma planes at half resolution, as the engine denoises them.
  */
-function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng) {
+function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
   if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
   return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(rng)];
 }
 
 /**
  * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
- * samples (planeSample's, with planes), their true levels, and the per-sample levels a
- * noise-map model is told (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
+ * samples (planeSample's, with planes; for a `guided` model, each noisy pixel followed by its
+ * guide's), their true levels, and the per-sample levels a noise-map model is told
+ * (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
  */
-function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: PlaneMode, estimator: boolean, rng: Rng) {
+function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: PlaneMode, estimator: boolean, guided: boolean, rng: Rng) {
   const per = batch.length / n;
   const grey = usesPlanes({ planes });
   const side = sampleSide({ planes }, size);
   const out = grey ? side * side : per;
   const clean = grey ? new Float32Array(n * out) : batch;
-  const noisy = new Float32Array(n * out);
+  const noisy = new Float32Array(n * out * (guided ? 2 : 1));
   const levels: number[] = [];
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -90,7 +92,8 @@ function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec
     if (grey) {
       const pick = planeSample(image, r.noisy, planes, estimator, rng);
       clean.set(pick.clean.data, i * out);
-      noisy.set(pick.noisy.data, i * out);
+      if (guided && pick.guide) noisy.set(withGuide(pick.noisy.data, 1, pick.guide.data), i * out * 2);
+      else noisy.set(pick.noisy.data, i * out);
       sigma = pick.sigma;
     } else noisy.set(r.noisy, i * out);
     levels.push(sigma);
@@ -286,19 +289,23 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   for (const s of source.skipped) emit({ type: 'log', level: 'warn', message: `skipped ${s.path}: ${s.reason}` });
   // A plane model is grey whatever the photos are.
   const modelChannels = usesPlanes(config) ? 1 : source.channels;
-  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: modelChannels, seed: config.seed };
+  const guide = guidedChroma(config);
+  const archOptions: ArchOptions = { ...arch.defaults, ...config.archOptions, channels: modelChannels, ...(guide ? { guide } : {}), seed: config.seed };
   if (initial && initial.manifest.channels !== modelChannels) {
     throw new UserError(`the model has ${initial.manifest.channels} channel(s) but the data was read with ${source.channels}`, config.init);
   }
+  // An unguided base model starts a guided one with the guide's weights at zero (guide.ts).
+  const addGuide = initial !== null && guide && !(initial.manifest.arch.options as ArchOptions).guide;
+  if (initial && !guide && (initial.manifest.arch.options as ArchOptions).guide) throw new UserError('a guided chroma denoiser trains only on chroma planes (--planes chroma)', config.init);
   const model = checkpointDir ? await loadModelFiles(checkpointDir)
-    : initial ? (deeper ? deepenInto(initial.model, arch.build(archOptions)) : initial.model)
+    : initial ? (deeper ? deepenInto(initial.model, arch.build(archOptions)) : addGuide ? guideInto(initial.model, arch.build(archOptions)) : initial.model)
       : arch.build(archOptions);
-  const carried = initial ? await carryLevelEstimators(config.init!, config.out) : [];
-  if (carried.length) emit({ type: 'log', level: 'info', message: `kept the base model's level estimators (${carried.map((f) => `${f}/`).join(', ')})` });
-  if (initial && deeper) {
-    emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
-    initial.model.dispose();
-  }
+  // A guided chroma denoiser is itself a plane model's companion: it keeps none.
+  const carried = initial && !guide ? await carryCompanions(config.init!, config.out) : [];
+  if (carried.length) emit({ type: 'log', level: 'info', message: `kept the base model's companion models (${carried.map((f) => `${f}/`).join(', ')})` });
+  if (initial && deeper) emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
+  if (initial && addGuide) emit({ type: 'log', level: 'info', message: 'added a guide input (the luma plane) to the base model, its weights at zero (same function to start)' });
+  if (initial && (deeper || addGuide)) initial.model.dispose();
   const optimizer = adam(config.lr);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
   const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
@@ -346,9 +353,10 @@ function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
   const estimator = run.arch.task === 'noise-level';
   const blind = estimator ? 0 : config.blindFraction ?? 0;
-  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes ?? 'none', estimator, s.rng);
+  const guided = run.archOptions.guide === true;
+  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes ?? 'none', estimator, guided, s.rng);
   const target = estimator ? levelTargets(levels, side, cm) : clean;
-  return { x: modelInput(noisy, n, side, side, cm, run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, side, side, cm]), n };
+  return { x: modelInput(noisy, n, side, side, cm + (guided ? 1 : 0), run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, side, side, cm]), n };
 }
 
 /**

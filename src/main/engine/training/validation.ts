@@ -17,16 +17,20 @@ import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
 import { toOpponent } from '../inference/opponent';
 import { halve } from '../image/resample';
-import { modelInput, UNKNOWN_NOISE_LEVEL } from '../models/input';
+import { modelInput, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
 import { Rng } from '../data/rng';
 import { decodeLevel, encodeLevel } from '../models/level-code';
 import { usesPlanes, type TrainConfig } from './config';
 import { lossFn } from './steps/tfjs-step';
 
-/** Runs the model on one image (any size that fits its size multiple); returns its output, clipped to 0-1 for an image. */
-function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean, clip = true): FloatImage {
+/**
+ * Runs the model on one image (any size that fits its size multiple), with its guide image if the
+ * model takes one; returns its output, clipped to 0-1 for an image.
+ */
+function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean, clip = true, guide?: FloatImage): FloatImage {
   const out = tf.tidy(() => {
-    const x = modelInput(noisy.data, 1, noisy.height, noisy.width, noisy.channels, noiseMap ? [sigma] : null);
+    const pixels = guide ? withGuide(noisy.data, noisy.channels, guide.data) : noisy.data;
+    const x = modelInput(pixels, 1, noisy.height, noisy.width, noisy.channels + (guide ? 1 : 0), noiseMap ? [sigma] : null);
     const y = model.predict(x) as tf.Tensor;
     return (clip ? y.clipByValue(0, 1) : y).dataSync() as Float32Array;
   });
@@ -60,10 +64,11 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   let count = 0;
   for (const image of source.validation) {
     const r = applyNoise(image, spec, rng);
-    const pairs = usesPlanes(c) ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
-    for (const { clean, noisy, sigma } of pairs) {
+    const pairs: { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage }[] = c.planes === 'chroma' ? [halvedChroma(image, r.noisy, 1), halvedChroma(image, r.noisy, 2)]
+      : usesPlanes(c) ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
+    for (const { clean, noisy, sigma, guide } of pairs) {
       count++;
-      const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap);
+      const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap, true, guide);
       lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
       psnrSum += psnr(den.data, clean.data);
       noisySum += psnr(noisy.data, clean.data);
@@ -79,12 +84,16 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   return { valLoss: lossSum / n, quality: { psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n }, preview };
 }
 
-/** Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it, and its true level. */
-export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2): { clean: FloatImage; noisy: FloatImage; sigma: number } {
-  const pair = opponentPairs(clean, noisy)[k];
-  const c = halve(pair.clean);
-  const n = halve(pair.noisy);
-  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)) };
+/**
+ * Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it,
+ * its true level, and its guide: the clean luma plane at the same resolution (what a guided
+ * chroma denoiser learns from; the engine gives it the denoised luma plane).
+ */
+export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2): { clean: FloatImage; noisy: FloatImage; sigma: number; guide: FloatImage } {
+  const pairs = opponentPairs(clean, noisy);
+  const c = halve(pairs[k].clean);
+  const n = halve(pairs[k].noisy);
+  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), guide: halve(pairs[0].clean) };
 }
 
 /** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */

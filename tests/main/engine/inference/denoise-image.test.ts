@@ -107,6 +107,48 @@ describe('self-ensembles', () => {
   });
 });
 
+describe('a chroma denoiser', () => {
+  it("sends a colour photo's chroma planes through its chroma denoiser, with the denoised luma plane as their guide", async () => {
+    const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8 });
+    const manifest = manifestFor(model, 'ffdnet', 1, 8);
+    const toHalf: ModelRunner = { // the grey plane model: each pixel halfway to 0.5
+      kind: 'tfjs',
+      async run(data, n, h, w, c) {
+        return Float32Array.from({ length: n * h * w }, (_, p) => (data[p * c] + 0.5) / 2);
+      },
+      dispose() {},
+    };
+    const calls: { data: Float32Array; shape: number[] }[] = [];
+    const chroma: ModelRunner = { // the chroma denoiser: records its input, returns a flat 0.45
+      kind: 'tfjs',
+      async run(data, n, h, w, c) {
+        calls.push({ data: data.slice(), shape: [n, h, w, c] });
+        return new Float32Array(n * h * w).fill(0.45);
+      },
+      dispose() {},
+    };
+    const guided = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8, guide: true });
+    const chromaManifest = { ...manifestFor(guided, 'ffdnet', 1, 8), arch: { name: 'ffdnet', options: { channels: 1 as const, width: 8, guide: true } } };
+    const colour = smoothImage(48, 40, 3);
+    const r = await denoiseImage({ runner: toHalf, manifest, chroma: { runner: chroma, manifest: chromaManifest } }, colour, { sigma: 10 });
+    expect(calls.map((c) => c.shape)).toEqual([[1, 20, 24, 3], [1, 20, 24, 3]]); // each halved chroma plane, its guide, its level
+    const planes = toOpponent(colour);
+    const guide = halve(makeImage(48, 40, 1, planes[0].data.map((v) => (v + 0.5) / 2))).data;
+    calls.forEach(({ data }, i) => {
+      const plane = halve(planes[i + 1]).data;
+      for (let p = 0; p < guide.length; p++) {
+        expect(data[p * 3]).toBeCloseTo(plane[p], 6);
+        expect(data[p * 3 + 1]).toBeCloseTo(guide[p], 6);
+        expect(data[p * 3 + 2]).toBeCloseTo((10 / 255) * OPPONENT_NOISE_SCALE[i + 1] * 0.5, 6);
+      }
+    });
+    // Its output is the chroma, not the input's.
+    const mean = (a: Float32Array) => a.reduce((x, v) => x + v, 0) / a.length;
+    expect(mean(toOpponent(r.image)[1].data)).toBeCloseTo(0.45, 2);
+    expect(Math.abs(mean(planes[1].data) - 0.45)).toBeGreaterThan(0.02);
+  });
+});
+
 describe('the noise level a noise-map model is told', () => {
   /** A runner that records the map channel it was fed and returns the image halfway to 0.5. */
   function recordingRunner(seen: number[]): ModelRunner {

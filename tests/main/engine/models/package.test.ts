@@ -9,6 +9,7 @@ import { loadModelFiles } from '../../../../src/main/engine/models/store';
 import { packModel, unpackModel } from '../../../../src/main/engine/models/package';
 import { readZip, writeZip } from '../../../../src/main/engine/models/zip';
 import { LEVEL_ESTIMATOR_FOLDERS } from '../../../../src/main/engine/models/level-code';
+import { CHROMA_DENOISER_FOLDER, COMPANION_FOLDERS } from '../../../../src/main/engine/models/companions';
 import { ROOT } from '../../../helpers/cli';
 
 const BUNDLED = path.join(ROOT, 'resources', 'models', 'default-grey');
@@ -59,10 +60,10 @@ describe('model packages', () => {
     expect((await unpackModel(file, models)).dir).toBe(path.join(models, 'default-grey-1'));
   });
 
-  it('carries a model\'s level estimators in their folders, and refuses one with files missing', async () => {
-    // A model without any, given another model's files as its estimators: packing moves files, it does not load them.
+  it('carries a model\'s companion models (level estimators, chroma denoiser) in their folders, and refuses one with files missing', async () => {
+    // A model without any, given another model's files as its companions: packing moves files, it does not load them.
     const withLevel = path.join(tmp, 'with-level');
-    const folders = Object.values(LEVEL_ESTIMATOR_FOLDERS) as string[];
+    const folders = [...COMPANION_FOLDERS];
     const own = (await fs.readdir(BUNDLED)).filter((n) => !folders.includes(n));
     for (const name of own) await fs.cp(path.join(BUNDLED, name), path.join(withLevel, name));
     for (const folder of folders) for (const name of own) await fs.cp(path.join(BUNDLED, name), path.join(withLevel, folder, name));
@@ -79,6 +80,9 @@ describe('model packages', () => {
     const broken = path.join(tmp, 'broken-level.denoiser');
     await fs.writeFile(broken, writeZip(entries.filter((e) => e.name !== `${LEVEL_ESTIMATOR_FOLDERS.chroma}/model.json`)));
     await expect(unpackModel(broken, path.join(tmp, 'level-models'))).rejects.toThrow(/level-chroma\/model\.json is missing/);
+    const noChroma = path.join(tmp, 'broken-chroma.denoiser');
+    await fs.writeFile(noChroma, writeZip(entries.filter((e) => e.name !== `${CHROMA_DENOISER_FOLDER}/model.json`)));
+    await expect(unpackModel(noChroma, path.join(tmp, 'level-models'))).rejects.toThrow(/chroma\/model\.json is missing/);
   });
 
   it('refuses hostile and damaged packages with a reason, leaving nothing behind', async () => {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/engine/runtime/backend';
 import { loadModelFiles, openDenoiser } from '../../../../src/main/engine/models/store';
 import { LEVEL_ESTIMATOR_FOLDERS } from '../../../../src/main/engine/models/level-code';
+import { CHROMA_DENOISER_FOLDER } from '../../../../src/main/engine/models/companions';
+import { denoiseImage } from '../../../../src/main/engine/inference/denoise-image';
 import { halve } from '../../../../src/main/engine/image/resample';
 import { toOpponent } from '../../../../src/main/engine/inference/opponent';
 import { makeImage } from '../../../../src/main/engine/image/float-image';
@@ -272,7 +274,7 @@ describe('train', () => {
     const tuned = path.join(tmp, 'level-tuned');
     const logs: string[] = [];
     await train({ ...tiny(tuned, 1), channels: 1, init: denoiser }, { onEvent: (e) => { if (e.type === 'log') logs.push(e.message); } });
-    expect(logs).toContain('kept the base model\'s level estimators (level/, level-chroma/)');
+    expect(logs).toContain('kept the base model\'s companion models (level/, level-chroma/)');
     for (const folder of Object.values(LEVEL_ESTIMATOR_FOLDERS)) {
       expect((await fs.readFile(path.join(tuned, folder, 'model.json'))).equals(await fs.readFile(path.join(out, 'model.json')))).toBe(true);
     }
@@ -284,7 +286,7 @@ describe('train', () => {
     await expect(openDenoiser(wrong)).rejects.toThrow(/a level estimator must be a grey levelnet model/);
   });
 
-  it('trains a chroma level estimator on halved chroma planes, and refuses chroma planes for a denoiser', async () => {
+  it('trains a chroma level estimator on halved chroma planes, and refuses chroma planes for a denoiser other than ffdnet', async () => {
     const out = path.join(tmp, 'level-chroma');
     const epochs = await trainEstimator(out, 'chroma');
     expect(epochs.every((e) => Number.isFinite(e.valLoss) && e.psnr === undefined)).toBe(true); // scored by its log-level error
@@ -299,7 +301,39 @@ describe('train', () => {
     });
     expect(read(40)).toBeGreaterThan(read(5) + 0.5);
     model.dispose();
-    await expect(train({ ...tiny(path.join(tmp, 'chroma-denoiser'), 1), channels: undefined, planes: 'chroma' }, { onEvent: () => undefined }))
-      .rejects.toThrow(/chroma trains a level estimator/);
+    await expect(train({ ...tiny(path.join(tmp, 'chroma-dncnn'), 1), arch: 'dncnn', channels: undefined, planes: 'chroma' }, { onEvent: () => undefined }))
+      .rejects.toThrow(/chroma trains a level estimator \(levelnet\) or a guided chroma denoiser \(ffdnet\), not a dncnn model/);
+  });
+
+  it('trains a guided chroma denoiser from a plane model, which that model then holds in its chroma folder', async () => {
+    const plane = path.join(tmp, 'plane-model');
+    await train({ ...tiny(plane, 1), channels: undefined, planes: 'opponent', blindFraction: 0 }, { onEvent: () => undefined });
+    const out = path.join(tmp, 'chroma-guided');
+    const logs: string[] = [];
+    const epochs: EpochMetrics[] = [];
+    await train({ ...tiny(out, 4), channels: undefined, planes: 'chroma', init: plane, blindFraction: 0, patch: 32, patchesPerEpoch: 64, batch: 16, lr: 3e-3 }, {
+      onEvent: (e) => { if (e.type === 'log') logs.push(e.message); if (e.type === 'epoch') epochs.push(e); },
+    });
+    expect(logs).toContain('added a guide input (the luma plane) to the base model, its weights at zero (same function to start)');
+    expect((await readManifest(out)).arch.options).toMatchObject({ channels: 1, guide: true });
+    expect(epochs.at(-1)!.valLoss).toBeLessThan(epochs[0].valLoss); // scored on halved chroma planes, told their guide
+    // Not a denoiser on its own...
+    await expect(openDenoiser(out)).rejects.toThrow(/a chroma denoiser guided by the luma plane; put it in a grey plane model's "chroma" folder/);
+    // ...but the plane model's chroma denoiser, in its chroma folder.
+    const holder = path.join(tmp, 'plane-with-chroma');
+    await fs.cp(plane, holder, { recursive: true });
+    await fs.cp(out, path.join(holder, CHROMA_DENOISER_FOLDER), { recursive: true });
+    const opened = await openDenoiser(holder);
+    expect(opened.chroma?.manifest.arch.options.guide).toBe(true);
+    const r = await denoiseImage(opened, makeImage(40, 32, 3, applyNoise(smoothImage(40, 32, 3), parseNoiseSpec('gaussian:20'), new Rng(2)).noisy), { sigma: 20 });
+    expect([r.image.width, r.image.height, r.image.channels]).toEqual([40, 32, 3]);
+    // A fine-tune of the plane model keeps it; an unguided model in that folder is refused.
+    const tuned = path.join(tmp, 'plane-tuned');
+    const tunedLogs: string[] = [];
+    await train({ ...tiny(tuned, 1), channels: undefined, init: holder, blindFraction: 0 }, { onEvent: (e) => { if (e.type === 'log') tunedLogs.push(e.message); } });
+    expect(tunedLogs).toContain('kept the base model\'s companion models (chroma/)');
+    await fs.rm(path.join(holder, CHROMA_DENOISER_FOLDER), { recursive: true });
+    await fs.cp(plane, path.join(holder, CHROMA_DENOISER_FOLDER), { recursive: true });
+    await expect(openDenoiser(holder)).rejects.toThrow(/a chroma denoiser must be a grey ffdnet model with a guide input/);
   });
 });
