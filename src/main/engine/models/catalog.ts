@@ -13,7 +13,7 @@ export interface ArchOptions {
   width?: number;
   batchNorm?: boolean;
   /**
-   * ffdnet only: one more input channel, after the image's, that a guide image fills (a
+   * Guidable architectures only: one more input channel, after the image's, that a guide image fills (a
    * denoiser's `chroma/` model: the denoised luma plane guides each chroma plane); the output
    * keeps `channels`.
    */
@@ -34,6 +34,8 @@ export interface ArchitectureFacts {
   description: string;
   /** Whether the model takes a noise-level map as an extra input channel. */
   noiseMap: boolean;
+  /** Whether it can take a guide image as one more input (ArchOptions.guide). */
+  guidable: boolean;
   /** Input height and width must be multiples of this (the tiler pads to it). */
   sizeMultiple: number;
   /** Output activation is a sigmoid (suits BCE loss). */
@@ -47,22 +49,22 @@ export const ARCHITECTURE_FACTS: Record<ArchitectureName, ArchitectureFacts> = {
   seed: {
     name: 'seed', task: 'denoise',
     description: "The original notebook's autoencoder: two stride-2 convs, one conv, two stride-2 transposed convs, sigmoid output",
-    noiseMap: false, sizeMultiple: 4, sigmoidOutput: true, pixelsPerActivation: 1, defaults: { depth: 5, width: 16, batchNorm: false },
+    noiseMap: false, guidable: false, sizeMultiple: 4, sigmoidOutput: true, pixelsPerActivation: 1, defaults: { depth: 5, width: 16, batchNorm: false },
   },
   dncnn: {
     name: 'dncnn', task: 'denoise',
     description: 'DnCNN: a full-resolution conv stack with BatchNorm that predicts the noise, subtracted from the input',
-    noiseMap: false, sizeMultiple: 1, sigmoidOutput: false, pixelsPerActivation: 1, defaults: { depth: 17, width: 64, batchNorm: true },
+    noiseMap: false, guidable: false, sizeMultiple: 1, sigmoidOutput: false, pixelsPerActivation: 1, defaults: { depth: 17, width: 64, batchNorm: true },
   },
   ffdnet: {
     name: 'ffdnet', task: 'denoise',
     description: 'FFDNet-style model: pixel-unshuffle, a quarter-resolution conv stack with a noise-level map (or "unknown", blind), pixel-shuffle, global residual',
-    noiseMap: true, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 12, width: 64, batchNorm: false },
+    noiseMap: true, guidable: true, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 12, width: 64, batchNorm: false },
   },
   levelnet: {
     name: 'levelnet', task: 'noise-level',
     description: 'Noise-level estimator: pixel-unshuffle, the Haar detail bands of each 2x2 block, a quarter-resolution conv stack, pixel-shuffle; outputs the log of the noise level at each pixel, which tells a blind denoiser how strong a photo\'s noise is',
-    noiseMap: false, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 8, width: 32, batchNorm: false },
+    noiseMap: false, guidable: false, sizeMultiple: 2, sigmoidOutput: false, pixelsPerActivation: 4, defaults: { depth: 8, width: 32, batchNorm: false },
   },
 };
 

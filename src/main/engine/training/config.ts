@@ -33,8 +33,8 @@ export type PlaneMode = (typeof PLANE_MODES)[number];
 /** Whether a run learns from colour photos' opponent planes (TrainConfig.planes). */
 export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent' || c.planes === 'chroma';
 
-/** Whether a run trains a luma-guided chroma denoiser (ArchOptions.guide): chroma planes for an ffdnet. */
-export const guidedChroma = (c: { planes?: PlaneMode; arch: string }): boolean => c.planes === 'chroma' && c.arch === 'ffdnet';
+/** Whether a run trains a luma-guided chroma denoiser (ArchOptions.guide): chroma planes for a guidable architecture. */
+export const guidedChroma = (c: { planes?: PlaneMode; arch: string }): boolean => c.planes === 'chroma' && architectureFacts(c.arch).guidable;
 
 /** The side of a training sample from a patch of side `patch`: chroma planes are halved, as the engine denoises them. */
 export const sampleSide = (c: { planes?: PlaneMode }, patch: number): number => (c.planes === 'chroma' ? patch / 2 : patch);

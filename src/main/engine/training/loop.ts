@@ -63,7 +63,8 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
 /**
  * Which grey plane of a noisy colour patch a sample is: pickPlane's for a plane model; the luma
  * plane for a level estimator, which reads the luma plane's level in the engine; or, for a
- * chroma estimator, one of the chroma planes at half resolution, as the engine denoises them.
+ * chroma estimator or a guided chroma denoiser, one of the chroma planes at half resolution, as
+ * the engine denoises them, with the clean luma plane at that resolution as its guide.
  */
 function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
   if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
