@@ -17,7 +17,7 @@ import type { DenoiserManifest } from '../models/manifest';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from '../models/catalog';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
-import { fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
+import { chromaGuide, fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 import { double, halve } from '../image/resample';
 import { blindLevel, estimatedLevel, estimateNoiseSigma, searchedLevel } from './noise-level';
 
@@ -245,17 +245,17 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   } else {
     // A colour photo through a grey model: each opponent plane on its own (chroma at half
     // resolution, where averaging halves the noise), told its own noise level; the chroma
-    // planes through the chroma denoiser, when there is one, guided by the denoised luma.
+    // planes through the chroma denoiser, when there is one, with their guide (chromaGuide).
     const out: FloatImage[] = [];
     let tiles = 0;
     found = null;
-    let guide: FloatImage | undefined;
+    let luma: FloatImage | undefined; // the denoised luma plane at the chroma planes' resolution
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
       const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0);
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
-      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, guide ??= halve(out[0]))
+      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, chromaGuide(plane, luma ??= halve(out[0])))
         : await runEnsemble(runner, manifest, plane, level, opts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;

@@ -9,6 +9,7 @@
  * images, σ 25: 30.79 dB against 30.74 at full resolution).
  */
 import { makeImage, type FloatImage } from '../image/float-image';
+import { guidedFilter } from '../image/guided-filter';
 
 /** The noise level of each plane for white RGB noise of level 1: the norms of the transform's rows. */
 export const OPPONENT_NOISE_SCALE = [1 / Math.sqrt(3), 1 / Math.SQRT2, Math.sqrt(6) / 4] as const;
@@ -38,4 +39,18 @@ export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage])
     o[3 * p + 2] = Math.min(1, Math.max(0, y - u + (2 / 3) * v));
   }
   return out;
+}
+
+/**
+ * What a guided chroma denoiser (models/guide.ts) is told beside a noisy chroma plane: that plane
+ * filtered under the luma plane's edges (a guided filter, radius 3, ε 1e-3), both at the chroma
+ * planes' resolution. The luma plane is the clean one in training and the denoised one when
+ * denoising. Colour edges mostly follow brightness edges, so this first estimate already uses
+ * what the luma plane knows (measured on 10 CBSD68 images' halved chroma planes, clean luma:
+ * 42.9 dB at AWGN σ 15 and 39.4 at camera shot 0.004, against 41.5 and 34.8 guided by the noisy
+ * chroma itself); the network learns how far to trust it. Its input weights start at zero, and a
+ * linear use of a good estimate is what gradient descent finds from there.
+ */
+export function chromaGuide(noisyChroma: FloatImage, luma: FloatImage): FloatImage {
+  return guidedFilter(luma, noisyChroma, 3, 1e-3);
 }

@@ -14,7 +14,7 @@ export interface ArchOptions {
   batchNorm?: boolean;
   /**
    * Guidable architectures only: one more input channel, after the image's, that a guide image fills (a
-   * denoiser's `chroma/` model: the denoised luma plane guides each chroma plane); the output
+   * denoiser's `chroma/` model: each chroma plane filtered under the luma plane's edges, opponent.ts); the output
    * keeps `channels`.
    */
   guide?: boolean;

@@ -190,7 +190,7 @@ export function validateConfig(c: TrainConfig): void {
   if (usesPlanes(c) && c.channels === 3) throw new ConfigError('planes', 'trains a grey model (channels 1) from colour photos');
   const arch = architectureFacts(c.arch);
   if (c.planes === 'chroma' && arch.task !== 'noise-level' && !guidedChroma(c)) throw new ConfigError('planes', `chroma trains a level estimator (levelnet) or a guided chroma denoiser (ffdnet), not a ${arch.name} model`);
-  if (guidedChroma(c) && c.selfSupervised) throw new ConfigError('selfSupervised', 'a guided chroma denoiser learns from clean luma planes as its guide');
+  if (guidedChroma(c) && c.selfSupervised) throw new ConfigError('selfSupervised', 'a guided chroma denoiser makes its guide with clean luma planes');
   if (c.archOptions?.depth !== undefined) wholeAtLeast('depth', c.archOptions.depth, 3, 100);
   if (c.archOptions?.width !== undefined) wholeAtLeast('width', c.archOptions.width, 2, 512);
   // Self-supervised steps train on half-size sub-images of each patch.

@@ -64,7 +64,7 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
  * Which grey plane of a noisy colour patch a sample is: pickPlane's for a plane model; the luma
  * plane for a level estimator, which reads the luma plane's level in the engine; or, for a
  * chroma estimator or a guided chroma denoiser, one of the chroma planes at half resolution, as
- * the engine denoises them, with the clean luma plane at that resolution as its guide.
+ * the engine denoises them, with its guide (opponent.ts, chromaGuide) made with the clean luma plane.
  */
 function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
   if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
@@ -305,7 +305,7 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   const carried = initial && !guide ? await carryCompanions(config.init!, config.out) : [];
   if (carried.length) emit({ type: 'log', level: 'info', message: `kept the base model's companion models (${carried.map((f) => `${f}/`).join(', ')})` });
   if (initial && deeper) emit({ type: 'log', level: 'info', message: `deepened the base model from ${baseDepth} to ${deeper} layers (identity layers inserted; same function to start)` });
-  if (initial && addGuide) emit({ type: 'log', level: 'info', message: 'added a guide input (the luma plane) to the base model, its weights at zero (same function to start)' });
+  if (initial && addGuide) emit({ type: 'log', level: 'info', message: 'added a guide input (the chroma plane filtered under the luma plane) to the base model, its weights at zero (same function to start)' });
   if (initial && (deeper || addGuide)) initial.model.dispose();
   const optimizer = adam(config.lr);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);

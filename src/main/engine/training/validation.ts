@@ -15,7 +15,7 @@ import { crop, makeImage, type FloatImage } from '../image/float-image';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
-import { toOpponent } from '../inference/opponent';
+import { chromaGuide, toOpponent } from '../inference/opponent';
 import { halve } from '../image/resample';
 import { modelInput, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
 import { Rng } from '../data/rng';
@@ -86,14 +86,14 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
 
 /**
  * Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it,
- * its true level, and its guide: the clean luma plane at the same resolution (what a guided
- * chroma denoiser learns from; the engine gives it the denoised luma plane).
+ * its true level, and its guide (opponent.ts, chromaGuide) made with the clean luma plane at the
+ * same resolution (the engine makes it with the denoised luma plane).
  */
 export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2): { clean: FloatImage; noisy: FloatImage; sigma: number; guide: FloatImage } {
   const pairs = opponentPairs(clean, noisy);
   const c = halve(pairs[k].clean);
   const n = halve(pairs[k].noisy);
-  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), guide: halve(pairs[0].clean) };
+  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), guide: chromaGuide(n, halve(pairs[0].clean)) };
 }
 
 /** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */

@@ -13,7 +13,7 @@ import { Rng } from '../../../../src/main/engine/data/rng';
 import { tfjsRunner, type ModelRunner } from '../../../../src/main/engine/runtime/runner';
 import { UNKNOWN_NOISE_LEVEL } from '../../../../src/main/engine/models/input';
 import { encodeLevel } from '../../../../src/main/engine/models/level-code';
-import { OPPONENT_NOISE_SCALE, toOpponent } from '../../../../src/main/engine/inference/opponent';
+import { chromaGuide, OPPONENT_NOISE_SCALE, toOpponent } from '../../../../src/main/engine/inference/opponent';
 import { halve } from '../../../../src/main/engine/image/resample';
 import { smoothImage } from '../../../helpers/images';
 
@@ -108,7 +108,7 @@ describe('self-ensembles', () => {
 });
 
 describe('a chroma denoiser', () => {
-  it("sends a colour photo's chroma planes through its chroma denoiser, with the denoised luma plane as their guide", async () => {
+  it("sends a colour photo's chroma planes through its chroma denoiser, with their guide made with the denoised luma plane", async () => {
     const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8 });
     const manifest = manifestFor(model, 'ffdnet', 1, 8);
     const toHalf: ModelRunner = { // the grey plane model: each pixel halfway to 0.5
@@ -133,11 +133,12 @@ describe('a chroma denoiser', () => {
     const r = await denoiseImage({ runner: toHalf, manifest, chroma: { runner: chroma, manifest: chromaManifest } }, colour, { sigma: 10 });
     expect(calls.map((c) => c.shape)).toEqual([[1, 20, 24, 3], [1, 20, 24, 3]]); // each halved chroma plane, its guide, its level
     const planes = toOpponent(colour);
-    const guide = halve(makeImage(48, 40, 1, planes[0].data.map((v) => (v + 0.5) / 2))).data;
+    const luma = halve(makeImage(48, 40, 1, planes[0].data.map((v) => (v + 0.5) / 2)));
     calls.forEach(({ data }, i) => {
-      const plane = halve(planes[i + 1]).data;
+      const plane = halve(planes[i + 1]);
+      const guide = chromaGuide(plane, luma).data;
       for (let p = 0; p < guide.length; p++) {
-        expect(data[p * 3]).toBeCloseTo(plane[p], 6);
+        expect(data[p * 3]).toBeCloseTo(plane.data[p], 6);
         expect(data[p * 3 + 1]).toBeCloseTo(guide[p], 6);
         expect(data[p * 3 + 2]).toBeCloseTo((10 / 255) * OPPONENT_NOISE_SCALE[i + 1] * 0.5, 6);
       }

@@ -314,7 +314,7 @@ describe('train', () => {
     await train({ ...tiny(out, 4), channels: undefined, planes: 'chroma', init: plane, blindFraction: 0, patch: 32, patchesPerEpoch: 64, batch: 16, lr: 3e-3 }, {
       onEvent: (e) => { if (e.type === 'log') logs.push(e.message); if (e.type === 'epoch') epochs.push(e); },
     });
-    expect(logs).toContain('added a guide input (the luma plane) to the base model, its weights at zero (same function to start)');
+    expect(logs).toContain('added a guide input (the chroma plane filtered under the luma plane) to the base model, its weights at zero (same function to start)');
     expect((await readManifest(out)).arch.options).toMatchObject({ channels: 1, guide: true });
     expect(epochs.at(-1)!.valLoss).toBeLessThan(epochs[0].valLoss); // scored on halved chroma planes, told their guide
     // Not a denoiser on its own...
