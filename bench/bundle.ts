@@ -1,7 +1,7 @@
 /**
- * Bundles a trained model as one of the app's models: copies its files into
- * resources/models/<name> (replacing what was there, by renaming a complete
- * copy into place), names it, and records its standard test-set scores from
+ * Bundles a trained model as one of the app's models: copies its files and its
+ * companion models' (level estimators, chroma denoiser) into resources/models/<name>
+ * (replacing what was there, by renaming a complete copy into place), names it, and records its standard test-set scores from
  * bench/model-report.ts output (AWGN rows, user path) in the manifest, where
  * the Models view shows them.
  *
@@ -10,7 +10,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MANIFEST_FILE, readManifest } from '../src/main/engine/models/manifest';
+import { hasManifest, MANIFEST_FILE, readManifest } from '../src/main/engine/models/manifest';
+import { COMPANION_FOLDERS } from '../src/main/engine/models/companions';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, name: { type: 'string' }, report: { type: 'string', multiple: true } } });
 if (!values.from || !values.name) throw new Error('usage: bundle.ts --from <model dir> --name <bundled name> [--report model-report.jsonl ...]');
@@ -33,8 +34,16 @@ const dest = path.join(root, values.name);
 const temp = path.join(root, `.${values.name}.tmp-${process.pid}`);
 await fs.rm(temp, { recursive: true, force: true });
 await fs.mkdir(temp, { recursive: true });
-for (const f of await fs.readdir(values.from)) {
-  if (f === 'model.json' || /^weights-[0-9a-f]+\.bin$/.test(f)) await fs.copyFile(path.join(values.from, f), path.join(temp, f));
+/** A model's own files (model.json, weights, and a companion's manifest), from `from` into `to`. */
+async function copyModelFiles(from: string, to: string, withManifest: boolean) {
+  await fs.mkdir(to, { recursive: true });
+  for (const f of await fs.readdir(from)) {
+    if (f === 'model.json' || /^weights-[0-9a-f]+\.bin$/.test(f) || (withManifest && f === MANIFEST_FILE)) await fs.copyFile(path.join(from, f), path.join(to, f));
+  }
+}
+await copyModelFiles(values.from, temp, false);
+for (const folder of COMPANION_FOLDERS) {
+  if (await hasManifest(path.join(values.from, folder))) await copyModelFiles(path.join(values.from, folder), path.join(temp, folder), true);
 }
 const metrics = { ...manifest.metrics, ...(Object.keys(testSets).length > 1 ? { testSets } : {}) };
 await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify({ ...manifest, name: values.name, metrics }, null, 2)}\n`);

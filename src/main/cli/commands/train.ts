@@ -24,6 +24,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <${AR
              [--trainer ${TRAINERS.join('|')} (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
              [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
              [--planes ${PLANE_MODES.join('|')} (opponent: a grey model learns from colour photos' luma and chroma planes, noise added in RGB;
+                       luma: from their luma planes only (a plane model whose chroma/ denoiser serves the chroma planes);
                        chroma: the chroma planes at half resolution: a levelnet learns to read their level, as a denoiser's level-chroma/,
                                or an ffdnet to denoise them told the plane filtered under the luma plane's edges, as a plane model's chroma/ (--init from it);
                        none, the default: the photos as they are, also after --init from a plane model)]

@@ -24,14 +24,15 @@ export function trainData(recorded: TrainData | string): TrainData {
 }
 
 /**
- * How training samples are made from photos: their opponent colour planes, only their chroma
- * planes at half resolution (a level estimator or a guided denoiser for them), or the photos as they are.
+ * How training samples are made from photos: their opponent colour planes, only their luma
+ * plane, only their chroma planes at half resolution (a level estimator or a guided denoiser
+ * for them), or the photos as they are.
  */
-export const PLANE_MODES = ['opponent', 'chroma', 'none'] as const;
+export const PLANE_MODES = ['opponent', 'luma', 'chroma', 'none'] as const;
 export type PlaneMode = (typeof PLANE_MODES)[number];
 
 /** Whether a run learns from colour photos' opponent planes (TrainConfig.planes). */
-export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes === 'opponent' || c.planes === 'chroma';
+export const usesPlanes = (c: { planes?: PlaneMode }): boolean => c.planes !== undefined && c.planes !== 'none';
 
 /** Whether a run trains a luma-guided chroma denoiser (ArchOptions.guide): chroma planes for a guidable architecture. */
 export const guidedChroma = (c: { planes?: PlaneMode; arch: string }): boolean => c.planes === 'chroma' && architectureFacts(c.arch).guidable;
@@ -84,6 +85,9 @@ export interface TrainConfig {
    * each sample is a colour patch made noisy in RGB (so camera noise keeps its colour
    * structure), turned into luma and chroma planes, one of which (luma half the time)
    * is the sample. Such a model serves colour photos plane by plane, and grey photos.
+   * 'luma': the same, always the luma plane: a plane model whose chroma planes its `chroma/`
+   * denoiser serves spends all it learns on the luma plane (a level estimator learns from the
+   * luma plane with either).
    * 'chroma': the chroma planes at half resolution, as the engine denoises them: a level
    * estimator learns to read their level (a denoiser's `level-chroma/`: camera noise is far
    * stronger in chroma than white noise of the luma plane's level would be), or an ffdnet

@@ -55,8 +55,9 @@ function scheduledRate(c: TrainConfig, progress: number): number {
   }
 }
 
-/** Which opponent plane a plane model's sample is: luma half the time, each chroma plane a quarter. */
-function pickPlane(rng: Rng): 0 | 1 | 2 {
+/** Which opponent plane a plane model's sample is: luma half the time, each chroma plane a quarter; always luma for a luma-only run. */
+function pickPlane(mode: PlaneMode, rng: Rng): 0 | 1 | 2 {
+  if (mode === 'luma') return 0;
   return rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1 : 2;
 }
 
@@ -66,9 +67,9 @@ function pickPlane(rng: Rng): 0 | 1 | 2 {
  * chroma estimator or a guided chroma denoiser, one of the chroma planes at half resolution, as
  * the engine denoises them, with its guide (opponent.ts, chromaGuide) made with the clean luma plane.
  */
-function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
+export function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
   if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
-  return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(rng)];
+  return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(mode, rng)];
 }
 
 /**
@@ -373,7 +374,7 @@ async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForwar
   const n = batch.n;
   // A plane model learns from one opponent plane of each noisy colour patch.
   const c = usesPlanes(config) ? 1 : source.channels;
-  const noisy = usesPlanes(config) ? planesOf(batch.data, n, size, s.rng) : batch.data;
+  const noisy = usesPlanes(config) ? planesOf(batch.data, n, size, config.planes!, s.rng) : batch.data;
   const per = size * size * c;
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -391,10 +392,10 @@ async function selfSupervisedPair(run: Run, s: LoopState, forward: CurrentForwar
 }
 
 /** One opponent plane (pickPlane) of each of n noisy colour patches. */
-function planesOf(colour: Float32Array, n: number, size: number, rng: Rng): Float32Array {
+function planesOf(colour: Float32Array, n: number, size: number, mode: PlaneMode, rng: Rng): Float32Array {
   const per = size * size;
   const out = new Float32Array(n * per);
-  for (let i = 0; i < n; i++) out.set(toOpponent(makeImage(size, size, 3, colour.subarray(i * per * 3, (i + 1) * per * 3)))[pickPlane(rng)].data, i * per);
+  for (let i = 0; i < n; i++) out.set(toOpponent(makeImage(size, size, 3, colour.subarray(i * per * 3, (i + 1) * per * 3)))[pickPlane(mode, rng)].data, i * per);
   return out;
 }
 

@@ -52,7 +52,7 @@ export function opponentPairs(clean: FloatImage, noisy: Float32Array): { clean: 
   return cp.map((c, k) => ({ clean: c, noisy: np[k], sigma: Math.sqrt(mse(np[k].data, c.data)) }));
 }
 
-/** Scores the model on the validation images (their opponent planes, for a plane model); `blind` tells a noise-map model the level is unknown instead of the true one. */
+/** Scores the model on the validation images (their opponent planes, or luma planes, for a plane model); `blind` tells a noise-map model the level is unknown instead of the true one. */
 export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Validation {
   const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
   let lossSum = 0;
@@ -65,7 +65,7 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   for (const image of source.validation) {
     const r = applyNoise(image, spec, rng);
     const pairs: { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage }[] = c.planes === 'chroma' ? [halvedChroma(image, r.noisy, 1), halvedChroma(image, r.noisy, 2)]
-      : usesPlanes(c) ? opponentPairs(image, r.noisy) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
+      : usesPlanes(c) ? opponentPairs(image, r.noisy).slice(0, c.planes === 'luma' ? 1 : 3) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
     for (const { clean, noisy, sigma, guide } of pairs) {
       count++;
       const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap, true, guide);
