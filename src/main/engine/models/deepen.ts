@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 
-const trainableConvs = (model: tf.LayersModel) => model.layers.filter((l) => l.getClassName() === 'Conv2D' && l.trainableWeights.length > 0);
+/** A model's trainable convolutions, in order (the fixed ones, pixel (un)shuffle and channel selection, left out). */
+export const trainableConvs = (model: tf.LayersModel) => model.layers.filter((l) => l.getClassName() === 'Conv2D' && l.trainableWeights.length > 0);
 
 /** Copies `base` into the deeper `target` (same architecture, more middle layers) and returns `target`. */
 export function deepenInto(base: tf.LayersModel, target: tf.LayersModel): tf.LayersModel {

@@ -6,8 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-
-const trainableConvs = (model: tf.LayersModel) => model.layers.filter((l) => l.getClassName() === 'Conv2D' && l.trainableWeights.length > 0);
+import { trainableConvs } from './deepen';
 
 /**
  * Copies the unguided `base` into `target` (the same ffdnet with `guide`) and returns `target`.
