@@ -27,27 +27,35 @@ function boxMean(a: Float32Array, w: number, h: number, r: number): Float32Array
   return out;
 }
 
-/** `input` filtered under `guide`'s edges (both grey, one size); `eps` (on the 0-1 scale, squared) sets how strong an edge must be to be kept. */
-export function guidedFilter(guide: FloatImage, input: FloatImage, radius: number, eps: number): FloatImage {
+/**
+ * A guided filter under `guide`'s edges (grey): the guide's window statistics are computed once,
+ * and the returned function filters any grey plane of the guide's size. `eps` (on the 0-1 scale,
+ * squared) sets how strong an edge must be to be kept.
+ */
+export function guidedFilter(guide: FloatImage, radius: number, eps: number): (input: FloatImage) => FloatImage {
   const { width: w, height: h } = guide;
-  if (input.width !== w || input.height !== h || guide.channels !== 1 || input.channels !== 1) throw new Error('guidedFilter takes two grey planes of one size');
+  if (guide.channels !== 1) throw new Error('guidedFilter takes a grey guide');
   const n = w * h;
-  const [I, p] = [guide.data, input.data];
-  const Ip = new Float32Array(n);
+  const I = guide.data;
   const II = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    Ip[i] = I[i] * p[i];
-    II[i] = I[i] * I[i];
-  }
-  const [mI, mp, mIp, mII] = [I, p, Ip, II].map((a) => boxMean(a, w, h, radius));
-  const a = new Float32Array(n);
-  const b = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a[i] = (mIp[i] - mI[i] * mp[i]) / (mII[i] - mI[i] * mI[i] + eps);
-    b[i] = mp[i] - a[i] * mI[i];
-  }
-  const [ma, mb] = [a, b].map((v) => boxMean(v, w, h, radius));
-  const q = new Float32Array(n);
-  for (let i = 0; i < n; i++) q[i] = ma[i] * I[i] + mb[i];
-  return makeImage(w, h, 1, q);
+  for (let i = 0; i < n; i++) II[i] = I[i] * I[i];
+  const mI = boxMean(I, w, h, radius);
+  const mII = boxMean(II, w, h, radius);
+  return (input) => {
+    if (input.width !== w || input.height !== h || input.channels !== 1) throw new Error('guidedFilter takes two grey planes of one size');
+    const p = input.data;
+    const Ip = new Float32Array(n);
+    for (let i = 0; i < n; i++) Ip[i] = I[i] * p[i];
+    const [mp, mIp] = [p, Ip].map((a) => boxMean(a, w, h, radius));
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = (mIp[i] - mI[i] * mp[i]) / (mII[i] - mI[i] * mI[i] + eps);
+      b[i] = mp[i] - a[i] * mI[i];
+    }
+    const [ma, mb] = [a, b].map((v) => boxMean(v, w, h, radius));
+    const q = new Float32Array(n);
+    for (let i = 0; i < n; i++) q[i] = ma[i] * I[i] + mb[i];
+    return makeImage(w, h, 1, q);
+  };
 }

@@ -193,7 +193,7 @@ export interface DenoiseModel {
   level?: ModelRunner;
   /** One that reads each chroma plane's, at half resolution (a colour photo through a grey model). */
   chromaLevel?: ModelRunner;
-  /** What denoises the chroma planes, told the denoised luma plane, instead of the model itself (a colour photo through a grey model). */
+  /** What denoises the chroma planes, with their guide from the denoised luma plane, instead of the model itself (a colour photo through a grey model). */
   chroma?: GuidedDenoiser;
 }
 
@@ -249,13 +249,13 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     const out: FloatImage[] = [];
     let tiles = 0;
     found = null;
-    let luma: FloatImage | undefined; // the denoised luma plane at the chroma planes' resolution
+    let guideFor: ((plane: FloatImage) => FloatImage) | undefined; // from the denoised luma plane, at the chroma planes' resolution
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
       const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0);
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
-      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, chromaGuide(plane, luma ??= halve(out[0])))
+      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
         : await runEnsemble(runner, manifest, plane, level, opts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;

@@ -42,7 +42,8 @@ export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage])
 }
 
 /**
- * What a guided chroma denoiser (models/guide.ts) is told beside a noisy chroma plane: what a
+ * What a guided chroma denoiser (models/guide.ts) is told beside a noisy chroma plane (the returned
+ * function, for a luma plane): what a
  * guided filter under the luma plane's edges (radius 3, ε 1e-3) would change in that plane, both
  * at the chroma planes' resolution. The luma plane is the clean one in training and the denoised
  * one when denoising. Colour edges mostly follow brightness edges, so the filtered plane is
@@ -53,7 +54,7 @@ export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage])
  * how far to trust the estimate (measured: weights on the luma plane itself, or on the filtered
  * plane, stayed near zero through 500 steps).
  */
-export function chromaGuide(noisyChroma: FloatImage, luma: FloatImage): FloatImage {
-  const filtered = guidedFilter(luma, noisyChroma, 3, 1e-3).data;
-  return makeImage(luma.width, luma.height, 1, filtered.map((v, i) => v - noisyChroma.data[i]));
+export function chromaGuide(luma: FloatImage): (noisyChroma: FloatImage) => FloatImage {
+  const filter = guidedFilter(luma, 3, 1e-3); // the luma plane's statistics, once for both chroma planes
+  return (noisyChroma) => makeImage(luma.width, luma.height, 1, filter(noisyChroma).data.map((v, i) => v - noisyChroma.data[i]));
 }

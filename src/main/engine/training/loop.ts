@@ -68,7 +68,7 @@ function pickPlane(mode: PlaneMode, rng: Rng): 0 | 1 | 2 {
  * the engine denoises them, with its guide (opponent.ts, chromaGuide) made with the clean luma plane.
  */
 export function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
-  if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2);
+  if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2, !estimator);
   return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(mode, rng)];
 }
 
@@ -94,7 +94,7 @@ function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec
     if (grey) {
       const pick = planeSample(image, r.noisy, planes, estimator, rng);
       clean.set(pick.clean.data, i * out);
-      if (guided && pick.guide) noisy.set(withGuide(pick.noisy.data, 1, pick.guide.data), i * out * 2);
+      if (pick.guide) noisy.set(withGuide(pick.noisy.data, 1, pick.guide.data), i * out * 2);
       else noisy.set(pick.noisy.data, i * out);
       sigma = pick.sigma;
     } else noisy.set(r.noisy, i * out);

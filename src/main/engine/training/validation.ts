@@ -64,7 +64,7 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
   let count = 0;
   for (const image of source.validation) {
     const r = applyNoise(image, spec, rng);
-    const pairs: { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage }[] = c.planes === 'chroma' ? [halvedChroma(image, r.noisy, 1), halvedChroma(image, r.noisy, 2)]
+    const pairs: { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage }[] = c.planes === 'chroma' ? [halvedChroma(image, r.noisy, 1, true), halvedChroma(image, r.noisy, 2, true)]
       : usesPlanes(c) ? opponentPairs(image, r.noisy).slice(0, c.planes === 'luma' ? 1 : 3) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
     for (const { clean, noisy, sigma, guide } of pairs) {
       count++;
@@ -86,14 +86,14 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
 
 /**
  * Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it,
- * its true level, and its guide (opponent.ts, chromaGuide) made with the clean luma plane at the
- * same resolution (the engine makes it with the denoised luma plane).
+ * its true level, and, for a guided chroma denoiser (`guided`), its guide (opponent.ts, chromaGuide)
+ * made with the clean luma plane at the same resolution (the engine makes it with the denoised one).
  */
-export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2): { clean: FloatImage; noisy: FloatImage; sigma: number; guide: FloatImage } {
+export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2, guided: boolean): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
   const pairs = opponentPairs(clean, noisy);
   const c = halve(pairs[k].clean);
   const n = halve(pairs[k].noisy);
-  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), guide: chromaGuide(n, halve(pairs[0].clean)) };
+  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), ...(guided ? { guide: chromaGuide(halve(pairs[0].clean))(n) } : {}) };
 }
 
 /** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */
@@ -113,7 +113,7 @@ export function validateLevels(model: tf.LayersModel, source: TrainingSource, c:
   for (const image of source.validation) {
     for (let d = 0; d < LEVEL_DRAWS; d++) {
       const r = applyNoise(image, spec, rng);
-      const { noisy, sigma } = c.planes === 'chroma' ? halvedChroma(image, r.noisy, d % 2 === 0 ? 1 : 2)
+      const { noisy, sigma } = c.planes === 'chroma' ? halvedChroma(image, r.noisy, d % 2 === 0 ? 1 : 2, false)
         : usesPlanes(c) ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
       const map = predictImage(model, noisy, 0, false, false);
       const read = map.data.reduce((a, v) => a + v, 0) / map.data.length;

@@ -15,22 +15,22 @@ const noisy = (img: ReturnType<typeof step>, sigma: number, seed: number) => {
 
 describe('guidedFilter', () => {
   it('keeps a constant plane, and a plane that is a linear function of the guide', () => {
-    const flat = guidedFilter(step(0.2, 0.8), step(0.5, 0.5), 3, 1e-3);
+    const flat = guidedFilter(step(0.2, 0.8), 3, 1e-3)(step(0.5, 0.5));
     expect(Math.max(...flat.data.map((v) => Math.abs(v - 0.5)))).toBeLessThan(1e-6);
-    const linear = guidedFilter(step(0.2, 0.8), step(0.4, 0.1), 3, 1e-6);
+    const linear = guidedFilter(step(0.2, 0.8), 3, 1e-6)(step(0.4, 0.1));
     expect(Math.max(...linear.data.map((v, i) => Math.abs(v - step(0.4, 0.1).data[i])))).toBeLessThan(1e-3);
   });
 
   it('removes noise and keeps an edge where the guide has it, but blurs it where the guide is flat', () => {
     const clean = step(0.45, 0.6);
     const input = noisy(clean, 0.03, 1);
-    const guided = guidedFilter(step(0.3, 0.7), input, 3, 1e-3);
-    const unguided = guidedFilter(step(0.5, 0.5), input, 3, 1e-3); // a flat guide: a box mean
+    const guided = guidedFilter(step(0.3, 0.7), 3, 1e-3)(input);
+    const unguided = guidedFilter(step(0.5, 0.5), 3, 1e-3)(input); // a flat guide: a box mean
     expect(psnr(guided.data, clean.data)).toBeGreaterThan(psnr(input.data, clean.data) + 6);
     expect(psnr(guided.data, clean.data)).toBeGreaterThan(psnr(unguided.data, clean.data) + 3);
   });
 
   it('refuses planes of different sizes', () => {
-    expect(() => guidedFilter(step(0, 1), makeImage(W, H + 1, 1), 3, 1e-3)).toThrow(/one size/);
+    expect(() => guidedFilter(step(0, 1), 3, 1e-3)(makeImage(W, H + 1, 1))).toThrow(/one size/);
   });
 });

@@ -136,7 +136,7 @@ describe('a chroma denoiser', () => {
     const luma = halve(makeImage(48, 40, 1, planes[0].data.map((v) => (v + 0.5) / 2)));
     calls.forEach(({ data }, i) => {
       const plane = halve(planes[i + 1]);
-      const guide = chromaGuide(plane, luma).data;
+      const guide = chromaGuide(luma)(plane).data;
       for (let p = 0; p < guide.length; p++) {
         expect(data[p * 3]).toBeCloseTo(plane.data[p], 6);
         expect(data[p * 3 + 1]).toBeCloseTo(guide[p], 6);
