@@ -145,19 +145,25 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
       const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
       for (let yy = 0; yy < h; yy++) {
         const row = (y0 + yy) * img.width + x0;
+        const wRow = wy[yy];
+        if (wRow === 0) continue;
         for (let xx = 0; xx < w; xx++) {
-          const weight = wx[xx] * wy[yy];
+          const weight = wx[xx] * wRow;
           const p = row + xx;
           wsum[p] += weight;
-          const src = (yy * pw + xx) * c;
-          for (let k = 0; k < c; k++) acc[p * c + k] += weight * out[src + k];
+          const src = (yy * pw + xx) * c, dst = p * c;
+          for (let k = 0; k < c; k++) acc[dst + k] += weight * out[src + k];
         }
       }
       opts.onProgress?.(++done, total);
     }
   }
   for (let p = 0; p < wsum.length; p++) {
-    for (let k = 0; k < c; k++) acc[p * c + k] = Math.min(1, Math.max(0, acc[p * c + k] / wsum[p]));
+    const inv = 1 / wsum[p];
+    for (let k = 0, i = p * c; k < c; k++, i++) {
+      const v = acc[i] * inv;
+      acc[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
   }
   return { image: makeImage(img.width, img.height, c, acc), tiles: total };
 }

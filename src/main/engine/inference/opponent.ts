@@ -56,5 +56,10 @@ export function fromOpponent([yp, up, vp]: [FloatImage, FloatImage, FloatImage])
  */
 export function chromaGuide(luma: FloatImage): (noisyChroma: FloatImage) => FloatImage {
   const filter = guidedFilter(luma, 3, 1e-3); // the luma plane's statistics, once for both chroma planes
-  return (noisyChroma) => makeImage(luma.width, luma.height, 1, filter(noisyChroma).data.map((v, i) => v - noisyChroma.data[i]));
+  return (noisyChroma) => {
+    const change = filter(noisyChroma).data;
+    const noisy = noisyChroma.data;
+    for (let i = 0; i < change.length; i++) change[i] -= noisy[i];
+    return makeImage(luma.width, luma.height, 1, change);
+  };
 }

@@ -30,6 +30,28 @@ describe('guidedFilter', () => {
     expect(psnr(guided.data, clean.data)).toBeGreaterThan(psnr(unguided.data, clean.data) + 3);
   });
 
+  it('is a box mean, clipped at the borders, under a flat guide', () => {
+    const rng = new Rng(3);
+    const input = makeImage(W, H, 1, Float32Array.from({ length: W * H }, () => rng.normal()));
+    const r = 3;
+    const out = guidedFilter(makeImage(W, H, 1, new Float32Array(W * H).fill(0.5)), r, 1e-3)(input);
+    let worst = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        // Under a flat guide a = 0 and b is the window mean; the output is the window mean of those means.
+        const mean = (cx: number, cy: number) => {
+          let s = 0, n = 0;
+          for (let v = Math.max(0, cy - r); v <= Math.min(H - 1, cy + r); v++) for (let u = Math.max(0, cx - r); u <= Math.min(W - 1, cx + r); u++) s += input.data[v * W + u], n++;
+          return s / n;
+        };
+        let s = 0, n = 0;
+        for (let v = Math.max(0, y - r); v <= Math.min(H - 1, y + r); v++) for (let u = Math.max(0, x - r); u <= Math.min(W - 1, x + r); u++) s += mean(u, v), n++;
+        worst = Math.max(worst, Math.abs(out.data[y * W + x] - s / n));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+
   it('refuses planes of different sizes', () => {
     expect(() => guidedFilter(step(0, 1), 3, 1e-3)(makeImage(W, H + 1, 1))).toThrow(/one size/);
   });
