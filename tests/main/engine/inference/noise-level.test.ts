@@ -27,6 +27,17 @@ describe('estimatedLevel', () => {
   it('is never below 0.7 of the wavelet estimate: a reading far under it is outside what the estimator learned', async () => {
     expect(await estimatedLevel(reading(3 / 255), noisy, 2)).toBeCloseTo((0.7 * estimateNoiseSigma(noisy)) / 255, 6);
   });
+  it('leaves out readings next to clipped values, unless they are nearly all of the image', async () => {
+    // The left half blown out (1, no noise left): a reader that reads near-zero there, 20/255 elsewhere.
+    const half = (img: ReturnType<typeof makeImage>, blown: number) => makeImage(img.width, img.height, 1, img.data.map((v, i) => (i % img.width < blown ? 1 : v)));
+    const local = async (crop: ReturnType<typeof makeImage>) => makeImage(crop.width, crop.height, 1, crop.data.map((v) => encodeLevel(v >= 1 ? 0.5 / 255 : 20 / 255)));
+    const blownHalf = half(noisy, 150);
+    expect(await estimatedLevel(local, blownHalf, 2)).toBeCloseTo(20 / 255, 6);
+    // Under a tenth of the sample left: every reading counts (the log-mean of the two readings, 95 % blown).
+    const blownMost = half(noisy, 285);
+    const expected = Math.exp(0.95 * encodeLevel(0.5 / 255) + 0.05 * encodeLevel(20 / 255));
+    expect(await estimatedLevel(local, blownMost, 2)).toBeCloseTo(Math.max(expected, (0.7 * estimateNoiseSigma(blownMost)) / 255), 4);
+  });
 });
 
 describe('parabolicMinimum', () => {
