@@ -224,16 +224,17 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   };
   /**
    * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
-   * level is given; `chroma` for an opponent colour plane.
+   * level is given; `chroma` for an opponent colour plane; `clipSource`: where an estimator finds
+   * clipped values (the photo itself for its luma plane: a channel clipped alone distorts it too).
    */
-  const levelFor = async (image: FloatImage, scale: number, chroma = false): Promise<number | null> => {
+  const levelFor = async (image: FloatImage, scale: number, chroma = false, clipSource = image): Promise<number | null> => {
     switch (how) {
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple);
+        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple, clipSource);
         if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple);
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
@@ -258,7 +259,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     let guideFor: ((plane: FloatImage) => FloatImage) | undefined; // from the denoised luma plane, at the chroma planes' resolution
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
-      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0);
+      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0, k === 0 ? img : plane);
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
       const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, (guideFor ??= chromaGuide(halve(out[0])))(plane))

@@ -38,6 +38,13 @@ describe('estimatedLevel', () => {
     const expected = Math.exp(0.95 * encodeLevel(0.5 / 255) + 0.05 * encodeLevel(20 / 255));
     expect(await estimatedLevel(local, blownMost, 2)).toBeCloseTo(Math.max(expected, (0.7 * estimateNoiseSigma(blownMost)) / 255), 4);
   });
+  it('finds clipped values in the clip source: a colour photo with one channel blown, for its luma plane', async () => {
+    const rgb = makeImage(300, 200, 3, Float32Array.from({ length: 300 * 200 * 3 }, (_, i) => (i % 3 === 0 && Math.floor(i / 3) % 300 < 150 ? 1 : 0.5)));
+    const lowLeft = async (crop: ReturnType<typeof makeImage>) => makeImage(crop.width, crop.height, 1, Float32Array.from(crop.data, (_, i) => encodeLevel(i % crop.width < 150 ? 2 / 255 : 20 / 255)));
+    expect(await estimatedLevel(lowLeft, noisy, 2, rgb)).toBeCloseTo(20 / 255, 6);
+    expect(await estimatedLevel(lowLeft, noisy, 2)).toBeLessThan(15 / 255); // the plane itself has nothing clipped
+    await expect(estimatedLevel(lowLeft, noisy, 2, makeImage(10, 10, 3))).rejects.toThrow(/size/);
+  });
 });
 
 describe('parabolicMinimum', () => {
