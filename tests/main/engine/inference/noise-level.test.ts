@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
 import { makeImage } from '../../../../src/main/engine/image/float-image';
-import { estimatedLevel, estimateNoiseSigma, parabolicMinimum } from '../../../../src/main/engine/inference/noise-level';
+import { clippedBlocks, estimatedLevel, estimateNoiseSigma, parabolicMinimum } from '../../../../src/main/engine/inference/noise-level';
 import { encodeLevel } from '../../../../src/main/engine/models/level-code';
 import { Rng } from '../../../../src/main/engine/data/rng';
 import { smoothImage } from '../../../helpers/images';
@@ -44,6 +44,17 @@ describe('estimatedLevel', () => {
     expect(await estimatedLevel(lowLeft, noisy, 2, rgb)).toBeCloseTo(20 / 255, 6);
     expect(await estimatedLevel(lowLeft, noisy, 2)).toBeLessThan(15 / 255); // the plane itself has nothing clipped
     await expect(estimatedLevel(lowLeft, noisy, 2, makeImage(10, 10, 3))).rejects.toThrow(/size/);
+  });
+});
+
+describe('clippedBlocks', () => {
+  it('marks each 2x2 block (edges of odd sizes included) with a channel clipped in any of its pixels', () => {
+    const img = makeImage(5, 3, 3, new Float32Array(45).fill(0.5));
+    img.data[(1 * 5 + 1) * 3 + 2] = 1; // pixel (1, 1), blue blown: block (0, 0)
+    img.data[(2 * 5 + 4) * 3] = 0; // pixel (4, 2), red black: block (2, 1), the odd corner
+    const marks = clippedBlocks(img);
+    expect([marks.width, marks.height, marks.channels]).toEqual([3, 2, 1]);
+    expect(Array.from(marks.data)).toEqual([1, 0.5, 0.5, 0.5, 0.5, 1]);
   });
 });
 
