@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic-fs';
 import { decodeBmp, isBmp } from './bmp';
+import { jpegMetadata, withJpegMetadata } from './jpeg-segments';
 import { UserError } from '../errors';
 import { readBytes } from './read-file';
 import { makeImage, type FloatImage } from './float-image';
@@ -178,6 +179,12 @@ export async function encodeImage(img: FloatImage, opts: EncodeOptions): Promise
   const { data, channels } = toBytes(img, opts.alpha);
   const raw = { width: img.width, height: img.height, channels };
   const quality = opts.quality ?? 95;
+  const source = opts.metadataFrom && img.channels === 3 && opts.format === 'jpeg' ? await readBytes(opts.metadataFrom) : null;
+  const segments = source && jpegMetadata(source);
+  if (segments) {
+    // A colour JPEG from a JPEG: its metadata segments moved across byte for byte (no second decode).
+    return withJpegMetadata(await withFormat(sharp(data, { raw, limitInputPixels: false }), 'jpeg', quality).toBuffer(), segments);
+  }
   if (opts.metadataFrom && !isBmp(await readHeader(opts.metadataFrom, 2))) {
     // Composite the new pixels over the source so libvips carries its metadata,
     // then drop the alpha channel compositing adds and restore the colour type.
