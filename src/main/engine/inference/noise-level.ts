@@ -136,8 +136,8 @@ export function clippedBlocks(img: FloatImage): FloatImage {
  * One pass of a small network, where the search (searchedLevel) runs the denoiser five times.
  * `clipSource` (img's size, any channels) is where clipped values are looked for: the colour photo
  * for its luma plane (clippedBlocks for its chroma planes), where one channel clipped alone distorts
- * the plane's noise too (held-out
- * CBSD432, camera noise 0.01: +0.07 dB over the plane's own clipping; other levels within 0.02 dB).
+ * the plane's noise too (held-out CBSD432, camera noise 0.01: +0.07 dB over the plane's own
+ * clipping; other levels within 0.02 dB).
  */
 export async function estimatedLevel(readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number, clipSource: FloatImage = img): Promise<number> {
   if (clipSource.width !== img.width || clipSource.height !== img.height) throw new Error('estimatedLevel: clipSource must have the image\'s size');
