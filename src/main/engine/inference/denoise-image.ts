@@ -225,17 +225,18 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   /**
    * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
    * level is given; `chroma` for an opponent colour plane; `clipSource`: where an estimator finds
-   * clipped values (for a colour photo's planes, the photo's: a channel clipped alone distorts them too).
+   * clipped values, made only if one reads (for a colour photo's planes, the photo's: a channel
+   * clipped alone distorts them too).
    */
-  const levelFor = async (image: FloatImage, scale: number, chroma = false, clipSource = image): Promise<number | null> => {
+  const levelFor = async (image: FloatImage, scale: number, chroma = false, clipSource = () => image): Promise<number | null> => {
     switch (how) {
       case null: return null;
       case 'given': return (opts.sigma! / 255) * scale;
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple, clipSource);
-        if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple, clipSource);
+        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple, clipSource());
+        if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple, clipSource());
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
       }
@@ -260,7 +261,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     let guideFor: ((plane: FloatImage) => FloatImage) | undefined; // from the denoised luma plane, at the chroma planes' resolution
     for (const [k, full] of toOpponent(img).entries()) {
       const plane = k === 0 ? full : halve(full);
-      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0, k === 0 ? img : (clipsAtHalf ??= clippedBlocks(img)));
+      const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0, () => (k === 0 ? img : (clipsAtHalf ??= clippedBlocks(img))));
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
       const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
