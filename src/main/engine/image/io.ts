@@ -179,13 +179,13 @@ export async function encodeImage(img: FloatImage, opts: EncodeOptions): Promise
   const { data, channels } = toBytes(img, opts.alpha);
   const raw = { width: img.width, height: img.height, channels };
   const quality = opts.quality ?? 95;
-  const source = opts.metadataFrom && img.channels === 3 && opts.format === 'jpeg' ? await readBytes(opts.metadataFrom) : null;
-  const segments = source && jpegMetadata(source);
+  const sourceFormat = opts.metadataFrom && sniffFormat(await readHeader(opts.metadataFrom, 12));
+  const segments = sourceFormat === 'jpeg' && img.channels === 3 && opts.format === 'jpeg' ? jpegMetadata(await readBytes(opts.metadataFrom!)) : null;
   if (segments) {
     // A colour JPEG from a JPEG: its metadata segments moved across byte for byte (no second decode).
     return withJpegMetadata(await withFormat(sharp(data, { raw, limitInputPixels: false }), 'jpeg', quality).toBuffer(), segments);
   }
-  if (opts.metadataFrom && !isBmp(await readHeader(opts.metadataFrom, 2))) {
+  if (opts.metadataFrom && sourceFormat !== 'bmp') {
     // Composite the new pixels over the source so libvips carries its metadata,
     // then drop the alpha channel compositing adds and restore the colour type.
     const merged = await sharp(opts.metadataFrom, { limitInputPixels: false })

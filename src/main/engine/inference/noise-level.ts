@@ -88,15 +88,19 @@ const WAVELET_FLOOR = 0.7;
 const CLIPPED_RADIUS = 1;
 const MIN_UNCLIPPED_SHARE = 0.1;
 
+/** Whether pixel `p` of an image with `c` channels has a channel clipped to 0 or 1. */
+function clippedAt(data: Float32Array, c: number, p: number): boolean {
+  for (let i = p * c; i < (p + 1) * c; i++) if (data[i] <= 0 || data[i] >= 1) return true;
+  return false;
+}
+
 /** 1 where no pixel within CLIPPED_RADIUS (a square window) has a channel clipped to 0 or 1. */
 function unclipped({ width: w, height: h, channels: c, data }: FloatImage): Uint8Array {
   const r = CLIPPED_RADIUS;
   const rows = new Uint8Array(w * h); // 1 where the row window holds a clipped value
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let inside = true;
-      for (let k = 0, i = (y * w + x) * c; k < c; k++, i++) inside &&= data[i] > 0 && data[i] < 1;
-      if (inside) continue;
+      if (!clippedAt(data, c, y * w + x)) continue;
       for (let u = Math.max(0, x - r); u <= Math.min(w - 1, x + r); u++) rows[y * w + u] = 1;
     }
   }
@@ -120,11 +124,7 @@ export function clippedBlocks(img: FloatImage): FloatImage {
   const out = makeImage(Math.ceil(w / 2), Math.ceil(h / 2), 1);
   out.data.fill(0.5);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let k = 0, i = (y * w + x) * c; k < c; k++, i++) {
-        if (data[i] <= 0 || data[i] >= 1) out.data[(y >> 1) * out.width + (x >> 1)] = 1;
-      }
-    }
+    for (let x = 0; x < w; x++) if (clippedAt(data, c, y * w + x)) out.data[(y >> 1) * out.width + (x >> 1)] = 1;
   }
   return out;
 }
@@ -142,8 +142,9 @@ export function clippedBlocks(img: FloatImage): FloatImage {
 export async function estimatedLevel(readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number, clipSource: FloatImage = img): Promise<number> {
   if (clipSource.width !== img.width || clipSource.height !== img.height) throw new Error('estimatedLevel: clipSource must have the image\'s size');
   let sum = 0, count = 0, sumAll = 0, countAll = 0;
-  const clipCrops = sampleCrops(clipSource, LEVEL_SAMPLE_PIXELS, multiple);
-  for (const [j, c] of sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple).entries()) {
+  const crops = sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple);
+  const clipCrops = clipSource === img ? crops : sampleCrops(clipSource, LEVEL_SAMPLE_PIXELS, multiple);
+  for (const [j, c] of crops.entries()) {
     const map = await readLevels(c);
     const keep = unclipped(clipCrops[j]);
     for (let i = 0; i < map.data.length; i++) {

@@ -71,7 +71,7 @@ export function onnxProviders(): string[] {
  * `arena: false` hands each run's buffers back to the system instead of keeping ONNX Runtime's CPU
  * arena at its high-water mark: a photo model's sessions (a plane model and its chroma denoiser,
  * each with tiles up to 1536 px) then do not each hold their largest tile's activations between
- * runs (a 12 MP photo through `default`: peak RSS 1.16 GB instead of 1.85-1.95, time within the
+ * runs (a 12 MP photo through `default`: peak RSS 1.15-1.28 GB instead of 1.85-1.95, time within the
  * machine's noise; docs/performance.md).
  */
 export async function createOnnxSession(runtime: Ort, model: Uint8Array, threads: number, { arena = true } = {}) {
