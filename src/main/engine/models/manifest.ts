@@ -9,6 +9,9 @@ import { UserError } from '../errors';
 import type { ArchOptions } from './catalog';
 
 export const MANIFEST_FILE = 'denoiser.json';
+
+/** Per conv layer name: the scale of its uint8 input in 8-bit integer inference (onnx/int8.ts), the calibrated top of its range / 255. */
+export type ActivationScales = Record<string, number>;
 export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
 
 export interface DenoiserManifest {
@@ -29,6 +32,11 @@ export interface DenoiserManifest {
   trainableParams: number;
   flopsPerPixel: number;
   training?: Record<string, unknown>;
+  /**
+   * Trained for 8-bit integer inference (train --int8): the uint8 scale of each quantized conv's
+   * input (onnx/int8.ts). Inference then runs those convs in integers, unless DENOISE_INT8=0.
+   */
+  int8?: ActivationScales;
   metrics?: Record<string, unknown>;
   created: string;
   updated: string;

@@ -99,7 +99,7 @@ export async function openDenoiser(dir: string): Promise<OpenModel> {
   const chromaLevelDir = path.join(dir, LEVEL_ESTIMATOR_FOLDERS.chroma);
   const chromaDir = path.join(dir, CHROMA_DENOISER_FOLDER);
   return {
-    runner: await createRunner(model), manifest,
+    runner: await createRunner(model, { int8: manifest.int8 }), manifest,
     ...((await hasManifest(levelDir)) ? { level: await openLevelEstimator(levelDir) } : {}),
     ...((await hasManifest(chromaLevelDir)) ? { chromaLevel: await openLevelEstimator(chromaLevelDir) } : {}),
     ...((await hasManifest(chromaDir)) ? { chroma: await openChromaDenoiser(chromaDir, manifest) } : {}),
@@ -155,7 +155,7 @@ async function openChromaDenoiser(dir: string, owner: DenoiserManifest): Promise
     model.dispose();
     throw new UserError('only a grey plane model denoises colour photos plane by plane; a colour model has no use for a chroma denoiser', dir);
   }
-  return { runner: await createRunner(model), manifest };
+  return { runner: await createRunner(model, { int8: manifest.int8 }), manifest };
 }
 
 /** A model ready for inference. */

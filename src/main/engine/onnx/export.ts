@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attrFloat, attrInts, attrString, encodeModel, initializer, valueInfo, type Onnx } from './graph';
 import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
+import { quantizeConvInputs, type ActivationScales } from './int8';
 
 export interface LayerConfig {
   filters?: number;
@@ -89,10 +90,17 @@ export interface ExportOptions {
    * constant weights; 0 (the default): plain convs.
    */
   nchwcBlock?: number;
+  /** Integer convolutions (int8.ts) for these layers, each with its input's uint8 scale; weights must be initializers. */
+  int8?: ActivationScales;
+  /** Layers whose input is also a graph output, `tap_<layer>` (calibrating int8 scales). */
+  taps?: string[];
 }
 
 /** Returns the ONNX model bytes for a TF.js layers model with NHWC input and output. */
-export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', weightsAsInputs = false, nchwcBlock = 0 }: ExportOptions = {}): Uint8Array {
+export function exportOnnx(
+  model: tf.LayersModel, { producer = 'denoise-lab', weightsAsInputs = false, nchwcBlock = 0, int8 = {}, taps = [] }: ExportOptions = {},
+): Uint8Array {
+  if (weightsAsInputs && Object.keys(int8).length) throw new Error('ONNX export: integer convolutions need the weights as constants');
   const nodes: Onnx.INodeProto[] = [];
   const inits: Onnx.ITensorProto[] = [];
   const outputName = new Map<string, string>();
@@ -117,8 +125,12 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
       case 'Conv2D':
       case 'Conv2DTranspose': {
         const weights = layerWeights(layer);
-        inits.push(...weights.map((w) => initializer(w.name, w.data, w.dims)));
-        const inputs = [inbound[0], ...weights.map((w) => w.name)];
+        const scale = int8[layer.name];
+        const [kernel, ...rest] = weights;
+        if (taps.includes(layer.name)) nodes.push({ opType: 'Identity', input: [inbound[0]], output: [`tap_${layer.name}`] });
+        const q = scale !== undefined ? quantizeConvInputs(layer.name, inbound[0], kernel, scale, nodes, inits) : undefined;
+        inits.push(...(q ? rest : weights).map((w) => initializer(w.name, w.data, w.dims)));
+        const inputs = [q?.input ?? inbound[0], ...weights.map((w) => w.name)];
         const [kh, kw] = cfg.kernelSize!;
         const [sh, sw] = cfg.strides ?? [1, 1];
         const attrs = [attrInts('kernel_shape', [kh, kw]), attrInts('strides', [sh, sw])];
@@ -180,6 +192,6 @@ export function exportOnnx(model: tf.LayersModel, { producer = 'denoise-lab', we
     node: nodes,
     initializer: [...(weightsAsInputs ? [] : inits), ...sink.constants],
     input: [valueInfo('input', ['N', 'H', 'W', channelsIn]), ...(weightsAsInputs ? inits.map((t) => valueInfo(t.name!, t.dims!.map(Number))) : [])],
-    output: [valueInfo('output', ['N', 'H', 'W', channelsOut])],
+    output: [valueInfo('output', ['N', 'H', 'W', channelsOut]), ...taps.map((t) => valueInfo(`tap_${t}`, ['N', 'C', 'H', 'W']))],
   }, producer);
 }

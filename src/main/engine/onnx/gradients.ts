@@ -25,6 +25,7 @@ import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
 import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
 import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
+import { INT8_MAX, int8Zeros, KERNEL_FLOOR, UINT8_MAX, uint8Zero, type ActivationScales } from './int8';
 
 export interface GradientGraph {
   /** The serialised ONNX model. */
@@ -49,8 +50,10 @@ interface LayerRecord {
   inputs: string[];
   /** The layer's output, and (for convs with an activation) the value before it. */
   output: string;
-  /** ONNX-layout kernel, bias and BN scale names. */
+  /** ONNX-layout kernel, bias and BN scale names (the kernel as rounded, for a quantized conv). */
   kernel?: string;
+  /** A quantized conv's input as rounded, and the top of its range (int8.ts). */
+  rounded?: { input: string; top: string };
   /** Indices into the model's trainable weights, per layer weight (kernel, bias / gamma, beta). */
   trainable: (number | undefined)[];
   bn?: { centred: string; invStd: string; gamma: string; count: string; channels: number };
@@ -92,10 +95,16 @@ export function gradientGraphSupport(model: tf.LayersModel, loss: LossName): str
 export interface GradientGraphOptions {
   /** ONNX Runtime's NCHWc channel block on this CPU (runtime/nchwc.ts), or 0 (the default): plain convolutions only. */
   nchwcBlock?: number;
+  /**
+   * Quantization-aware training: these layers' inputs and kernels are rounded as the integer export
+   * rounds them (int8.ts), each input to its uint8 scale and each kernel per output channel, and
+   * the gradients pass straight through the rounding (zero where an input is above its range).
+   */
+  int8?: ActivationScales;
 }
 
 /** Writes the loss-and-gradients graph for `model` (check `gradientGraphSupport` first). */
-export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchwcBlock = 0 }: GradientGraphOptions = {}): GradientGraph {
+export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchwcBlock = 0, int8 = {} }: GradientGraphOptions = {}): GradientGraph {
   const unsupported = gradientGraphSupport(model, loss);
   if (unsupported) throw new Error(`gradient graph: ${unsupported} is not supported`);
   const nodes: Onnx.INodeProto[] = [];
@@ -143,6 +152,23 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     return blockedConv(sink, nchwcBlock, input, kernel, bias, { cin, cout, kh, kw }, convAttributes(cfg), relu);
   };
 
+  /** A uint8 input as the integer conv sees it: DequantizeLinear(QuantizeLinear(x)) at the layer's scale, zero point 0. */
+  const roundedInput = (input: string, scale: number) => {
+    const zeroPoint = fresh('uint8_zero');
+    inits.push(uint8Zero(zeroPoint));
+    const s = constant(fresh('int8_scale'), scale);
+    return op('DequantizeLinear', [op('QuantizeLinear', [input, s, zeroPoint]), s, zeroPoint]);
+  };
+  /** An OIHW kernel rounded to int8 with one symmetric scale per output channel (its largest magnitude / 127). */
+  const roundedKernel = (kernel: string, cout: number) => {
+    const zeroPoint = fresh('int8_zero');
+    inits.push(int8Zeros(zeroPoint, cout));
+    const top = op('ReduceMax', [op('Abs', [kernel])], [attrInts('axes', [1, 2, 3]), attrInt('keepdims', 0)]);
+    const scale = op('Div', [op('Max', [top, constant('kernel_floor', KERNEL_FLOOR)]), constant('int8_max', INT8_MAX)]);
+    const axis = [attrInt('axis', 0)];
+    return op('DequantizeLinear', [op('QuantizeLinear', [kernel, scale, zeroPoint], axis), scale, zeroPoint], axis);
+  };
+
   const trainableIndex = new Map(model.trainableWeights.map((w, i) => [w, i]));
   const weightInputs = model.trainableWeights.map((_, i) => `weight_${i}`);
   const inputs: Onnx.IValueInfoProto[] = [];
@@ -178,9 +204,14 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
       case 'Conv2D': case 'Conv2DTranspose': {
         rec.kernel = weightName(0, TF_TO_ONNX_CONV);
         const bias = cfg.useBias !== false ? weightName(1) : undefined;
+        const scale = int8[layer.name];
+        if (scale !== undefined) {
+          rec.kernel = roundedKernel(rec.kernel, layer.weights[0].shape[3] as number);
+          rec.rounded = { input: roundedInput(ins[0], scale), top: constant(`${layer.name}_top`, scale * UINT8_MAX) };
+        }
         if (stride1Same(cls, cfg) && cfg.activation !== 'sigmoid') {
           const [, , cin, cout] = layer.weights[0].shape as number[]; // TF: [kh, kw, in, out]
-          rec.output = conv(ins[0], rec.kernel, bias, cin, cout, cfg, cfg.activation === 'relu');
+          rec.output = conv(rec.rounded?.input ?? ins[0], rec.kernel, bias, cin, cout, cfg, cfg.activation === 'relu');
           break;
         }
         const pre = op(cls === 'Conv2D' ? 'Conv' : 'ConvTranspose', bias ? [ins[0], rec.kernel, bias] : [ins[0], rec.kernel], convAttributes(cfg));
@@ -319,12 +350,15 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         const gz = cfg.activation === 'relu' ? reluGrad(g, rec.output) : cfg.activation === 'sigmoid' && !fusedBce ? sigmoidGrad(g, rec.output) : g;
         if (rec.trainable[0] !== undefined) {
           const [, , a, b] = model.trainableWeights[rec.trainable[0]!].shape as number[]; // TF: conv [kh,kw,in,out], transposed [kh,kw,out,in]
-          gradOutput(rec.trainable[0], cls === 'Conv2D' ? filterGradient(ins[0], a, gz, b, cfg) : filterGradient(gz, a, ins[0], b, cfg));
+          const input = rec.rounded?.input ?? ins[0];
+          gradOutput(rec.trainable[0], cls === 'Conv2D' ? filterGradient(input, a, gz, b, cfg) : filterGradient(gz, a, input, b, cfg));
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {
           const [, , cin, cout] = rec.layer.weights[0].shape as number[]; // a conv's [kh,kw,in,out]; only stride-1 convs use them
-          addGrad(ins[0], inputGradient(cls, gz, rec.kernel!, cfg, cin, cout));
+          const gx = inputGradient(cls, gz, rec.kernel!, cfg, cin, cout);
+          // Straight through the rounding, but not where the input was clipped to its range.
+          addGrad(ins[0], rec.rounded ? op('Where', [op('Greater', [ins[0], rec.rounded.top]), zero(), gx]) : gx);
         }
         break;
       }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { exportOnnx } from '../onnx/export';
+import type { ActivationScales } from '../onnx/int8';
 import { threadsFromEnv } from './threads';
 import { UserError } from '../errors';
 
@@ -87,10 +88,14 @@ export async function createOnnxSession(runtime: Ort, model: Uint8Array, threads
   }
 }
 
-export async function onnxRunner(model: tf.LayersModel, threads = onnxThreads()): Promise<ModelRunner> {
+/** Whether a model trained for 8-bit inference runs its integer convolutions: unless DENOISE_INT8=0. */
+export const int8Inference = (): boolean => process.env.DENOISE_INT8 !== '0';
+
+/** `int8`: the model's 8-bit input scales (its manifest's), to run those convs in integers (onnx/int8.ts). */
+export async function onnxRunner(model: tf.LayersModel, { threads = onnxThreads(), int8 }: { threads?: number; int8?: ActivationScales } = {}): Promise<ModelRunner> {
   const runtime = loadOnnxRuntime();
   if (!runtime) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
-  const session = await createOnnxSession(runtime, exportOnnx(model), threads, { arena: false });
+  const session = await createOnnxSession(runtime, exportOnnx(model, { int8: int8Inference() ? int8 : undefined }), threads, { arena: false });
   return {
     kind: 'onnxruntime',
     async run(data, n, h, w, c) {
@@ -106,11 +111,14 @@ export function usesOnnxRuntime(preferred = process.env.DENOISE_INFERENCE): bool
   return preferred !== 'tfjs' && loadOnnxRuntime() !== null;
 }
 
-/** The fastest runner available for a model. */
-export async function createRunner(model: tf.LayersModel, preferred = process.env.DENOISE_INFERENCE): Promise<ModelRunner> {
+/**
+ * The fastest runner available for a model; `int8` (its manifest's scales) runs its quantized convs
+ * in integers on ONNX Runtime (TF.js runs it in float).
+ */
+export async function createRunner(model: tf.LayersModel, { preferred = process.env.DENOISE_INFERENCE, int8 }: { preferred?: string; int8?: ActivationScales } = {}): Promise<ModelRunner> {
   if (usesOnnxRuntime(preferred)) {
     try {
-      return await onnxRunner(model);
+      return await onnxRunner(model, { int8 });
     } catch (err) {
       // Asked for by name (runner or providers): say why it failed rather than fall back to TF.js.
       if (preferred === 'onnxruntime' || process.env.DENOISE_ONNX_PROVIDERS) throw err;

@@ -11,6 +11,7 @@ import { UserError } from '../errors';
 import { architectureFacts, type ArchOptions } from '../models/catalog';
 import { LOSSES, LR_SCHEDULES, TRAINERS, type LossName, type LrSchedule, type TrainerChoice } from '../../../shared/vocabulary';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
+import type { ActivationScales } from '../models/manifest';
 
 export type { LossName, LrSchedule, TrainerChoice };
 
@@ -108,7 +109,16 @@ export interface TrainConfig {
    * self-supervised loss on held-out noisy photos, since there is nothing clean.
    */
   selfSupervised?: boolean;
+  /**
+   * Quantization-aware training for 8-bit integer inference (onnx/int8.ts): every step rounds the
+   * middle convs' inputs and kernels as the integer export will. Asked for as 'requested'; the run
+   * then calibrates the inputs' ranges on its first batches (or keeps its --init model's) and holds
+   * them fixed, so checkpoints keep them and a resumed run rounds as before.
+   */
+  int8?: Int8Training;
 }
+
+export type Int8Training = { kind: 'requested' } | { kind: 'calibrated'; scales: ActivationScales };
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'data' | 'arch' | 'noise' | 'out' | 'cacheDir'> = {
   epochs: 10,

@@ -36,8 +36,11 @@ import { currentForward, type CurrentForward } from './steps/current-forward';
 import { halvedChroma, opponentPairs, previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
+import { calibrateInt8 } from './int8-calibration';
+import { onnxRunner, tfjsRunner } from '../runtime/runner';
+import type { ActivationScales } from '../onnx/int8';
 import { ENGINE_VERSION } from '../version';
-import { trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type Int8Training, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { TrainingEstimate } from '../../../shared/training-estimate';
 
@@ -230,7 +233,7 @@ export async function measureTraining(requested: TrainConfig, steps = 3): Promis
       const secondsPerStep = (performance.now() - t1) / 1000 / timed;
       const t2 = performance.now();
       const { config } = run;
-      validateRun(run);
+      await validateRun(run);
       const validationSeconds = (performance.now() - t2) / 1000;
       const secondsPerEpoch = secondsPerStep * run.stepsPerEpoch + validationSeconds;
       return { setupSeconds, secondsPerStep, stepsPerEpoch: run.stepsPerEpoch, validationSeconds, secondsPerEpoch, totalSeconds: setupSeconds + secondsPerEpoch * config.epochs, stepsTimed: timed };
@@ -310,7 +313,13 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   if (initial && (deeper || addGuide)) initial.model.dispose();
   const optimizer = adam(config.lr);
   if (checkpointDir) await restoreOptimizer(checkpointDir, optimizer);
-  const onnxStep = await onnxTrainer(config.trainer ?? 'auto', model, config.loss, backend.name);
+  if (config.int8) {
+    const why = config.trainer === 'tfjs' ? 'the TF.js trainer was chosen' : onnxTrainingUnavailable(model, config.loss);
+    if (why) throw new UserError(`quantization-aware training (--int8) runs on ONNX Runtime steps only: ${why}`);
+    config.int8 = await int8Ranges(config.int8, initial?.manifest, model, { config, source, archOptions, arch, spec }, emit);
+  }
+  const int8 = config.int8?.kind === 'calibrated' ? config.int8.scales : undefined;
+  const onnxStep = await onnxTrainer(config.int8 ? 'onnxruntime' : config.trainer ?? 'auto', model, config.loss, backend.name, int8);
   if (onnxStep && config.microBatch > 0 && config.microBatch < config.batch) {
     emit({ type: 'log', level: 'info', message: 'ONNX Runtime computes whole batches (its memory is not the wasm heap); --micro-batch applies to TF.js steps only' });
   }
@@ -346,8 +355,11 @@ function snapshot(run: Run, s: LoopState): CheckpointState {
   return { config: run.config, epoch: s.epoch, step: s.step, rng: s.rng.state(), plan: s.plan, history: s.history, elapsedSec: s.elapsed, partial: s.partial, created: run.created };
 }
 
+/** What makes a supervised batch. */
+type PairSource = Pick<Run, 'config' | 'source' | 'archOptions' | 'arch' | 'spec'>;
+
 /** A supervised step's input and target: clean patches with noise added. */
-function supervisedPair(run: Run, s: LoopState): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
+function supervisedPair(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
   const { config, source } = run;
   const size = source.sampleSize;
   const side = sampleSide(config, size);
@@ -482,18 +494,27 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   return true;
 }
 
-/** The run's validation: against clean images, self-supervised, or (a level estimator) of its levels. */
-function validateRun(run: Run): Validation {
+/**
+ * The run's validation: against clean images, self-supervised, or (a level estimator) of its levels;
+ * a quantization-aware run's model as it will denoise, in 8-bit integer convolutions.
+ */
+async function validateRun(run: Run): Promise<Validation> {
   const { config, model, source, spec, arch } = run;
-  if (arch.task === 'noise-level') return validateLevels(model, source, config, spec);
-  return config.selfSupervised ? validateSelfSupervised(model, source, config, arch.noiseMap) : validate(model, source, config, spec, arch.noiseMap, run.blind);
+  // The TF.js runner over the run's own model, which validation must not dispose.
+  const runner = config.int8?.kind === 'calibrated' ? await onnxRunner(model, { int8: config.int8.scales }) : { ...tfjsRunner(model), dispose: () => undefined };
+  try {
+    if (arch.task === 'noise-level') return await validateLevels(runner, source, config, spec);
+    return await (config.selfSupervised ? validateSelfSupervised(runner, source, config, arch.noiseMap) : validate(runner, source, config, spec, arch.noiseMap, run.blind));
+  } finally {
+    runner.dispose();
+  }
 }
 
 /** The end of an epoch: validate, save the preview sheet, checkpoint, save the model, report. */
 async function endEpoch(run: Run, s: LoopState): Promise<void> {
   const { config, stepsPerEpoch, totalSteps } = run;
   const tv = performance.now();
-  const v = validateRun(run);
+  const v = await validateRun(run);
   s.elapsed += (performance.now() - tv) / 1000;
   const previewFile = path.join(config.out, 'previews', `epoch-${String(s.epoch + 1).padStart(4, '0')}.png`);
   await writeFileAtomic(previewFile, await encodeImage(previewSheet(v.preview), { format: 'png' }));
@@ -530,20 +551,48 @@ function manifestOf(run: Run, s: LoopState): DenoiserManifest {
     arch: { name: arch.name, options: archOptions }, channels: archOptions.channels, noiseMap: arch.noiseMap, blind: run.blind, sizeMultiple: arch.sizeMultiple,
     noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
     params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
-    training: { ...config, epochsDone: s.history.length, wallSeconds: Math.round(s.elapsed), backend: backend.name, steps: stepsEngine.name },
+    ...(config.int8?.kind === 'calibrated' ? { int8: config.int8.scales } : {}),
+    training: { ...config, int8: config.int8 !== undefined, epochsDone: s.history.length, wallSeconds: Math.round(s.elapsed), backend: backend.name, steps: stepsEngine.name },
     metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
     created: run.created, updated: new Date().toISOString(),
     engine: { version: ENGINE_VERSION, tfjs: tf.version.tfjs, backend: backend.name },
   };
 }
 
-/** The ONNX Runtime step runner the run asked for, or null for TF.js steps. */
-async function onnxTrainer(choice: TrainerChoice, model: tf.LayersModel, loss: LossName, backend: string): Promise<OnnxTrainStep | null> {
+/** The ONNX Runtime step runner the run asked for (rounding as 8-bit integers where `int8` gives ranges), or null for TF.js steps. */
+async function onnxTrainer(choice: TrainerChoice, model: tf.LayersModel, loss: LossName, backend: string, int8?: ActivationScales): Promise<OnnxTrainStep | null> {
   if (choice === 'tfjs' || (choice === 'auto' && backend === 'tensorflow')) return null;
   const reason = onnxTrainingUnavailable(model, loss);
   if (reason) {
     if (choice === 'onnxruntime') throw new UserError(`cannot train on ONNX Runtime: ${reason}`);
     return null;
   }
-  return OnnxTrainStep.create(model, loss);
+  return OnnxTrainStep.create(model, loss, { int8 });
+}
+
+/** Training batches the calibration of a quantization-aware run draws. */
+const CALIBRATION_BATCHES = 8;
+
+/**
+ * The fixed input ranges of a quantization-aware run: its own once calibrated (a resumed run), its
+ * --init model's if that model was trained for 8-bit inference, else calibrated now on training
+ * batches of its own (from a random state apart from the steps', so the steps are as without it).
+ */
+async function int8Ranges(
+  asked: Int8Training, initial: DenoiserManifest | undefined, model: tf.LayersModel, pairs: PairSource, emit: TrainHandle['onEvent'],
+): Promise<Int8Training> {
+  if (asked.kind === 'calibrated') return asked;
+  if (initial?.int8) {
+    emit({ type: 'log', level: 'info', message: 'kept the base model\'s 8-bit input ranges' });
+    return { kind: 'calibrated', scales: initial.int8 };
+  }
+  const rng = new Rng(pairs.config.seed + 104729);
+  const batches = Array.from({ length: CALIBRATION_BATCHES }, (_, step) => supervisedPair(pairs, { step, plan: null, rng }));
+  try {
+    const scales = await calibrateInt8(model, batches.map((b) => b.x));
+    emit({ type: 'log', level: 'info', message: `calibrated the 8-bit input ranges of ${Object.keys(scales).length} convolutions on ${CALIBRATION_BATCHES} training batches` });
+    return { kind: 'calibrated', scales };
+  } finally {
+    tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+  }
 }

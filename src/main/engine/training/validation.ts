@@ -17,7 +17,8 @@ import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
 import { chromaGuide, toOpponent } from '../inference/opponent';
 import { halve } from '../image/resample';
-import { modelInput, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
+import { modelInputData, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
+import type { ModelRunner } from '../runtime/runner';
 import { Rng } from '../data/rng';
 import { decodeLevel, encodeLevel } from '../models/level-code';
 import { usesPlanes, type TrainConfig } from './config';
@@ -27,14 +28,12 @@ import { lossFn } from './steps/tfjs-step';
  * Runs the model on one image (any size that fits its size multiple), with its guide image if the
  * model takes one; returns its output, clipped to 0-1 for an image.
  */
-function predictImage(model: tf.LayersModel, noisy: FloatImage, sigma: number, noiseMap: boolean, clip = true, guide?: FloatImage): FloatImage {
-  const out = tf.tidy(() => {
-    const pixels = guide ? withGuide(noisy.data, noisy.channels, guide.data) : noisy.data;
-    const x = modelInput(pixels, 1, noisy.height, noisy.width, noisy.channels + (guide ? 1 : 0), noiseMap ? [sigma] : null);
-    const y = model.predict(x) as tf.Tensor;
-    return (clip ? y.clipByValue(0, 1) : y).dataSync() as Float32Array;
-  });
-  return makeImage(noisy.width, noisy.height, noisy.channels, Float32Array.from(out));
+async function predictImage(runner: ModelRunner, noisy: FloatImage, sigma: number, noiseMap: boolean, clip = true, guide?: FloatImage): Promise<FloatImage> {
+  const c = noisy.channels + (guide ? 1 : 0);
+  const pixels = guide ? withGuide(noisy.data, noisy.channels, guide.data) : noisy.data;
+  const out = Float32Array.from(await runner.run(modelInputData(pixels, 1, noisy.height, noisy.width, c, noiseMap ? [sigma] : null), 1, noisy.height, noisy.width, noiseMap ? c + 1 : c));
+  if (clip) for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
+  return makeImage(noisy.width, noisy.height, noisy.channels, out);
 }
 
 export interface Validation {
@@ -53,7 +52,7 @@ export function opponentPairs(clean: FloatImage, noisy: Float32Array): { clean: 
 }
 
 /** Scores the model on the validation images (their opponent planes, or luma planes, for a plane model); `blind` tells a noise-map model the level is unknown instead of the true one. */
-export function validate(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Validation {
+export async function validate(runner: ModelRunner, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Promise<Validation> {
   const rng = new Rng(c.seed + 7919); // the same noise every epoch, so epochs compare
   let lossSum = 0;
   let psnrSum = 0;
@@ -68,7 +67,7 @@ export function validate(model: tf.LayersModel, source: TrainingSource, c: Train
       : usesPlanes(c) ? opponentPairs(image, r.noisy).slice(0, c.planes === 'luma' ? 1 : 3) : [{ clean: image, noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma }];
     for (const { clean, noisy, sigma, guide } of pairs) {
       count++;
-      const den = predictImage(model, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap, true, guide);
+      const den = await predictImage(runner, noisy, blind ? UNKNOWN_NOISE_LEVEL : sigma, noiseMap, true, guide);
       lossSum += tf.tidy(() => lossFn(c.loss, tf.tensor(clean.data), tf.tensor(den.data)).dataSync()[0]);
       psnrSum += psnr(den.data, clean.data);
       noisySum += psnr(noisy.data, clean.data);
@@ -105,7 +104,7 @@ const LEVEL_DRAWS = 4;
  * log level it reads (the mean of its output map, as the engine reads it) and the log of the
  * true level. Its square root is about the relative error (0.1: levels 10 % off).
  */
-export function validateLevels(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, spec: NoiseSpec): Validation {
+export async function validateLevels(runner: ModelRunner, source: TrainingSource, c: TrainConfig, spec: NoiseSpec): Promise<Validation> {
   const rng = new Rng(c.seed + 7919);
   let lossSum = 0;
   let count = 0;
@@ -115,7 +114,7 @@ export function validateLevels(model: tf.LayersModel, source: TrainingSource, c:
       const r = applyNoise(image, spec, rng);
       const { noisy, sigma } = c.planes === 'chroma' ? halvedChroma(image, r.noisy, d % 2 === 0 ? 1 : 2, false)
         : usesPlanes(c) ? opponentPairs(image, r.noisy)[0] : { noisy: makeImage(image.width, image.height, image.channels, r.noisy), sigma: r.sigma };
-      const map = predictImage(model, noisy, 0, false, false);
+      const map = await predictImage(runner, noisy, 0, false, false);
       const read = map.data.reduce((a, v) => a + v, 0) / map.data.length;
       lossSum += (read - encodeLevel(sigma)) ** 2;
       count++;
@@ -136,7 +135,7 @@ export function validateLevels(model: tf.LayersModel, source: TrainingSource, c:
  * denoised previews (of the luma plane, for a plane model). A noise-map model
  * is told each image's wavelet estimate.
  */
-export function validateSelfSupervised(model: tf.LayersModel, source: TrainingSource, c: TrainConfig, noiseMap: boolean): Validation {
+export async function validateSelfSupervised(runner: ModelRunner, source: TrainingSource, c: TrainConfig, noiseMap: boolean): Promise<Validation> {
   const rng = new Rng(c.seed + 7919);
   let lossSum = 0;
   const preview: Validation['preview'] = { noisy: [], denoised: [], clean: [] };
@@ -146,11 +145,11 @@ export function validateSelfSupervised(model: tf.LayersModel, source: TrainingSo
     const side = Math.min(noisy.width, noisy.height) - (Math.min(noisy.width, noisy.height) % 4);
     const square = crop(noisy, 0, 0, side, side);
     const { g1, g2 } = subsample(square.data, 1, side, square.channels, chooseNeighbours((side / 2) ** 2, rng));
-    const den = predictImage(model, makeImage(side / 2, side / 2, square.channels, g1), sigma, noiseMap);
+    const den = await predictImage(runner, makeImage(side / 2, side / 2, square.channels, g1), sigma, noiseMap);
     lossSum += mse(den.data, g2);
     if (preview.noisy.length < 1) {
       preview.noisy.push(noisy);
-      preview.denoised.push(predictImage(model, noisy, sigma, noiseMap));
+      preview.denoised.push(await predictImage(runner, noisy, sigma, noiseMap));
     }
   }
   return { valLoss: lossSum / Math.max(1, source.validation.length), preview };

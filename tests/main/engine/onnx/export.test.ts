@@ -46,7 +46,7 @@ describe.skipIf(!loadOnnxRuntime())('ONNX export', () => {
       const [h, w] = c.size;
       const x = tf.randomUniform([2, h, w, cin], 0, 1, 'float32', 9).dataSync() as Float32Array;
       const want = await tfjsRunner(model).run(x, 2, h, w, cin);
-      const ort = await onnxRunner(model, 1);
+      const ort = await onnxRunner(model, { threads: 1 });
       const got = await ort.run(x, 2, h, w, cin);
       ort.dispose();
       expect(got.length).toBe(want.length);

@@ -12,6 +12,8 @@ import { OnnxTrainStep } from '../../../../src/main/engine/training/steps/onnx-s
 import { loadOnnxRuntime } from '../../../../src/main/engine/runtime/runner';
 import { nchwcBlockSize } from '../../../../src/main/engine/runtime/nchwc';
 import { sliceGradients, trainableVariables, trainStep, type LossName } from '../../../../src/main/engine/training/steps/tfjs-step';
+import { expectClose } from '../../../helpers/close';
+import { runGradientGraph } from '../../../helpers/gradient-graph';
 
 beforeAll(() => initBackend());
 
@@ -35,17 +37,6 @@ function batch(model: tf.LayersModel, n: number, size: number) {
   };
 }
 
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, what: string) {
-  expect(got.length, what).toBe(want.length);
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-  }
-  expect(err, `${what}: max error ${err} for values up to ${scale}`).toBeLessThanOrEqual(rel * scale + 1e-7);
-}
-
 const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string, unknown>; loss: LossName; blocked?: boolean }[] = [
   { name: 'ffdnet grey, MSE', arch: 'ffdnet', channels: 1, opts: { depth: 4, width: 8 }, loss: 'mse' },
   { name: 'ffdnet colour, L1', arch: 'ffdnet', channels: 3, opts: { depth: 3, width: 8 }, loss: 'l1' },
@@ -62,25 +53,17 @@ const cases: { name: string; arch: string; channels: 1 | 3; opts: Record<string,
 describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
   for (const c of cases) {
     it(`${c.name}: loss and every gradient match TF.js`, async () => {
-      const ort = loadOnnxRuntime()!;
       const model = build(c.arch, c.channels, c.opts);
       const { x, y } = batch(model, 3, 12);
       const nchwcBlock = c.blocked ? await nchwcBlockSize() : 0;
       const graph = buildGradientGraph(model, c.loss, { nchwcBlock });
       // The blocked graph holds ONNX Runtime's NCHWc ops exactly when the block divides the width.
       expect(Buffer.from(graph.bytes).includes('com.microsoft.nchwc')).toBe(nchwcBlock > 0 && 16 % nchwcBlock === 0);
-      const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 1 });
       const vars = trainableVariables(model);
-      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
-        x: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape),
-        y: new ort.Tensor('float32', y.dataSync() as Float32Array, y.shape),
-      };
-      vars.forEach((v, i) => { feeds[graph.weightInputs[i]] = new ort.Tensor('float32', v.dataSync() as Float32Array, v.shape); });
-      const result = await session.run(feeds);
+      const result = await runGradientGraph(graph, x, y, vars);
       const want = sliceGradients(model, vars, x, y, c.loss, 1);
       expectClose(result.loss.data as Float32Array, want.value.dataSync(), 1e-5, 'loss');
       vars.forEach((v, i) => expectClose(result[`grad_${i}`].data as Float32Array, want.grads[v.name].dataSync(), 2e-4, v.name));
-      await session.release();
       tf.dispose([x, y, want.value, ...Object.values(want.grads)]);
       model.dispose();
     });
@@ -94,7 +77,7 @@ describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
     const optA = tf.train.adam(1e-2);
     const optB = tf.train.adam(1e-2);
     const lossA = trainStep(viaTfjs, optA, trainableVariables(viaTfjs), x, y, 'mse');
-    const step = await OnnxTrainStep.create(viaOnnx, 'mse', 1);
+    const step = await OnnxTrainStep.create(viaOnnx, 'mse', { threads: 1 });
     const lossB = await step.step(optB, trainableVariables(viaOnnx), x, y);
     step.dispose();
     expect(lossB).toBeCloseTo(lossA, 5);

@@ -349,4 +349,41 @@ describe('train', () => {
     await fs.cp(plane, path.join(holder, CHROMA_DENOISER_FOLDER), { recursive: true });
     await expect(openDenoiser(holder)).rejects.toThrow(/a chroma denoiser must be a grey ffdnet model with a guide input/);
   });
+
+  it('trains for 8-bit inference: ranges calibrated once, kept by resume and --init, run as integer convs unless DENOISE_INT8=0', async () => {
+    const cfg = (out: string, epochs: number): TrainConfig => ({ ...tiny(out, epochs), archOptions: { depth: 4, width: 8 }, int8: { kind: 'requested' } });
+    await expect(train({ ...cfg(path.join(tmp, 'int8-tfjs'), 1), trainer: 'tfjs' }, { onEvent: () => undefined }))
+      .rejects.toThrow(/--int8\) runs on ONNX Runtime steps only: the TF.js trainer was chosen/);
+    const out = path.join(tmp, 'int8');
+    const logs: string[] = [];
+    const controller = new AbortController();
+    await train(cfg(out, 2), {
+      signal: controller.signal,
+      onEvent: (e) => { if (e.type === 'log') logs.push(e.message); if (e.type === 'step' && e.epoch === 2) controller.abort(); },
+    });
+    expect(logs).toContain('calibrated the 8-bit input ranges of 2 convolutions on 8 training batches');
+    const calibrated = (await latestCheckpoint(out))!.config.int8;
+    expect(calibrated?.kind).toBe('calibrated');
+    const resumedLogs: string[] = [];
+    await train(cfg(out, 2), { onEvent: (e) => { if (e.type === 'log') resumedLogs.push(e.message); } }, {});
+    expect(resumedLogs.some((m) => m.includes('8-bit'))).toBe(false); // the checkpoint's ranges, not new ones
+    const manifest = await readManifest(out);
+    expect(manifest.int8).toEqual(calibrated?.kind === 'calibrated' ? calibrated.scales : undefined);
+    expect(manifest.training?.int8).toBe(true);
+    const tuned: string[] = [];
+    await train({ ...cfg(path.join(tmp, 'int8-tuned'), 1), init: out }, { onEvent: (e) => { if (e.type === 'log') tuned.push(e.message); } });
+    expect(tuned).toContain('kept the base model\'s 8-bit input ranges');
+    // Denoising runs the integer convs; DENOISE_INT8=0 runs the same weights in float, a little differently.
+    const noisy = makeImage(48, 40, 3, applyNoise(smoothImage(48, 40, 3), parseNoiseSpec('gaussian:20'), new Rng(4)).noisy);
+    const integer = (await denoiseImage(await openDenoiser(out), noisy, { sigma: 20 })).image.data;
+    process.env.DENOISE_INT8 = '0';
+    try {
+      const float = (await denoiseImage(await openDenoiser(out), noisy, { sigma: 20 })).image.data;
+      const diff = Math.max(...float.map((v, i) => Math.abs(v - integer[i])));
+      expect(diff).toBeGreaterThan(0);
+      expect(diff).toBeLessThan(0.05);
+    } finally {
+      delete process.env.DENOISE_INT8;
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { buildGradientGraph, gradientGraphSupport } from '../../onnx/gradients';
 import { createOnnxSession, loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
 import { nchwcBlockSize } from '../../runtime/nchwc';
 import type { LossName } from './tfjs-step';
+import type { ActivationScales } from '../../onnx/int8';
 
 type Ort = NonNullable<ReturnType<typeof loadOnnxRuntime>>;
 type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
@@ -35,10 +36,11 @@ export class OnnxTrainStep {
     readonly threads: number,
   ) {}
 
-  static async create(model: tf.LayersModel, loss: LossName, threads = onnxThreads()): Promise<OnnxTrainStep> {
+  /** `int8`: quantization-aware steps, rounding these layers' inputs and kernels (gradients.ts). */
+  static async create(model: tf.LayersModel, loss: LossName, { threads = onnxThreads(), int8 }: { threads?: number; int8?: ActivationScales } = {}): Promise<OnnxTrainStep> {
     const ort = loadOnnxRuntime();
     if (!ort) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
-    const graph = buildGradientGraph(model, loss, { nchwcBlock: await nchwcBlockSize() });
+    const graph = buildGradientGraph(model, loss, { nchwcBlock: await nchwcBlockSize(), int8 });
     const session = await createOnnxSession(ort, graph.bytes, threads);
     return new OnnxTrainStep(ort, session, graph.weightInputs, graph.batchNormLayers.map((name) => model.getLayer(name)), threads);
   }
