@@ -40,6 +40,8 @@ const TrainRequestSchema = z.object({
   warmupSteps: z.number().int().min(0).max(1_000_000).optional(),
   /** The dataset is noisy photos with no clean versions: learn self-supervised, adding no noise. */
   selfSupervised: z.boolean().optional(),
+  /** Quantization-aware: learn weights that keep their quality in 8-bit integer convolutions (faster denoising). */
+  int8: z.boolean().optional(),
 }).strict();
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 

@@ -64,7 +64,7 @@ function purposeOf(source: Source, m: DenoiserManifest): string {
   const trained = recorded === undefined ? undefined : trainData(recorded);
   const data = trained?.kind === 'folder' ? trained.path.split(/[\\/]/).filter(Boolean).pop() : trained?.kind === 'fashion-mnist' ? 'Fashion-MNIST' : undefined;
   const how = m.training?.selfSupervised ? 'self-supervised on the noisy photos' : `with ${m.noise} noise`;
-  return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} ${how}`;
+  return `${m.channels === 3 ? 'Colour' : 'Grey'} photos; trained${data ? ` on ${data}` : ''} ${how}${m.int8 ? ', for 8-bit integer convolutions' : ''}`;
 }
 
 interface ScannedModel {

@@ -34,6 +34,7 @@ export function trainConfigFromRequest(req: TrainRequest, where: { data: TrainDa
     depth: req.depth, width: req.width, channels: req.channels,
     epochs: req.epochs, batch: req.batch, lr: req.lr, lrSchedule: req.lrSchedule, loss: req.loss,
     patch: req.patch, patchesPerEpoch: req.patchesPerEpoch, warmupSteps: req.warmupSteps,
+    int8: req.int8 ? { kind: 'requested' } : undefined,
   };
   try {
     return buildTrainConfig(choices);

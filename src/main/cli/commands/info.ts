@@ -5,7 +5,7 @@ import { ALL_ARCHITECTURES, architectureStats } from '../../engine/models/archit
 import { ENGINE_VERSION } from '../../engine/version';
 import { gradientGraphSupport } from '../../engine/onnx/gradients';
 import { ENGINE_GLIBC_TUNABLE, engineProcessEnv } from '../../engine/runtime/allocator';
-import { loadOnnxRuntime, onnxProviders, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
+import { int8Inference, loadOnnxRuntime, onnxProviders, onnxThreads, onnxUnavailable } from '../../engine/runtime/runner';
 import { nchwcBlockSize } from '../../engine/runtime/nchwc';
 
 export async function infoCommand(): Promise<number> {
@@ -18,6 +18,7 @@ export async function infoCommand(): Promise<number> {
   const ort = loadOnnxRuntime();
   const threads = onnxThreads();
   console.log(`inference: ${ort ? `onnxruntime-node ${ort.env.versions.node} (${onnxProviders().join(', ')}; ${threads} thread${threads === 1 ? '' : 's'})` : `TF.js (onnxruntime-node unavailable: ${onnxUnavailable})`}`);
+  if (ort) console.log(`  models trained with --int8 run ${int8Inference() ? '8-bit integer convolutions (DENOISE_INT8=0: float)' : 'in float (DENOISE_INT8=0)'}`);
   if (process.platform === 'linux') {
     const on = engineProcessEnv() === process.env;
     console.log(`memory: ${on ? 'transparent huge pages for large buffers' : 'glibc defaults'} (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}${on ? '' : `; the engine asks for ${ENGINE_GLIBC_TUNABLE}`})`);

@@ -20,15 +20,15 @@ describe('buildTrainConfig', () => {
   it('makes the same config from CLI flags and from the app request for the same choices', () => {
     const req: TrainRequest = {
       datasetId: 'folder-1', arch: 'ffdnet', noise: 'camera', epochs: 12, batch: 16, lr: 2e-4, lrSchedule: 'cosine', loss: 'l1',
-      patch: 96, patchesPerEpoch: 1024, depth: 15, width: 32, channels: 3, warmupSteps: 100,
+      patch: 96, patchesPerEpoch: 1024, depth: 15, width: 32, channels: 3, warmupSteps: 100, int8: true,
     };
     const app = trainConfigFromRequest(req, where);
     const cli = fromFlags([
       '--arch', 'ffdnet', '--noise', 'camera', '--epochs', '12', '--batch', '16', '--lr', '2e-4', '--lr-schedule', 'cosine', '--loss', 'l1',
-      '--patch', '96', '--patches-per-epoch', '1024', '--depth', '15', '--width', '32', '--channels', '3', '--warmup', '100',
+      '--patch', '96', '--patches-per-epoch', '1024', '--depth', '15', '--width', '32', '--channels', '3', '--warmup', '100', '--int8',
     ]);
     expect(cli).toEqual(app);
-    expect(app).toMatchObject({ arch: 'ffdnet', archOptions: { depth: 15, width: 32 }, blindFraction: TRAIN_DEFAULTS.blindFraction, checkpointMinutes: TRAIN_DEFAULTS.checkpointMinutes });
+    expect(app).toMatchObject({ arch: 'ffdnet', archOptions: { depth: 15, width: 32 }, blindFraction: TRAIN_DEFAULTS.blindFraction, checkpointMinutes: TRAIN_DEFAULTS.checkpointMinutes, int8: { kind: 'requested' } });
   });
 
   it('takes the data-dependent defaults once: Fashion-MNIST is grey, batch 200, 1,000 validation images; the loss follows the architecture', () => {
