@@ -8,7 +8,9 @@
  * folder's validation split (seed 0, fraction 0.1: the split `train` uses)
  * minus the first 8, which training shows every epoch; and `<out>/CBSD432-train/`:
  * links to the CBSD432 files of that split's training part, for training a
- * colour model on colour photos only without touching the held-out ones. With --noise, also
+ * colour model on colour photos only without touching the held-out ones (or fitting a level
+ * estimator's calibration, bench/calibrate-levels.ts). The same for the grey photos:
+ * `<out>/Train400-val/` and `<out>/Train400-train/`. With --noise, also
  * `<out>/<set>@<spec>/` for that set and for CBSD68: the 8-bit noisy inputs,
  * drawn exactly as `eval --seed 0` draws them, as PNG files of the same names.
  * The links are not copies: the data stays in ../shared.
@@ -29,16 +31,18 @@ const out = path.resolve(values.out ?? 'runs/holdout');
 
 const files = (await scanImageFolder(path.join(data, 'train'))).map((f) => f.path);
 const { val } = splitFiles(files, TRAIN_DEFAULTS.valFraction, TRAIN_DEFAULTS.seed);
-const colour = (f: string) => f.includes(`${path.sep}CBSD432${path.sep}`);
-const held = val.slice(TRAIN_DEFAULTS.valImages).filter(colour);
-const trainable = files.filter((f) => colour(f) && !val.includes(f));
-const holdDir = path.join(out, 'CBSD432-val');
-for (const [dir, list] of [[holdDir, held], [path.join(out, 'CBSD432-train'), trainable]] as const) {
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  for (const f of list) await fs.symlink(f, path.join(dir, path.basename(f)));
-  console.log(JSON.stringify({ set: dir, images: list.length }));
+for (const set of ['CBSD432', 'Train400']) {
+  const inSet = (f: string) => f.includes(`${path.sep}${set}${path.sep}`);
+  const held = val.slice(TRAIN_DEFAULTS.valImages).filter(inSet);
+  const trainable = files.filter((f) => inSet(f) && !val.includes(f));
+  for (const [dir, list] of [[path.join(out, `${set}-val`), held], [path.join(out, `${set}-train`), trainable]] as const) {
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    for (const f of list) await fs.symlink(f, path.join(dir, path.basename(f)));
+    console.log(JSON.stringify({ set: dir, images: list.length }));
+  }
 }
+const holdDir = path.join(out, 'CBSD432-val');
 
 for (const spec of values.noise ?? []) {
   for (const [name, dir] of [['CBSD432-val', holdDir], ['CBSD68', path.join(data, 'test', 'CBSD68')]]) {
