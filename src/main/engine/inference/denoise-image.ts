@@ -14,7 +14,6 @@ import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
 import { modelInputData, withGuide } from '../models/input';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
-import type { LevelCalibration } from '../models/level-calibration';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts } from '../models/catalog';
 import type { ModelRunner } from '../runtime/runner';
 import { UserError } from '../errors';
@@ -186,35 +185,20 @@ async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img:
   return { image: makeImage(img.width, img.height, img.channels, sum), tiles };
 }
 
-/** A level estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
-export const levelReader = (levelnet: ModelRunner) => async (crop: FloatImage): Promise<FloatImage> => {
-  const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
-  const map = await levelnet.run(data, 1, ph, pw, 1);
-  const out = new Float32Array(crop.width * crop.height);
-  for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
-  return makeImage(crop.width, crop.height, 1, out);
-};
-
 /** A guided chroma denoiser (models/companions.ts). */
 export interface GuidedDenoiser {
   runner: ModelRunner;
   manifest: DenoiserManifest;
 }
 
-/** A level estimator (a levelnet model, level-code.ts) and its calibration, if it has one (level-calibration.ts). */
-export interface LevelEstimator {
-  runner: ModelRunner;
-  calibration?: LevelCalibration;
-}
-
 /** A denoiser ready to run (store.ts opens one): its runner and manifest, and the companion models it has. */
 export interface DenoiseModel {
   runner: ModelRunner;
   manifest: DenoiserManifest;
-  /** Reads the luma or grey plane's noise level when none is given. */
-  level?: LevelEstimator;
-  /** Reads each chroma plane's, at half resolution (a colour photo through a grey model). */
-  chromaLevel?: LevelEstimator;
+  /** A levelnet model (level-code.ts) that reads the luma or grey plane's noise level when none is given. */
+  level?: ModelRunner;
+  /** One that reads each chroma plane's, at half resolution (a colour photo through a grey model). */
+  chromaLevel?: ModelRunner;
   /** What denoises the chroma planes, with their guide from the denoised luma plane, instead of the model itself (a colour photo through a grey model). */
   chroma?: GuidedDenoiser;
 }
@@ -230,6 +214,14 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
   const multiple = Math.max(4, manifest.sizeMultiple);
+  /** An estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
+  const readLevels = (levelnet: ModelRunner) => async (crop: FloatImage) => {
+    const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
+    const map = await levelnet.run(data, 1, ph, pw, 1);
+    const out = new Float32Array(crop.width * crop.height);
+    for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
+    return makeImage(crop.width, crop.height, 1, out);
+  };
   /**
    * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
    * level is given; `chroma` for an opponent colour plane; `clipSource`: where an estimator finds
@@ -243,8 +235,8 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        const reader = greyPlane ? estimator : chroma ? chromaLevel : undefined;
-        if (reader) return estimatedLevel(levelReader(reader.runner), image, multiple, clipSource(), reader.calibration);
+        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple, clipSource());
+        if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple, clipSource());
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
       }

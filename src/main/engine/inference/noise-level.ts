@@ -8,7 +8,6 @@
 import { crop, makeImage, type FloatImage } from '../image/float-image';
 import { UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { decodeLevel } from '../models/level-code';
-import { calibratedLevel, type LevelCalibration } from '../models/level-calibration';
 
 /** The model on a crop, told a level (0-1, or UNKNOWN_NOISE_LEVEL); returns its output. */
 export type RunAt = (crop: FloatImage, level: number) => Promise<FloatImage>;
@@ -131,16 +130,17 @@ export function clippedBlocks(img: FloatImage): FloatImage {
 }
 
 /**
- * What a level estimator (levelnet, level-code.ts) reads on a grey or luma image (0-1): the mean of
- * its log-level maps over crops spread across the image (LEVEL_SAMPLE_PIXELS) away from clipped
- * values (CLIPPED_RADIUS), decoded. One pass of a small network, where the search (searchedLevel)
- * runs the denoiser five times. `clipSource` (img's size, any channels) is where clipped values are
- * looked for: the colour photo for its luma plane (clippedBlocks for its chroma planes), where one
- * channel clipped alone distorts the plane's noise too (held-out CBSD432, camera noise 0.01: +0.07 dB
- * over the plane's own clipping; other levels within 0.02 dB).
+ * The level (0-1) a level estimator (levelnet, level-code.ts) reads on a grey or luma image: the
+ * mean of its log-level maps over crops spread across the image (LEVEL_SAMPLE_PIXELS) away from
+ * clipped values (CLIPPED_RADIUS), decoded, and at least WAVELET_FLOOR of the wavelet estimate.
+ * One pass of a small network, where the search (searchedLevel) runs the denoiser five times.
+ * `clipSource` (img's size, any channels) is where clipped values are looked for: the colour photo
+ * for its luma plane (clippedBlocks for its chroma planes), where one channel clipped alone distorts
+ * the plane's noise too (held-out CBSD432, camera noise 0.01: +0.07 dB over the plane's own
+ * clipping; other levels within 0.02 dB).
  */
-export async function estimatorReading(readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number, clipSource: FloatImage = img): Promise<number> {
-  if (clipSource.width !== img.width || clipSource.height !== img.height) throw new Error('estimatorReading: clipSource must have the image\'s size');
+export async function estimatedLevel(readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number, clipSource: FloatImage = img): Promise<number> {
+  if (clipSource.width !== img.width || clipSource.height !== img.height) throw new Error('estimatedLevel: clipSource must have the image\'s size');
   let sum = 0, count = 0, sumAll = 0, countAll = 0;
   const crops = sampleCrops(img, LEVEL_SAMPLE_PIXELS, multiple);
   const clipCrops = clipSource === img ? crops : sampleCrops(clipSource, LEVEL_SAMPLE_PIXELS, multiple);
@@ -156,19 +156,8 @@ export async function estimatorReading(readLevels: (crop: FloatImage) => Promise
     }
     countAll += map.data.length;
   }
-  return decodeLevel(count >= MIN_UNCLIPPED_SHARE * countAll ? sum / count : sumAll / Math.max(1, countAll));
-}
-
-/**
- * The level (0-1) an estimator gives a grey or luma image: its reading (estimatorReading), through
- * its calibration when it has one, and at least WAVELET_FLOOR of the wavelet estimate.
- */
-export async function estimatedLevel(
-  readLevels: (crop: FloatImage) => Promise<FloatImage>, img: FloatImage, multiple: number, clipSource: FloatImage = img, calibration?: LevelCalibration,
-): Promise<number> {
-  const reading = await estimatorReading(readLevels, img, multiple, clipSource);
-  const level = calibration ? calibratedLevel(calibration, reading * 255) / 255 : reading;
-  return Math.max(level, (WAVELET_FLOOR * estimateNoiseSigma(img)) / 255);
+  const mean = count >= MIN_UNCLIPPED_SHARE * countAll ? sum / count : sumAll / Math.max(1, countAll);
+  return Math.max(decodeLevel(mean), (WAVELET_FLOOR * estimateNoiseSigma(img)) / 255);
 }
 
 /**

@@ -7,7 +7,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors';
 import type { ArchOptions } from './catalog';
-import type { LevelCalibration } from './level-calibration';
 
 export const MANIFEST_FILE = 'denoiser.json';
 
@@ -38,8 +37,6 @@ export interface DenoiserManifest {
    * input (onnx/int8.ts). Inference then runs those convs in integers, unless DENOISE_INT8=0.
    */
   int8?: ActivationScales;
-  /** A level estimator's: how its readings map to true levels (level-calibration.ts; bench/calibrate-levels.ts fits it). */
-  levelCalibration?: LevelCalibration;
   metrics?: Record<string, unknown>;
   created: string;
   updated: string;

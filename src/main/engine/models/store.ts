@@ -10,8 +10,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, explainFsError } from '../atomic-fs';
 import { UserError } from '../errors';
-import { createRunner } from '../runtime/runner';
-import type { DenoiseModel, GuidedDenoiser, LevelEstimator } from '../inference/denoise-image';
+import { createRunner, type ModelRunner } from '../runtime/runner';
+import type { DenoiseModel, GuidedDenoiser } from '../inference/denoise-image';
 import { ARCHITECTURE_FACTS, type ArchitectureFacts, type ArchOptions } from './catalog';
 import { CHROMA_DENOISER_FOLDER, COMPANION_FOLDERS } from './companions';
 import { ALL_LEVEL_ESTIMATOR_FOLDERS, LEVEL_ESTIMATOR_FOLDERS } from './level-code';
@@ -134,14 +134,14 @@ export async function carryCompanions(from: string, to: string): Promise<string[
   return carried;
 }
 
-/** A level estimator's runner and calibration; anything but a levelnet model is refused. */
-async function openLevelEstimator(dir: string): Promise<LevelEstimator> {
+/** A level estimator's runner; anything but a levelnet model is refused. */
+async function openLevelEstimator(dir: string): Promise<ModelRunner> {
   const { model, manifest } = await loadDenoiser(dir);
   if (manifest.arch.name !== ARCHITECTURE_FACTS.levelnet.name || manifest.channels !== 1) {
     model.dispose();
     throw new UserError(`a level estimator must be a grey ${ARCHITECTURE_FACTS.levelnet.name} model, not a ${manifest.channels}-channel ${manifest.arch.name} one`, dir);
   }
-  return { runner: await createRunner(model), ...(manifest.levelCalibration ? { calibration: manifest.levelCalibration } : {}) };
+  return createRunner(model);
 }
 
 /** A chroma denoiser's runner and manifest: a grey guided ffdnet, for a grey plane model (`owner`) only. */

@@ -210,7 +210,7 @@ describe('the noise level a noise-map model is told', () => {
       dispose() {},
     };
     const colour = smoothImage(41, 31, 3); // odd sizes: the estimator gets them padded to even ones
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: { runner: level } }, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level }, colour);
     expect(shapes).toEqual([[1, 32, 42, 1]]);
     // The mean of the logs over the image's own 31 rows (16 even, 15 odd), not the padding row.
     const read = Math.exp((16 * Math.log(12 / 255) + 15 * Math.log(3 / 255)) / 31);
@@ -231,7 +231,7 @@ describe('the noise level a noise-map model is told', () => {
       dispose() {},
     });
     const colour = makeImage(48, 40, 3, applyNoise(smoothImage(48, 40, 3), parseNoiseSpec('gaussian:5'), new Rng(4)).noisy);
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: { runner: reader(9) }, chromaLevel: { runner: reader(21) } }, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: reader(9), chromaLevel: reader(21) }, colour);
     expect(shapes).toEqual([[1, 40, 48, 1], [1, 20, 24, 1], [1, 20, 24, 1]]); // the luma plane, then each halved chroma plane
     expect(seen).not.toContain(Math.fround(UNKNOWN_NOISE_LEVEL));
     expect(new Set(seen)).toEqual(new Set([Math.fround(9 / 255), Math.fround(21 / 255)]));
@@ -244,13 +244,9 @@ describe('the noise level a noise-map model is told', () => {
     const level: ModelRunner = { kind: 'tfjs', run: async (_d, n, h, w) => new Float32Array(n * h * w).fill(encodeLevel(30 / 255)), dispose() {} };
     const manifest = manifestFor(model, 'ffdnet', 1, 8);
     const noisy = makeImage(40, 32, 1, applyNoise(img, parseNoiseSpec('gaussian:10'), new Rng(3)).noisy);
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest, level: { runner: level } }, noisy);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest, level }, noisy);
     expect(new Set(seen)).toEqual(new Set([Math.fround(30 / 255)])); // one pass, told the reading (above the wavelet floor here)
     expect(r.noise).toEqual({ kind: 'estimated', sigma: expect.closeTo(30, 4) });
-    // With a calibration (readings of 20 and 40 stand for 16 and 36), told the level the reading stands for.
-    const calibrated = await denoiseImage({ runner: recordingRunner([]), manifest, level: { runner: level, calibration: { read: [20, 40], level: [16, 36] } } }, noisy);
-    const t = Math.log(30 / 20) / Math.log(40 / 20); // where 30 lies between the knots, in logs
-    expect(calibrated.noise!.sigma).toBeCloseTo(16 ** (1 - t) * 36 ** t, 3);
     const without = await denoiseImage({ runner: recordingRunner([]), manifest }, noisy);
     expect(without.noise).toEqual({ kind: 'estimated', sigma: expect.closeTo(estimateNoiseSigma(noisy), 4) });
   });
