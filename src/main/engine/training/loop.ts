@@ -38,7 +38,7 @@ import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { calibrateInt8 } from './int8-calibration';
 import { onnxRunner, tfjsRunner } from '../runtime/runner';
-import type { ActivationScales } from '../onnx/int8';
+import { quantizableConvs, type ActivationScales } from '../onnx/int8';
 import { ENGINE_VERSION } from '../version';
 import { trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type Int8Training, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
@@ -575,14 +575,16 @@ const CALIBRATION_BATCHES = 8;
 
 /**
  * The fixed input ranges of a quantization-aware run: its own once calibrated (a resumed run), its
- * --init model's if that model was trained for 8-bit inference, else calibrated now on training
+ * --init model's if that model was trained for 8-bit inference with the same convs, else calibrated now on training
  * batches of its own (from a random state apart from the steps', so the steps are as without it).
  */
 async function int8Ranges(
   asked: Int8Training, initial: DenoiserManifest | undefined, model: tf.LayersModel, pairs: PairSource, emit: TrainHandle['onEvent'],
 ): Promise<Int8Training> {
   if (asked.kind === 'calibrated') return asked;
-  if (initial?.int8) {
+  // The base model's ranges, when they are for this model's convs (a deepened model has others).
+  const convs = quantizableConvs(model);
+  if (initial?.int8 && Object.keys(initial.int8).sort().join() === [...convs].sort().join()) {
     emit({ type: 'log', level: 'info', message: 'kept the base model\'s 8-bit input ranges' });
     return { kind: 'calibrated', scales: initial.int8 };
   }

@@ -373,6 +373,10 @@ describe('train', () => {
     const tuned: string[] = [];
     await train({ ...cfg(path.join(tmp, 'int8-tuned'), 1), init: out }, { onEvent: (e) => { if (e.type === 'log') tuned.push(e.message); } });
     expect(tuned).toContain('kept the base model\'s 8-bit input ranges');
+    // A deepened model has other convs: its ranges are calibrated anew.
+    const deeper: string[] = [];
+    await train({ ...cfg(path.join(tmp, 'int8-deeper'), 1), archOptions: { depth: 5, width: 8 }, init: out }, { onEvent: (e) => { if (e.type === 'log') deeper.push(e.message); } });
+    expect(deeper).toContain('calibrated the 8-bit input ranges of 3 convolutions on 8 training batches');
     // Denoising runs the integer convs; DENOISE_INT8=0 runs the same weights in float, a little differently.
     const noisy = makeImage(48, 40, 3, applyNoise(smoothImage(48, 40, 3), parseNoiseSpec('gaussian:20'), new Rng(4)).noisy);
     const integer = (await denoiseImage(await openDenoiser(out), noisy, { sigma: 20 })).image.data;
