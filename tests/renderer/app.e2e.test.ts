@@ -223,10 +223,15 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('train-init').dispatchEvent('change');
     await page.getByTestId('train-self-supervised').uncheck();
     await page.getByLabel('Learning rate').fill('0.00001');
+    await page.getByTestId('train-int8').check(); // and for 8-bit integer convolutions
     await startTinyPhotoRun();
-    await waitForRun((r) => r.request.lr === 0.00001 && r.status === 'completed');
+    const done = await waitForRun((r) => r.request.lr === 0.00001 && r.status === 'completed');
+    expect(done.request.int8).toBe(true);
     await expect.poll(() => page.getByTestId('run-advice').getAttribute('data-kind')).toBe('not-learning');
     expect(await page.getByTestId('run-advice').textContent()).toMatch(/Not learning yet: after 2 epochs/);
+    const model = (await harness.services.handle('models:list', undefined)).find((m) => m.dir === done.modelDir);
+    expect(model?.purpose).toMatch(/for 8-bit integer convolutions/);
+    await page.getByTestId('train-int8').uncheck();
   });
 
   it('denoises a dropped photo, compares before and after at two qualities, and exports it', async () => {
