@@ -37,6 +37,7 @@ import { halvedChroma, opponentPairs, previewSheet, validate, validateLevels, va
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { calibrateInt8 } from './int8-calibration';
+import { stepSeconds } from './step-clock';
 import { onnxRunner, tfjsRunner } from '../runtime/runner';
 import { quantizableConvs, type ActivationScales } from '../onnx/int8';
 import { ENGINE_VERSION } from '../version';
@@ -479,7 +480,7 @@ async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
     const t0 = performance.now();
     const { loss, lr, n, next } = await step(run, s, prepared);
     prepared = next;
-    const sec = (performance.now() - t0) / 1000;
+    const sec = stepSeconds((performance.now() - t0) / 1000, s.stepSecEma);
     s.elapsed += sec;
     s.partial = { lossSum: s.partial.lossSum + loss * n, samples: s.partial.samples + n, seconds: s.partial.seconds + sec };
     s.stepSecEma = s.stepSecEma === 0 ? sec : 0.9 * s.stepSecEma + 0.1 * sec;
