@@ -61,6 +61,21 @@ describe('cli', () => {
     expect(refused.stderr).toMatch(/output folder is one of the inputs/);
   });
 
+  it('export-onnx writes a model trained with --int8 with its integer convolutions, and in float with DENOISE_INT8=0', async () => {
+    const data = path.join(tmp, 'int8-data');
+    for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 1, i);
+    const model = path.join(tmp, 'int8-model');
+    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '4', '--width', '8', '--noise', 'gaussian:25', '--int8',
+      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
+    expect(t.code, t.stderr).toBe(0);
+    const integer = await runCli(['export-onnx', '--model', model, '--out', path.join(tmp, 'int8.onnx')]);
+    expect(integer.stdout).toMatch(/; 2 convolutions in 8-bit integers/);
+    const float = await runCli(['export-onnx', '--model', model, '--out', path.join(tmp, 'float.onnx')], { DENOISE_INT8: '0' });
+    expect(float.stdout).not.toMatch(/8-bit/);
+    expect((await fs.readFile(path.join(tmp, 'int8.onnx'))).includes('QuantizeLinear')).toBe(true);
+    expect((await fs.readFile(path.join(tmp, 'float.onnx'))).includes('QuantizeLinear')).toBe(false);
+  });
+
   describe.runIf(process.platform === 'linux')('started without the engine environment, it runs itself again with it', () => {
     const trainArgs = (data: string, out: string) => ['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--channels', '1',
       '--noise', 'gaussian:25', '--epochs', '1000', '--batch', '2', '--patch', '16', '--patches-per-epoch', '4', '--val-images', '1', '--val-crop', '16',

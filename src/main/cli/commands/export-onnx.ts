@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../engine/atomic-fs';
 import { UserError } from '../../engine/errors';
 import { loadDenoiser } from '../../engine/models/store';
 import { exportOnnx } from '../../engine/onnx/export';
+import { int8Inference } from '../../engine/runtime/runner';
 import { parse, required } from '../args';
 
 export const EXPORT_ONNX_USAGE = 'usage: export-onnx --model <dir> --out <file.onnx>';
@@ -19,11 +20,14 @@ export async function exportOnnxCommand(argv: string[]): Promise<number> {
   }
   await initBackend();
   const { model, manifest } = await loadDenoiser(modelDir);
-  const bytes = exportOnnx(model, { producer: `denoise-lab ${manifest.arch.name}` });
+  // A model trained for 8-bit inference is written as it runs here: its integer convolutions (QDQ), unless DENOISE_INT8=0.
+  const int8 = int8Inference() ? manifest.int8 : undefined;
+  const bytes = exportOnnx(model, { producer: `denoise-lab ${manifest.arch.name}`, int8 });
   await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
   await writeFileAtomic(out, bytes);
   const cin = manifest.noiseMap ? manifest.channels + 1 : manifest.channels;
   console.log(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB): input "input" [N,H,W,${cin}] in [0,1]` +
-    `${manifest.noiseMap ? ' (last channel: noise sigma / 255)' : ''}, output "output" [N,H,W,${manifest.channels}]; H and W multiples of ${manifest.sizeMultiple}`);
+    `${manifest.noiseMap ? ' (last channel: noise sigma / 255)' : ''}, output "output" [N,H,W,${manifest.channels}]; H and W multiples of ${manifest.sizeMultiple}` +
+    `${int8 ? `; ${Object.keys(int8).length} convolutions in 8-bit integers (QuantizeLinear / DequantizeLinear; DENOISE_INT8=0 for float)` : ''}`);
   return 0;
 }
