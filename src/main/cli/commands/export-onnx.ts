@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../engine/atomic-fs';
 import { UserError } from '../../engine/errors';
 import { loadDenoiser } from '../../engine/models/store';
 import { exportOnnx } from '../../engine/onnx/export';
-import { int8Inference } from '../../engine/runtime/runner';
+import { int8InUse } from '../../engine/runtime/runner';
 import { parse, required } from '../args';
 
 export const EXPORT_ONNX_USAGE = 'usage: export-onnx --model <dir> --out <file.onnx>';
@@ -21,7 +21,7 @@ export async function exportOnnxCommand(argv: string[]): Promise<number> {
   await initBackend();
   const { model, manifest } = await loadDenoiser(modelDir);
   // A model trained for 8-bit inference is written as it runs here: its integer convolutions (QDQ), unless DENOISE_INT8=0.
-  const int8 = int8Inference() ? manifest.int8 : undefined;
+  const int8 = int8InUse(manifest.int8);
   const bytes = exportOnnx(model, { producer: `denoise-lab ${manifest.arch.name}`, int8 });
   await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
   await writeFileAtomic(out, bytes);

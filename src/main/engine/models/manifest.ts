@@ -9,10 +9,10 @@ import { UserError } from '../errors';
 import type { ArchOptions } from './catalog';
 
 export const MANIFEST_FILE = 'denoiser.json';
+export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
 
 /** Per conv layer name: the scale of its uint8 input in 8-bit integer inference (onnx/int8.ts), the calibrated top of its range / 255. */
 export type ActivationScales = Record<string, number>;
-export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
 
 export interface DenoiserManifest {
   format: typeof MANIFEST_FORMAT;

@@ -128,9 +128,9 @@ export function exportOnnx(
         const scale = int8[layer.name];
         const [kernel, ...rest] = weights;
         if (taps.includes(layer.name)) nodes.push({ opType: 'Identity', input: [inbound[0]], output: [`tap_${layer.name}`] });
-        const q = scale !== undefined ? quantizeConvInputs(layer.name, inbound[0], kernel, scale, nodes, inits) : undefined;
-        inits.push(...(q ? rest : weights).map((w) => initializer(w.name, w.data, w.dims)));
-        const inputs = [q?.input ?? inbound[0], ...weights.map((w) => w.name)];
+        const quantized = scale !== undefined ? quantizeConvInputs(layer.name, inbound[0], kernel, scale, nodes, inits) : undefined;
+        inits.push(...(quantized ? rest : weights).map((w) => initializer(w.name, w.data, w.dims)));
+        const inputs = [quantized ?? inbound[0], ...weights.map((w) => w.name)];
         const [kh, kw] = cfg.kernelSize!;
         const [sh, sw] = cfg.strides ?? [1, 1];
         const attrs = [attrInts('kernel_shape', [kh, kw]), attrInts('strides', [sh, sw])];

@@ -153,11 +153,11 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   };
 
   /** A uint8 input as the integer conv sees it: DequantizeLinear(QuantizeLinear(x)) at the layer's scale, zero point 0. */
+  let uint8ZeroPoint: string | undefined; // one for every rounded input
   const roundedInput = (input: string, scale: number) => {
-    const zeroPoint = fresh('uint8_zero');
-    inits.push(uint8Zero(zeroPoint));
-    const s = constant(fresh('int8_scale'), scale);
-    return op('DequantizeLinear', [op('QuantizeLinear', [input, s, zeroPoint]), s, zeroPoint]);
+    if (!uint8ZeroPoint) inits.push(uint8Zero((uint8ZeroPoint = 'uint8_zero')));
+    const s = constant(fresh('input_scale'), scale);
+    return op('DequantizeLinear', [op('QuantizeLinear', [input, s, uint8ZeroPoint]), s, uint8ZeroPoint]);
   };
   /** An OIHW kernel rounded to int8 with one symmetric scale per output channel (its largest magnitude / 127). */
   const roundedKernel = (kernel: string, cout: number) => {

@@ -71,11 +71,12 @@ const bytesTensor = (name: string, dataType: number, bytes: ArrayBufferView, dim
 
 /**
  * The nodes and constants that turn a float conv's `input` and OIHW `kernel` into their integer
- * form for ONNX Runtime to fuse; returns the names the Conv node then takes as input and kernel.
+ * form for ONNX Runtime to fuse: the kernel keeps its name (now a DequantizeLinear's output);
+ * returns the name the Conv node then takes as its input.
  */
 export function quantizeConvInputs(
   layerName: string, input: string, kernel: { name: string; data: Float32Array; dims: number[] }, inputScale: number, nodes: Onnx.INodeProto[], inits: Onnx.ITensorProto[],
-): { input: string; kernel: string } {
+): string {
   const T = onnx.TensorProto.DataType;
   const cout = kernel.dims[0];
   const { values, scales } = int8Kernel(kernel.data, cout);
@@ -89,7 +90,7 @@ export function quantizeConvInputs(
     { opType: 'QuantizeLinear', input: [input, n('xs'), n('xz')], output: [n('xq')] },
     { opType: 'DequantizeLinear', input: [n('xq'), n('xs'), n('xz')], output: [n('xd')] },
   );
-  return { input: n('xd'), kernel: kernel.name };
+  return n('xd');
 }
 
 /** The uint8 scale that covers `top`, the calibrated top of an activation's range. */

@@ -91,11 +91,14 @@ export async function createOnnxSession(runtime: Ort, model: Uint8Array, threads
 /** Whether a model trained for 8-bit inference runs its integer convolutions: unless DENOISE_INT8=0. */
 export const int8Inference = (): boolean => process.env.DENOISE_INT8 !== '0';
 
+/** A model's 8-bit input scales as inference uses them: none when DENOISE_INT8=0 (the same weights in float). */
+export const int8InUse = (scales: ActivationScales | undefined): ActivationScales | undefined => (int8Inference() ? scales : undefined);
+
 /** `int8`: the model's 8-bit input scales (its manifest's), to run those convs in integers (onnx/int8.ts). */
 export async function onnxRunner(model: tf.LayersModel, { threads = onnxThreads(), int8 }: { threads?: number; int8?: ActivationScales } = {}): Promise<ModelRunner> {
   const runtime = loadOnnxRuntime();
   if (!runtime) throw new Error(`onnxruntime-node is not available: ${onnxUnavailable}`);
-  const session = await createOnnxSession(runtime, exportOnnx(model, { int8: int8Inference() ? int8 : undefined }), threads, { arena: false });
+  const session = await createOnnxSession(runtime, exportOnnx(model, { int8: int8InUse(int8) }), threads, { arena: false });
   return {
     kind: 'onnxruntime',
     async run(data, n, h, w, c) {
