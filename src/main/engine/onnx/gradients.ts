@@ -23,7 +23,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
-import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, valueInfo, type Onnx } from './graph';
+import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, onnx, valueInfo, type Onnx } from './graph';
 import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
 import { INT8_MAX, int8Zeros, KERNEL_FLOOR, UINT8_MAX, uint8Zero, type ActivationScales } from './int8';
 
@@ -42,6 +42,7 @@ const TF_TO_ONNX_CONV = [3, 2, 0, 1]; // [kh,kw,in,out] -> [out,in,kh,kw]
 const NHWC_TO_NCHW = [0, 3, 1, 2];
 /** TF.js's clip of a BCE prediction (backend epsilon). */
 const BCE_EPSILON = 1e-7;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 interface LayerRecord {
   layer: tf.layers.Layer;
@@ -129,6 +130,11 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     return name;
   };
   const zero = () => constant('zero', 0);
+  /**
+   * `g` where the boolean `condition` holds, else 0, as g * float(condition): ONNX Runtime's Where
+   * ran 2-3x slower than Cast and Mul on these tensors (docs/performance.md, Session 16).
+   */
+  const masked = (g: string, condition: string) => op('Mul', [g, op('Cast', [condition], [attrInt('to', FLOAT)])]);
   /** Per-channel means of an NCHW tensor, kept as [1, C, 1, 1]. */
   const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
   let int64Count = 0;
@@ -225,7 +231,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         const gamma = weightName(0);
         const beta = weightName(1);
         const epsilon = (cfg as { epsilon?: number }).epsilon ?? 1e-3;
-        const count = op('Div', [op('Cast', [op('Size', [ins[0]])], [attrInt('to', 1)]), constant(`${layer.name}_channels`, c)]);
+        const count = op('Div', [op('Cast', [op('Size', [ins[0]])], [attrInt('to', FLOAT)]), constant(`${layer.name}_channels`, c)]);
         const meanC = channelMean(ins[0]);
         const centred = op('Sub', [ins[0], meanC]);
         const varianceC = op('Div', [op('ReduceSumSquare', [centred], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]), count]);
@@ -256,7 +262,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   inputs.push(valueInfo('y', ['N', 'H', 'W', model.outputs[0].shape[3] as number]));
   const target = op('Transpose', ['y'], [attrInts('perm', NHWC_TO_NCHW)]);
   const diff = op('Sub', [prediction, target]);
-  const count = op('Cast', [op('Size', [diff])], [attrInt('to', 1)]);
+  const count = op('Cast', [op('Size', [diff])], [attrInt('to', FLOAT)]);
   let lossGrad: string;
   switch (loss) {
     case 'mse':
@@ -276,7 +282,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
       const log1mP = op('Log', [op('Sub', [constant('one', 1), clipped])]);
       const perElement = op('Add', [op('Mul', [target, logP]), op('Mul', [op('Sub', [constant('one', 1), target]), log1mP])]);
       op('Neg', [op('ReduceMean', [perElement], [attrInt('keepdims', 0)])], [], 'loss');
-      lossGrad = op('Where', [op('Equal', [prediction, clipped]), op('Div', [diff, count]), zero()]);
+      lossGrad = masked(op('Div', [diff, count]), op('Equal', [prediction, clipped]));
       break;
     }
   }
@@ -295,7 +301,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     outputs.push(valueInfo(name, model.trainableWeights[index].shape as number[]));
   };
   /** The gradient through a ReLU whose output is `out`. */
-  const reluGrad = (g: string, out: string) => op('Where', [op('Greater', [out, zero()]), g, zero()]);
+  const reluGrad = (g: string, out: string) => masked(g, op('Greater', [out, zero()]));
   /** The gradient through a sigmoid whose output is `out`: g * out * (1 - out). */
   const sigmoidGrad = (g: string, out: string) => op('Mul', [g, op('Mul', [out, op('Sub', [constant('one', 1), out])])]);
   /**
@@ -358,7 +364,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
           const [, , cin, cout] = rec.layer.weights[0].shape as number[]; // a conv's [kh,kw,in,out]; only stride-1 convs use them
           const gx = inputGradient(cls, gz, rec.kernel!, cfg, cin, cout);
           // Straight through the rounding, but not where the input was clipped to its range.
-          addGrad(ins[0], rec.rounded ? op('Where', [op('Greater', [ins[0], rec.rounded.top]), zero(), gx]) : gx);
+          addGrad(ins[0], rec.rounded ? masked(gx, op('LessOrEqual', [ins[0], rec.rounded.top])) : gx);
         }
         break;
       }
