@@ -313,7 +313,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
    * [N, H*W, cout], summed over the batch. One conv and one product per layer run faster on
    * ONNX Runtime than a copied slice and a product per tap (docs/performance.md). A transposed
    * conv is the adjoint of a conv from its output to its input, so its kernel gradient is this
-   * with the two swapped.
+   * with the two swapped. Strided and transposed layers use it; stride-1 'same' convs unfold a
+   * third as much (rowFilterGradient).
    */
   const filterGradient = (input: string, cin: number, gz: string, cout: number, cfg: LayerConfig) => {
     const [kh, kw] = cfg.kernelSize!;
@@ -327,6 +328,31 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     const gzRows = op('Transpose', [op('Reshape', [gz, int64Const([0, cout, -1])])], [attrInts('perm', [0, 2, 1])]);
     const summed = op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 0)]);
     return op('Transpose', [op('Reshape', [summed, int64Const([cin, kh, kw, cout])])], [attrInts('perm', [1, 2, 0, 3])]);
+  };
+  /**
+   * The kernel gradient of a stride-1 'same' conv, in TF layout, with a third of filterGradient's
+   * unfolding: the input is unfolded along x only (a grouped conv with 1 x kw one-hot kernels, the
+   * rows padded too: [N, cin*kw, H + kh - 1, W]), and each kernel row ky is one batched product of it
+   * with the output gradient padded by ky rows above (so row y meets input row y + ky), summed over
+   * the batch. The kw-fold copy is what the product reads back; the padded output gradients are small
+   * beside it (docs/performance.md, Session 16).
+   */
+  const rowFilterGradient = (input: string, cin: number, gz: string, cout: number, cfg: LayerConfig) => {
+    const [kh, kw] = cfg.kernelSize!;
+    const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
+    const oneHot = new Float32Array(cin * kw * kw);
+    for (let c = 0; c < cin; c++) for (let t = 0; t < kw; t++) oneHot[(c * kw + t) * kw + t] = 1;
+    const unfoldKernel = fresh('unfold_row_kernel');
+    inits.push(initializer(unfoldKernel, oneHot, [cin * kw, 1, 1, kw]));
+    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), attrInts('kernel_shape', [1, kw]), attrInts('pads', [ph, pw, ph, pw])]);
+    const columns = op('Reshape', [unfolded, int64Const([0, cin * kw, -1])]);
+    const rows = Array.from({ length: kh }, (_, ky) => {
+      const shifted = op('Reshape', [op('Pad', [gz, int64Const([0, 0, ky, 0, 0, 0, kh - 1 - ky, 0])]), int64Const([0, cout, -1])]);
+      const gzRows = op('Transpose', [shifted], [attrInts('perm', [0, 2, 1])]);
+      return op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 1)]);
+    });
+    const stacked = op('Reshape', [op('Concat', rows, [attrInt('axis', 0)]), int64Const([kh, cin, kw, cout])]);
+    return op('Transpose', [stacked], [attrInts('perm', [0, 2, 1, 3])]);
   };
   /**
    * The gradient of a conv's input. A stride-1 conv's is the conv of the output gradient with
@@ -357,7 +383,9 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         if (rec.trainable[0] !== undefined) {
           const [, , a, b] = model.trainableWeights[rec.trainable[0]!].shape as number[]; // TF: conv [kh,kw,in,out], transposed [kh,kw,out,in]
           const input = rec.rounded?.input ?? ins[0];
-          gradOutput(rec.trainable[0], cls === 'Conv2D' ? filterGradient(input, a, gz, b, cfg) : filterGradient(gz, a, input, b, cfg));
+          const kernelGrad = stride1Same(cls, cfg) ? rowFilterGradient(input, a, gz, b, cfg)
+            : cls === 'Conv2D' ? filterGradient(input, a, gz, b, cfg) : filterGradient(gz, a, input, b, cfg);
+          gradOutput(rec.trainable[0], kernelGrad);
         }
         if (cfg.useBias !== false) gradOutput(rec.trainable[1], sumChannels(gz));
         if (needsGrad.has(ins[0])) {

@@ -69,6 +69,21 @@ describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
     });
   }
 
+  it('stride-1 convs of other kernel shapes (5x3, 1x1): every gradient matches TF.js', async () => {
+    const input = tf.input({ shape: [null, null, 2] });
+    const wide = tf.layers.conv2d({ filters: 3, kernelSize: [5, 3], padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }).apply(input) as tf.SymbolicTensor;
+    const point = tf.layers.conv2d({ filters: 2, kernelSize: 1, padding: 'same', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }).apply(wide) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: point });
+    perturb(model);
+    const { x, y } = batch(model, 2, 9);
+    const vars = trainableVariables(model);
+    const result = await runGradientGraph(buildGradientGraph(model, 'mse'), x, y, vars);
+    const want = sliceGradients(model, vars, x, y, 'mse', 1);
+    vars.forEach((v, i) => expectClose(result[`grad_${i}`].data as Float32Array, want.grads[v.name].dataSync(), 2e-4, v.name));
+    tf.dispose([x, y, want.value, ...Object.values(want.grads)]);
+    model.dispose();
+  });
+
   it('one ONNX Runtime step updates weights and BatchNorm statistics as a TF.js step does', async () => {
     const opts = { depth: 4, width: 8, batchNorm: true };
     const viaTfjs = build('dncnn', 1, opts);
