@@ -259,6 +259,8 @@ describe('Denoise Lab in Chromium', () => {
     await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/settings changed/);
     await page.getByTestId('ensemble').selectOption('8');
     await expect.poll(() => page.getByTestId('compare-source').textContent()).toMatch(/Full resolution/);
+    // Which model, at what level, in a sentence of its own.
+    expect(await page.getByTestId('compare-source').textContent()).toMatch(/exported\. Model: default, σ ≈ [\d.]+ \(estimated\)\.$/);
     const exportDir = path.join(tmp, 'exported');
     harness.dialogs.folder = exportDir;
     await page.getByTestId('export-format').selectOption('jpeg');
@@ -267,6 +269,7 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('export-all').click();
     await expect.poll(() => fs.readdir(exportDir).catch(() => []), { timeout: 30_000 }).toEqual(['noisy phötö-denoised.jpg']);
     expect((await sharp(path.join(exportDir, 'noisy phötö-denoised.jpg')).metadata()).width).toBe(160);
+    expect(await page.getByTestId('exported').textContent()).toMatch(/^Exported 1 photo to /);
     // The export stays on screen after its notice, with a way to the files.
     await page.getByTestId('reveal').click();
     await expect.poll(() => harness.revealed).toEqual([path.join(exportDir, 'noisy phötö-denoised.jpg')]);
