@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { UserError } from '../../engine/errors';
-import { buildTrainConfig, ConfigError, PLANE_MODES, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
+import { buildTrainConfig, ConfigError, TRAIN_DEFAULTS, PLANE_MODES, type ConfigSetting, describeSteps, type TrainChoices, type TrainConfig, type TrainEvent } from '../../engine/training/config';
 import { train } from '../../engine/training/loop';
 import { architectureFacts } from '../../engine/models/catalog';
 import { ARCHITECTURES, LOSSES, LR_SCHEDULES, TRAINERS } from '../../../shared/vocabulary';
@@ -22,7 +22,7 @@ export const TRAIN_USAGE = `usage: train --data <dir|fashion-mnist> --arch <${AR
              [--depth D] [--width W] [--no-batch-norm] [--val-images N] [--val-crop P]
              [--seed S] [--cache DIR] [--checkpoint-minutes M] [--micro-batch M] [--workers N (data-parallel replicas; default: all cores, 1 for fashion-mnist)]
              [--trainer ${TRAINERS.join('|')} (what computes the steps; auto: ONNX Runtime when it loads)] [--resume] [--json]
-             [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default 0.5)]
+             [--blind F (noise-map models: fraction of samples told "unknown level", so the model denoises blind; default ${TRAIN_DEFAULTS.blindFraction}, with --init the base model's way)]
              [--planes ${PLANE_MODES.join('|')} (opponent: a grey model learns from colour photos' luma and chroma planes, noise added in RGB;
                        luma: from their luma planes only (a plane model whose chroma/ denoiser serves the chroma planes);
                        chroma: the chroma planes at half resolution: a levelnet learns to read their level, as a denoiser's level-chroma/,

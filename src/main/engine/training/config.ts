@@ -78,7 +78,9 @@ export interface TrainConfig {
    * Noise-map models: the fraction of training samples whose map says "unknown"
    * (UNKNOWN_NOISE_LEVEL) instead of the true level, so that one model both
    * estimates the noise itself (the default, blind path) and follows a level
-   * the user sets. 0 trains a model that must always be told the level.
+   * the user sets. 0 trains a model that must always be told the level. Not given with `init`:
+   * the base model's way (0 for a model that is always told its level, else the default), so
+   * fine-tuning does not start by feeding a model a level code it never learned.
    */
   blindFraction?: number;
   /**
@@ -259,6 +261,7 @@ export function buildTrainConfig(choices: TrainChoices): TrainConfig {
     workers: defaultTrainingWorkers(choices.data),
     ...(fmnist ? { batch: 200, valImages: 1000 } : {}),
     ...given,
+    ...(given.init !== undefined && given.blindFraction === undefined ? { blindFraction: undefined } : {}), // the base model's (loop.ts)
     ...(fmnist ? { channels: 1 as const } : {}),
     data: choices.data, out: choices.out, cacheDir: choices.cacheDir, noise: choices.noise,
     archOptions,

@@ -41,7 +41,7 @@ import { stepSeconds } from './step-clock';
 import { onnxRunner, tfjsRunner } from '../runtime/runner';
 import { quantizableConvs, type ActivationScales } from '../onnx/int8';
 import { ENGINE_VERSION } from '../version';
-import { trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type Int8Training, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
+import { TRAIN_DEFAULTS, trainData, usesPlanes, guidedChroma, sampleSide, trainingWasmThreads, validateConfig, type LossName, type PlaneMode, type Int8Training, type ResumeOptions, type StepsEngine, type TrainConfig, type TrainerChoice, type TrainEvent } from './config';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { TrainingEstimate } from '../../../shared/training-estimate';
 
@@ -277,6 +277,8 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
     // A plane model (the bundled default is one) or a chroma estimator keeps learning from the planes it learned from.
     const planes = initial.manifest.training?.planes as PlaneMode | undefined;
     if (planes !== undefined && usesPlanes({ planes }) && config.data.kind === 'folder') config.planes ??= planes;
+    // A model that was always told its level keeps being told it (a blind base stays blind).
+    config.blindFraction ??= initial.manifest.blind ? TRAIN_DEFAULTS.blindFraction : 0;
   }
   validateConfig(config);
   try {

@@ -17,7 +17,7 @@ import { Rng } from '../../../../src/main/engine/data/rng';
 import type { EpochMetrics } from '../../../../src/shared/epoch-metrics';
 import { readManifest } from '../../../../src/main/engine/models/manifest';
 import { measureTraining, planeSample, train } from '../../../../src/main/engine/training/loop';
-import { TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
+import { buildTrainConfig, TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
 import { latestCheckpoint } from '../../../../src/main/engine/training/checkpoints';
 import { jsonLines, runCli, startCli } from '../../../helpers/cli';
 import { fakeFashionMnistFiles, manifestOf, serveFiles } from '../../../helpers/fake-fashion-mnist';
@@ -199,7 +199,7 @@ describe('train', () => {
     expect(missing.stderr).toMatch(/no-such-model.*(no denoiser\.json|is this)/s);
   });
 
-  it('trains on camera noise, and marks a model trained with unknown levels as blind (and one without as not)', async () => {
+  it('trains on camera noise, and marks a model trained with unknown levels as blind (and one without as not); fine-tuning keeps the base\'s way', async () => {
     for (const blindFraction of [0, 1]) {
       const out = path.join(tmp, `camera-blind-${blindFraction}`);
       const final = await train({ ...tiny(out, 1), noise: 'camera+gaussian:0-30', blindFraction }, { onEvent: () => undefined });
@@ -207,6 +207,12 @@ describe('train', () => {
       const manifest = await readManifest(out);
       expect(manifest.blind).toBe(blindFraction > 0);
       expect(manifest.noise).toBe('camera:0.0001-0.012,60-100+gaussian:0-30');
+      // --init without --blind (as the CLI and the Train view build it): a base always told its level stays so.
+      const tuned = path.join(tmp, `camera-blind-${blindFraction}-tuned`);
+      const asBuilt = buildTrainConfig({ data: { kind: 'folder', path: photos }, noise: 'gaussian:10-30', out: tuned, cacheDir: tmp, init: out });
+      await train({ ...tiny(tuned, 1), ...asBuilt, epochs: 1, batch: 4, patch: 16, patchesPerEpoch: 16, valImages: 2, valCrop: 32, checkpointMinutes: 0 }, { onEvent: () => undefined });
+      expect((await readManifest(tuned)).blind).toBe(blindFraction > 0);
+      expect((await readManifest(tuned)).training).toMatchObject({ blindFraction: blindFraction > 0 ? TRAIN_DEFAULTS.blindFraction : 0 });
     }
   });
 
