@@ -305,6 +305,21 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   /** The gradient through a sigmoid whose output is `out`: g * out * (1 - out). */
   const sigmoidGrad = (g: string, out: string) => op('Mul', [g, op('Mul', [out, op('Sub', [constant('one', 1), out])])]);
   /**
+   * `input` (`cin` channels) unfolded into its kh*kw shifted copies by a grouped conv with one-hot
+   * kernels (`attributes`: that conv's kernel_shape, strides and pads), as [N, cin*kh*kw, pixels],
+   * channel i*kh*kw + tap.
+   */
+  const unfold = (input: string, cin: number, kh: number, kw: number, attributes: Onnx.IAttributeProto[]) => {
+    const taps = kh * kw;
+    const oneHot = new Float32Array(cin * taps * taps);
+    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
+    const unfoldKernel = fresh('unfold_kernel');
+    inits.push(initializer(unfoldKernel, oneHot, [cin * taps, 1, kh, kw]));
+    return op('Reshape', [op('Conv', [input, unfoldKernel], [attrInt('group', cin), ...attributes]), int64Const([0, cin * taps, -1])]);
+  };
+  /** An NCHW tensor of `channels` channels as [N, pixels, channels]: the right operand of the unfolded input's product. */
+  const pixelRows = (t: string, channels: number) => op('Transpose', [op('Reshape', [t, int64Const([0, channels, -1])])], [attrInts('perm', [0, 2, 1])]);
+  /**
    * The kernel gradient of a conv from `input` (`cin` channels) to the output gradient `gz`
    * (`cout` channels), in TF layout [kh, kw, cin, cout]: dW[ky,kx,i,o] = sum over n,y,x of
    * in_padded[n,i,s*y+ky,s*x+kx] * gz[n,o,y,x], as one batched matrix product. A grouped conv
@@ -318,15 +333,8 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
    */
   const filterGradient = (input: string, cin: number, gz: string, cout: number, cfg: LayerConfig) => {
     const [kh, kw] = cfg.kernelSize!;
-    const taps = kh * kw;
-    const oneHot = new Float32Array(cin * taps * taps);
-    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
-    const unfoldKernel = fresh('unfold_kernel');
-    inits.push(initializer(unfoldKernel, oneHot, [cin * taps, 1, kh, kw]));
-    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), ...convAttributes(cfg)]);
-    const columns = op('Reshape', [unfolded, int64Const([0, cin * taps, -1])]);
-    const gzRows = op('Transpose', [op('Reshape', [gz, int64Const([0, cout, -1])])], [attrInts('perm', [0, 2, 1])]);
-    const summed = op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 0)]);
+    const columns = unfold(input, cin, kh, kw, convAttributes(cfg));
+    const summed = op('ReduceSum', [op('MatMul', [columns, pixelRows(gz, cout)]), int64Const([0])], [attrInt('keepdims', 0)]);
     return op('Transpose', [op('Reshape', [summed, int64Const([cin, kh, kw, cout])])], [attrInts('perm', [1, 2, 0, 3])]);
   };
   /**
@@ -340,16 +348,10 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   const rowFilterGradient = (input: string, cin: number, gz: string, cout: number, cfg: LayerConfig) => {
     const [kh, kw] = cfg.kernelSize!;
     const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
-    const oneHot = new Float32Array(cin * kw * kw);
-    for (let c = 0; c < cin; c++) for (let t = 0; t < kw; t++) oneHot[(c * kw + t) * kw + t] = 1;
-    const unfoldKernel = fresh('unfold_row_kernel');
-    inits.push(initializer(unfoldKernel, oneHot, [cin * kw, 1, 1, kw]));
-    const unfolded = op('Conv', [input, unfoldKernel], [attrInt('group', cin), attrInts('kernel_shape', [1, kw]), attrInts('pads', [ph, pw, ph, pw])]);
-    const columns = op('Reshape', [unfolded, int64Const([0, cin * kw, -1])]);
+    const columns = unfold(input, cin, 1, kw, [attrInts('kernel_shape', [1, kw]), attrInts('pads', [ph, pw, ph, pw])]);
     const rows = Array.from({ length: kh }, (_, ky) => {
-      const shifted = op('Reshape', [op('Pad', [gz, int64Const([0, 0, ky, 0, 0, 0, kh - 1 - ky, 0])]), int64Const([0, cout, -1])]);
-      const gzRows = op('Transpose', [shifted], [attrInts('perm', [0, 2, 1])]);
-      return op('ReduceSum', [op('MatMul', [columns, gzRows]), int64Const([0])], [attrInt('keepdims', 1)]);
+      const shifted = op('Pad', [gz, int64Const([0, 0, ky, 0, 0, 0, kh - 1 - ky, 0])]);
+      return op('ReduceSum', [op('MatMul', [columns, pixelRows(shifted, cout)]), int64Const([0])], [attrInt('keepdims', 1)]);
     });
     const stacked = op('Reshape', [op('Concat', rows, [attrInt('axis', 0)]), int64Const([kh, cin, kw, cout])]);
     return op('Transpose', [stacked], [attrInts('perm', [0, 2, 1, 3])]);
