@@ -121,6 +121,33 @@ function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: nu
   return { data, pw, ph };
 }
 
+/** Adds a tile's output (`pw` pixels a row) into `acc` (`width` pixels a row, `c` channels) at (x0, y0), weighted by wx[x] * wy[y]. */
+function addWeighted(acc: Float32Array, width: number, c: number, out: Float32Array, pw: number, x0: number, y0: number, wx: Float32Array, wy: Float32Array): void {
+  const w = wx.length;
+  for (let y = 0; y < wy.length; y++) {
+    const wRow = wy[y];
+    if (wRow === 0) continue;
+    const dst = ((y0 + y) * width + x0) * c, src = y * pw * c;
+    for (let x = 0; x < w; x++) {
+      const weight = wRow * wx[x];
+      for (let k = x * c; k < (x + 1) * c; k++) acc[dst + k] += weight * out[src + k];
+    }
+  }
+}
+
+/** Divides each pixel of `acc` by its weights' sum, sumX[x] * sumY[y], and clips to [0, 1]. */
+function normalize(acc: Float32Array, c: number, sumX: Float32Array, sumY: Float32Array): void {
+  for (let y = 0, i = 0; y < sumY.length; y++) {
+    for (let x = 0; x < sumX.length; x++) {
+      const inv = 1 / (sumY[y] * sumX[x]);
+      for (let k = 0; k < c; k++, i++) {
+        const v = acc[i] * inv;
+        acc[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    }
+  }
+}
+
 /** The model over `img` tile by tile, told `sigma01` (null: no noise map); a guided model gets the same tiles of `guide` (a grey image of img's size). */
 async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions, guide?: FloatImage) {
   const m = Math.max(1, manifest.sizeMultiple);
@@ -130,41 +157,28 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   const { size: th, starts: ys } = tileLayout(img.height, t, o, m);
   const c = img.channels;
   const acc = new Float32Array(img.width * img.height * c);
-  const wsum = new Float32Array(img.width * img.height);
+  // The blend weights are products of a column ramp and a row ramp, and every column of tiles meets
+  // every row of tiles, so a pixel's weights sum to (its column ramps' sum) x (its row ramps' sum).
+  const rampsX = xs.map((x0) => ramp(tw, o, x0 > 0, x0 + tw < img.width));
+  const rampsY = ys.map((y0) => ramp(th, o, y0 > 0, y0 + th < img.height));
+  const sumX = new Float32Array(img.width), sumY = new Float32Array(img.height);
+  xs.forEach((x0, i) => rampsX[i].forEach((v, x) => (sumX[x0 + x] += v)));
+  ys.forEach((y0, i) => rampsY[i].forEach((v, y) => (sumY[y0 + y] += v)));
   const total = xs.length * ys.length;
   let done = 0;
-  for (const y0 of ys) {
-    for (const x0 of xs) {
+  for (const [iy, y0] of ys.entries()) {
+    for (const [ix, x0] of xs.entries()) {
       const [w, h] = [tw, th]; // tileLayout keeps every tile inside the image
       const { data, pw, ph } = extractPadded(img, x0, y0, w, h, m);
       const pixels = guide ? withGuide(data, c, extractPadded(guide, x0, y0, w, h, m).data) : data;
       const cin = c + (guide ? 1 : 0);
       const input = modelInputData(pixels, 1, ph, pw, cin, sigma01 === null ? null : [sigma01]);
       const out = await runner.run(input, 1, ph, pw, sigma01 === null ? cin : cin + 1);
-      const wx = ramp(w, o, x0 > 0, x0 + w < img.width);
-      const wy = ramp(h, o, y0 > 0, y0 + h < img.height);
-      for (let yy = 0; yy < h; yy++) {
-        const row = (y0 + yy) * img.width + x0;
-        const wRow = wy[yy];
-        if (wRow === 0) continue;
-        for (let xx = 0; xx < w; xx++) {
-          const weight = wx[xx] * wRow;
-          const p = row + xx;
-          wsum[p] += weight;
-          const src = (yy * pw + xx) * c, dst = p * c;
-          for (let k = 0; k < c; k++) acc[dst + k] += weight * out[src + k];
-        }
-      }
+      addWeighted(acc, img.width, c, out, pw, x0, y0, rampsX[ix], rampsY[iy]);
       opts.onProgress?.(++done, total);
     }
   }
-  for (let p = 0; p < wsum.length; p++) {
-    const inv = 1 / wsum[p];
-    for (let k = 0, i = p * c; k < c; k++, i++) {
-      const v = acc[i] * inv;
-      acc[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-  }
+  normalize(acc, c, sumX, sumY);
   return { image: makeImage(img.width, img.height, c, acc), tiles: total };
 }
 

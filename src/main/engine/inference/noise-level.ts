@@ -33,8 +33,34 @@ export function estimateNoiseSigma(img: FloatImage): number {
     }
   }
   if (n === 0) return 0;
-  const sorted = values.subarray(0, n).sort(); // a typed array sorts numerically, without a comparator call per step
-  return (sorted[Math.floor(n / 2)] / 0.6745) * 255;
+  return (kthSmallest(values.subarray(0, n), Math.floor(n / 2)) / 0.6745) * 255;
+}
+
+/**
+ * The value that would sit at index `k` if `a` were sorted (Hoare's selection, median-of-three
+ * pivots; reorders `a`): linear time where a sort of a half-resolution chroma plane's 750k
+ * samples took about 100 ms.
+ */
+function kthSmallest(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const [x, y, z] = [a[lo], a[(lo + hi) >> 1], a[hi]];
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 /**

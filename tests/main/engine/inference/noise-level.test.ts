@@ -15,6 +15,20 @@ describe('estimateNoiseSigma', () => {
     const est = estimateNoiseSigma(makeImage(400, 300, 1, noisy));
     expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
   });
+
+  it('takes the exact median of the diagonal band, ties and odd sizes included', () => {
+    const rng = new Rng(7);
+    for (const [w, h, levels] of [[9, 7, 3], [64, 48, 256], [101, 77, 1e9]]) {
+      // Few levels make many equal values, the case a selection's partitioning gets wrong first.
+      const data = Float32Array.from({ length: w * h }, () => Math.floor(rng.next() * levels) / levels);
+      const band: number[] = [];
+      for (let y = 0; y + 1 < h; y += 2) for (let x = 0; x + 1 < w; x += 2) {
+        band.push(Math.abs(data[y * w + x] - data[y * w + x + 1] - data[(y + 1) * w + x] + data[(y + 1) * w + x + 1]) / 2);
+      }
+      const median = band.sort((a, b) => a - b)[Math.floor(band.length / 2)];
+      expect(estimateNoiseSigma(makeImage(w, h, 1, data))).toBe((median / 0.6745) * 255);
+    }
+  });
 });
 
 describe('estimatedLevel', () => {
