@@ -277,6 +277,12 @@ describe('Denoise Lab in Chromium', () => {
     await page.getByTestId('export-all').click();
     await expect.poll(() => fs.readdir(exportDir), { timeout: 30_000 }).toHaveLength(2);
     expect(harness.dialogs.starts.at(-1)).toBe(exportDir);
+    // Two exports alike leave one notice, not the same words twice.
+    await expect.poll(() => page.getByTestId('status-bar').getByRole('status').allTextContents()).toEqual(['Exported 1 photo']);
+    // The bundled default is not labelled "default (default)"; each model says what it is for on hover.
+    const option = page.getByTestId('model-select').locator('option', { hasText: /^default$/ });
+    expect(await option.count()).toBe(1);
+    expect(await option.getAttribute('title')).toMatch(/Colour photos/);
     await screenshot('denoise');
   });
 
