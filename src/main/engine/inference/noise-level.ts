@@ -18,7 +18,7 @@ export type RunAt = (crop: FloatImage, level: number) => Promise<FloatImage>;
  */
 export function estimateNoiseSigma(img: FloatImage): number {
   const { width: w, height: h, channels: c, data } = img;
-  const stride = Math.max(1, Math.floor(Math.sqrt((w * h) / 4 / 250_000))); // sample at most ~250k blocks
+  const stride = Math.max(1, Math.floor(Math.sqrt((w * h) / 4 / 250_000))); // about 250k blocks or more (the stride rounds down: a 3 MP plane gives 750k)
   const values = new Float64Array(Math.ceil(Math.floor(h / 2) / stride) * Math.ceil(Math.floor(w / 2) / stride) * c);
   let n = 0;
   for (let y = 0; y + 1 < h; y += 2 * stride) {
