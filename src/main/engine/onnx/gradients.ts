@@ -18,13 +18,16 @@
  *
  * Given the CPU's NCHWc block (runtime/nchwc.ts), stride-1 convolutions whose channel counts are
  * multiples of it (the stacks' middle layers, forward and input gradient) run on ONNX Runtime's
- * blocked kernels (blocked-conv.ts).
+ * blocked kernels (blocked-conv.ts). Their outputs stay blocked for the next such conv, and the
+ * element-wise work between them (ReLU masks, int8 rounding) runs on the blocked twins, so a tensor
+ * is reordered only where a plain op reads it (the kernel gradients); nodes nothing reads are
+ * dropped at the end.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../training/steps/tfjs-step';
 import { permute, type LayerConfig } from './export';
 import { attrFloat, attrInt, attrInts, encodeModel, initializer, int64Initializer, onnx, valueInfo, type Onnx } from './graph';
-import { blockedConv, fitsBlocks, stride1Same, type GraphSink } from './blocked-conv';
+import { blockedConvOf, fitsBlocks, reorderInput, reorderOutput, stride1Same, type GraphSink } from './blocked-conv';
 import { INT8_MAX, int8Zeros, KERNEL_FLOOR, UINT8_MAX, uint8Zero, type ActivationScales } from './int8';
 
 export interface GradientGraph {
@@ -131,10 +134,32 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   };
   const zero = () => constant('zero', 0);
   /**
-   * `g` where the boolean `condition` holds, else 0, as g * float(condition): ONNX Runtime's Where
-   * ran 2-3x slower than Cast and Mul on these tensors (docs/performance.md, Session 16).
+   * Blocked twins of plain NCHW tensors (the same values in ONNX Runtime's NCHWc layout), so blocked
+   * convs and the element-wise ops between them pass tensors on without reordering them.
    */
-  const masked = (g: string, condition: string) => op('Mul', [g, op('Cast', [condition], [attrInt('to', FLOAT)])]);
+  const twins = new Map<string, { blocked: string; channels: number }>();
+  const sink: GraphSink = { nodes, constants: inits, fresh };
+  /** A blocked tensor with its plain twin (a ReorderOutput, dropped if nothing reads it). */
+  const withTwin = (blocked: string, channels: number) => {
+    const plain = reorderOutput(sink, blocked, channels);
+    twins.set(plain, { blocked, channels });
+    return plain;
+  };
+  const blockedOf = (plain: string, channels: number) => {
+    if (!twins.has(plain)) twins.set(plain, { blocked: reorderInput(sink, plain), channels });
+    return twins.get(plain)!.blocked;
+  };
+  /**
+   * `g` where `test(x, bound)` holds, else 0, as g * float(test), on the blocked twins when `g` and
+   * `x` have them (`bound` a scalar constant). ONNX Runtime's Where ran 2-3x slower than Cast and Mul
+   * on these tensors (docs/performance.md, Session 16).
+   */
+  const masked = (g: string, test: 'Greater' | 'LessOrEqual' | 'Equal', x: string, bound: string) => {
+    const mask = (a: string) => op('Cast', [op(test, [a, bound])], [attrInt('to', FLOAT)]);
+    const [tg, tx] = [twins.get(g), twins.get(x)];
+    if (tg && tx && constants.has(bound)) return withTwin(op('Mul', [tg.blocked, mask(tx.blocked)]), tg.channels);
+    return op('Mul', [g, mask(x)]);
+  };
   /** Per-channel means of an NCHW tensor, kept as [1, C, 1, 1]. */
   const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
   let int64Count = 0;
@@ -146,24 +171,28 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
 
   /**
    * A stride-1 'same' conv from `cin` to `cout` channels with an OIHW `kernel` (and a bias), ReLU'd if
-   * `relu`: on the blocked kernels when both counts fill whole blocks, else a plain Conv.
+   * `relu`: on the blocked kernels when both counts fill whole blocks (the output with its blocked twin), else a plain Conv.
    */
-  const sink: GraphSink = { nodes, constants: inits, fresh };
   const conv = (input: string, kernel: string, bias: string | undefined, cin: number, cout: number, cfg: LayerConfig, relu: boolean) => {
     if (!fitsBlocks(nchwcBlock, cin, cout)) {
       const pre = op('Conv', bias ? [input, kernel, bias] : [input, kernel], convAttributes(cfg));
       return relu ? op('Relu', [pre]) : pre;
     }
     const [kh, kw] = cfg.kernelSize!;
-    return blockedConv(sink, nchwcBlock, input, kernel, bias, { cin, cout, kh, kw }, convAttributes(cfg), relu);
+    return withTwin(blockedConvOf(sink, nchwcBlock, blockedOf(input, cin), kernel, bias, { cin, cout, kh, kw }, convAttributes(cfg), relu), cout);
   };
 
-  /** A uint8 input as the integer conv sees it: DequantizeLinear(QuantizeLinear(x)) at the layer's scale, zero point 0. */
+  /**
+   * A uint8 input as the integer conv sees it: DequantizeLinear(QuantizeLinear(x)) at the layer's scale,
+   * zero point 0; on the blocked twin when the input has one.
+   */
   let uint8ZeroPoint: string | undefined; // one for every rounded input
   const roundedInput = (input: string, scale: number) => {
     if (!uint8ZeroPoint) inits.push(uint8Zero((uint8ZeroPoint = 'uint8_zero')));
     const s = constant(fresh('input_scale'), scale);
-    return op('DequantizeLinear', [op('QuantizeLinear', [input, s, uint8ZeroPoint]), s, uint8ZeroPoint]);
+    const round = (x: string) => op('DequantizeLinear', [op('QuantizeLinear', [x, s, uint8ZeroPoint!]), s, uint8ZeroPoint!]);
+    const twin = twins.get(input);
+    return twin ? withTwin(round(twin.blocked), twin.channels) : round(input);
   };
   /** An OIHW kernel rounded to int8 with one symmetric scale per output channel (its largest magnitude / 127). */
   const roundedKernel = (kernel: string, cout: number) => {
@@ -282,7 +311,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
       const log1mP = op('Log', [op('Sub', [constant('one', 1), clipped])]);
       const perElement = op('Add', [op('Mul', [target, logP]), op('Mul', [op('Sub', [constant('one', 1), target]), log1mP])]);
       op('Neg', [op('ReduceMean', [perElement], [attrInt('keepdims', 0)])], [], 'loss');
-      lossGrad = masked(op('Div', [diff, count]), op('Equal', [prediction, clipped]));
+      lossGrad = masked(op('Div', [diff, count]), 'Equal', prediction, clipped);
       break;
     }
   }
@@ -301,7 +330,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     outputs.push(valueInfo(name, model.trainableWeights[index].shape as number[]));
   };
   /** The gradient through a ReLU whose output is `out`. */
-  const reluGrad = (g: string, out: string) => masked(g, op('Greater', [out, zero()]));
+  const reluGrad = (g: string, out: string) => masked(g, 'Greater', out, zero());
   /** The gradient through a sigmoid whose output is `out`: g * out * (1 - out). */
   const sigmoidGrad = (g: string, out: string) => op('Mul', [g, op('Mul', [out, op('Sub', [constant('one', 1), out])])]);
   /**
@@ -401,7 +430,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
           const [, , cin, cout] = rec.layer.weights[0].shape as number[]; // a conv's [kh,kw,in,out]; only stride-1 convs use them
           const gx = inputGradient(cls, gz, rec.kernel!, cfg, cin, cout);
           // Straight through the rounding, but not where the input was clipped to its range.
-          addGrad(ins[0], rec.rounded ? masked(gx, op('LessOrEqual', [ins[0], rec.rounded.top])) : gx);
+          addGrad(ins[0], rec.rounded ? masked(gx, 'LessOrEqual', ins[0], rec.rounded.top) : gx);
         }
         break;
       }
@@ -437,8 +466,20 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   for (let i = 0; i < weightInputs.length; i++) {
     if (!outputs.some((o) => o.name === `grad_${i}`)) throw new Error(`gradient graph: weight ${i} gets no gradient`);
   }
-  const bytes = encodeModel({ name: `${model.name}_gradients`, node: nodes, initializer: inits, input: inputs, output: outputs }, 'denoise-lab');
+  const used = unread(nodes, inits, outputs.map((o) => o.name!));
+  const bytes = encodeModel({ name: `${model.name}_gradients`, node: used.nodes, initializer: used.inits, input: inputs, output: outputs }, 'denoise-lab');
   return { bytes, weightInputs, batchNormLayers };
+}
+
+/** The nodes (in order) and initializers that the graph's `outputs` read, directly or through other nodes. */
+function unread(nodes: Onnx.INodeProto[], inits: Onnx.ITensorProto[], outputs: string[]) {
+  const read = new Set(outputs);
+  const kept = [...nodes].reverse().filter((n) => {
+    if (!n.output!.some((o) => read.has(o))) return false;
+    for (const input of n.input!) read.add(input);
+    return true;
+  });
+  return { nodes: kept.reverse(), inits: inits.filter((t) => read.has(t.name!)) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { buildGradientGraph, gradientGraphSupport } from '../../../../src/main/e
 import { OnnxTrainStep } from '../../../../src/main/engine/training/steps/onnx-step';
 import { loadOnnxRuntime } from '../../../../src/main/engine/runtime/runner';
 import { nchwcBlockSize } from '../../../../src/main/engine/runtime/nchwc';
+import { onnx } from '../../../../src/main/engine/onnx/graph';
 import { sliceGradients, trainableVariables, trainStep, type LossName } from '../../../../src/main/engine/training/steps/tfjs-step';
 import { expectClose } from '../../../helpers/close';
 import { runGradientGraph } from '../../../helpers/gradient-graph';
@@ -102,6 +103,20 @@ describe.skipIf(!loadOnnxRuntime())('ONNX gradient graph', () => {
       expect(got.dataSync()).not.toEqual(before[i].dataSync()); // every weight, moving statistics included, changed
       expectClose(got.dataSync(), w.dataSync(), 1e-4, viaTfjs.weights[i].name);
     });
+  });
+
+  it('passes blocked tensors from one middle conv to the next without reordering them', async () => {
+    const block = await nchwcBlockSize();
+    if (!block || 16 % block !== 0) return; // no blocked kernels on this CPU: nothing to chain
+    const reorders = (depth: number) => {
+      const model = build('ffdnet', 3, { depth, width: 16 });
+      const { node } = onnx.ModelProto.decode(buildGradientGraph(model, 'mse', { nchwcBlock: block }).bytes).graph!;
+      model.dispose();
+      return node!.filter((n) => n.opType === 'ReorderInput').length;
+    };
+    // Only where a plain conv meets the blocked chain: its first layer's input, and the last layer's output gradient.
+    expect(reorders(4)).toBe(2);
+    expect(reorders(8)).toBe(2);
   });
 
   it('refuses what it cannot differentiate', () => {
