@@ -466,13 +466,13 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   for (let i = 0; i < weightInputs.length; i++) {
     if (!outputs.some((o) => o.name === `grad_${i}`)) throw new Error(`gradient graph: weight ${i} gets no gradient`);
   }
-  const used = unread(nodes, inits, outputs.map((o) => o.name!));
+  const used = withoutUnread(nodes, inits, outputs.map((o) => o.name!));
   const bytes = encodeModel({ name: `${model.name}_gradients`, node: used.nodes, initializer: used.inits, input: inputs, output: outputs }, 'denoise-lab');
   return { bytes, weightInputs, batchNormLayers };
 }
 
 /** The nodes (in order) and initializers that the graph's `outputs` read, directly or through other nodes. */
-function unread(nodes: Onnx.INodeProto[], inits: Onnx.ITensorProto[], outputs: string[]) {
+function withoutUnread(nodes: Onnx.INodeProto[], inits: Onnx.ITensorProto[], outputs: string[]) {
   const read = new Set(outputs);
   const kept = [...nodes].reverse().filter((n) => {
     if (!n.output!.some((o) => read.has(o))) return false;
