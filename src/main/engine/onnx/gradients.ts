@@ -150,15 +150,19 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     return twins.get(plain)!.blocked;
   };
   /**
-   * `g` where `test(x, bound)` holds, else 0, as g * float(test), on the blocked twins when `g` and
-   * `x` have them (`bound` a scalar constant). ONNX Runtime's Where ran 2-3x slower than Cast and Mul
-   * on these tensors (docs/performance.md, Session 16).
+   * `g` where every `test(x, bound)` holds, else 0, as g * float(the tests and'ed): one Cast and one Mul
+   * however many tests (ONNX Runtime's Cast of a mask costs more than the comparisons); on the blocked
+   * twins when `g` and every `x` have them (each `bound` a scalar constant). ONNX Runtime's Where ran
+   * 2-3x slower than Cast and Mul on these tensors (docs/performance.md, Session 16).
    */
-  const masked = (g: string, test: 'Greater' | 'LessOrEqual' | 'Equal', x: string, bound: string) => {
-    const mask = (a: string) => op('Cast', [op(test, [a, bound])], [attrInt('to', FLOAT)]);
-    const [tg, tx] = [twins.get(g), twins.get(x)];
-    if (tg && tx && constants.has(bound)) return withTwin(op('Mul', [tg.blocked, mask(tx.blocked)]), tg.channels);
-    return op('Mul', [g, mask(x)]);
+  type Test = [test: 'Greater' | 'LessOrEqual' | 'Equal', x: string, bound: string];
+  const masked = (g: string, tests: Test[]) => {
+    const tg = twins.get(g);
+    const blocked = tg && tests.every(([, x, bound]) => twins.has(x) && constants.has(bound));
+    const form = (t: string) => (blocked ? twins.get(t)!.blocked : t);
+    const holds = tests.map(([test, x, bound]) => op(test, [form(x), bound])).reduce((a, b) => op('And', [a, b]));
+    const product = op('Mul', [form(g), op('Cast', [holds], [attrInt('to', FLOAT)])]);
+    return blocked ? withTwin(product, tg.channels) : product;
   };
   /** Per-channel means of an NCHW tensor, kept as [1, C, 1, 1]. */
   const channelMean = (t: string) => op('ReduceMean', [t], [attrInts('axes', [0, 2, 3]), attrInt('keepdims', 1)]);
@@ -311,7 +315,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
       const log1mP = op('Log', [op('Sub', [constant('one', 1), clipped])]);
       const perElement = op('Add', [op('Mul', [target, logP]), op('Mul', [op('Sub', [constant('one', 1), target]), log1mP])]);
       op('Neg', [op('ReduceMean', [perElement], [attrInt('keepdims', 0)])], [], 'loss');
-      lossGrad = masked(op('Div', [diff, count]), 'Equal', prediction, clipped);
+      lossGrad = masked(op('Div', [diff, count]), [['Equal', prediction, clipped]]);
       break;
     }
   }
@@ -329,8 +333,15 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
     else nodes.push({ opType: 'Identity', input: [onnxGrad], output: [name] });
     outputs.push(valueInfo(name, model.trainableWeights[index].shape as number[]));
   };
-  /** The gradient through a ReLU whose output is `out`. */
-  const reluGrad = (g: string, out: string) => masked(g, 'Greater', out, zero());
+  /** The gradient through a ReLU whose output is `out`, and through the clip to `clipTop` when that test is owed (below). */
+  const reluGrad = (g: string, out: string, clipTop?: string) =>
+    masked(g, [['Greater', out, zero()], ...(clipTop ? [['LessOrEqual', out, clipTop] as Test] : [])]);
+  /**
+   * Gradients of a rounded conv input that still owe the test that the input was inside its range
+   * (`input <= top`), the input's name being what they are the gradient of: made together with that
+   * input's own ReLU mask when a ReLU made it and nothing else reads it, else on its own.
+   */
+  const owedClip = new Map<string, string>();
   /** The gradient through a sigmoid whose output is `out`: g * out * (1 - out). */
   const sigmoidGrad = (g: string, out: string) => op('Mul', [g, op('Mul', [out, op('Sub', [constant('one', 1), out])])]);
   /**
@@ -411,13 +422,16 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
   for (const rec of [...records].reverse()) {
     const pending = gradsOf.get(rec.output);
     if (!pending) continue;
-    const g = pending.length === 1 ? pending[0] : op('Sum', pending);
     const { cls, cfg, inputs: ins } = rec;
+    const reluMade = cls === 'ReLU' || (cls.startsWith('Conv2D') && cfg.activation === 'relu');
+    const clipTop = pending.length === 1 && reluMade ? owedClip.get(pending[0]) : undefined;
+    const settled = clipTop ? pending : pending.map((p) => (owedClip.has(p) ? masked(p, [['LessOrEqual', rec.output, owedClip.get(p)!]]) : p));
+    const g = settled.length === 1 ? settled[0] : op('Sum', settled);
     switch (cls) {
       case 'Conv2D': case 'Conv2DTranspose': {
         // BCE's gradient arrives at the output sigmoid's input already (see the loss).
         const fusedBce = loss === 'bce' && rec.output === prediction;
-        const gz = cfg.activation === 'relu' ? reluGrad(g, rec.output) : cfg.activation === 'sigmoid' && !fusedBce ? sigmoidGrad(g, rec.output) : g;
+        const gz = cfg.activation === 'relu' ? reluGrad(g, rec.output, clipTop) : cfg.activation === 'sigmoid' && !fusedBce ? sigmoidGrad(g, rec.output) : g;
         if (rec.trainable[0] !== undefined) {
           const [, , a, b] = model.trainableWeights[rec.trainable[0]!].shape as number[]; // TF: conv [kh,kw,in,out], transposed [kh,kw,out,in]
           const input = rec.rounded?.input ?? ins[0];
@@ -429,8 +443,9 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         if (needsGrad.has(ins[0])) {
           const [, , cin, cout] = rec.layer.weights[0].shape as number[]; // a conv's [kh,kw,in,out]; only stride-1 convs use them
           const gx = inputGradient(cls, gz, rec.kernel!, cfg, cin, cout);
-          // Straight through the rounding, but not where the input was clipped to its range.
-          addGrad(ins[0], rec.rounded ? masked(gx, 'LessOrEqual', ins[0], rec.rounded.top) : gx);
+          // Straight through the rounding, but not where the input was clipped to its range (owed).
+          if (rec.rounded) owedClip.set(gx, rec.rounded.top);
+          addGrad(ins[0], gx);
         }
         break;
       }
@@ -456,7 +471,7 @@ export function buildGradientGraph(model: tf.LayersModel, loss: LossName, { nchw
         break;
       }
       case 'ReLU':
-        addGrad(ins[0], reluGrad(g, rec.output));
+        addGrad(ins[0], reluGrad(g, rec.output, clipTop));
         break;
       case 'Add':
         for (const input of ins) addGrad(input, g);
