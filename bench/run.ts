@@ -33,6 +33,7 @@ import { Rng } from '../src/main/engine/data/rng';
 import { makeImage } from '../src/main/engine/image/float-image';
 import { PHOTO_NOISE_MIX } from '../src/shared/noise-presets';
 import { relaunchWithEngineEnv } from '../src/main/cli/relaunch';
+import { adam } from '../src/main/engine/training/adam';
 
 // The engine's process environment (allocator.ts), as the app and the CLI run it; the children and the peer inherit it.
 const relaunched = await relaunchWithEngineEnv();
@@ -80,7 +81,7 @@ async function medianStepSeconds(step: () => Promise<unknown>, warmup: number, s
 
 /** Seconds per TF.js training step, median over `steps` after `warmup`; data-parallel over `threads` when > 1. */
 async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number, threads: number, microBatch = 0): Promise<number> {
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3); // the optimizer `train` uses
   const vars = trainableVariables(model);
   const parallel = threads > 1 ? await DataParallel.create(model, threads, tf.getBackend()) : null;
   const seconds = await medianStepSeconds(
@@ -93,7 +94,7 @@ async function timeTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4
 /** Seconds per training step with the forward and backward passes on ONNX Runtime; undefined where it cannot run them. */
 async function timeOnnxTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, loss: LossName, warmup: number, steps: number): Promise<number | undefined> {
   if (args['no-onnx-training'] || onnxTrainingUnavailable(model, loss)) return undefined;
-  const opt = tf.train.adam(1e-3);
+  const opt = adam(1e-3); // the optimizer `train` uses
   const vars = trainableVariables(model);
   const onnx = await OnnxTrainStep.create(model, loss);
   const seconds = await medianStepSeconds(() => onnx.step(opt, vars, x, y), warmup, steps);

@@ -2,8 +2,9 @@
  * Training steps whose forward and backward passes run in ONNX Runtime
  * (native kernels on every core) through the graph from onnx-gradients.ts.
  * The weights stay TF.js variables: each step feeds their current values in,
- * and the returned gradients go through the TF.js optimizer, so checkpoints,
- * resume and the optimizer state are the same as for TF.js steps. BatchNorm
+ * and the returned gradients go through the run's optimizer (training/adam.ts
+ * takes them as the arrays they come in), so checkpoints, resume and the
+ * optimizer state are the same as for TF.js steps. BatchNorm
  * moving statistics are updated from the batch statistics the graph returns,
  * with the layer's own momentum, as TF.js does in training.
  */
@@ -13,6 +14,7 @@ import { buildGradientGraph, gradientGraphSupport } from '../../onnx/gradients';
 import { createOnnxSession, loadOnnxRuntime, onnxThreads, onnxUnavailable } from '../../runtime/runner';
 import { nchwcBlockSize } from '../../runtime/nchwc';
 import type { LossName } from './tfjs-step';
+import { isArrayAdam } from '../adam';
 import type { ActivationScales } from '../../onnx/int8';
 
 type Ort = NonNullable<ReturnType<typeof loadOnnxRuntime>>;
@@ -64,10 +66,14 @@ export class OnnxTrainStep {
       throw err;
     }
     const result = await running;
-    const grads: tf.NamedTensorMap = {};
-    variables.forEach((v, i) => { grads[v.name] = tf.tensor(result[`grad_${i}`].data as Float32Array, v.shape); });
-    optimizer.applyGradients(grads);
-    tf.dispose(Object.values(grads));
+    const gradOf = (i: number) => result[`grad_${i}`].data as Float32Array;
+    if (isArrayAdam(optimizer)) {
+      optimizer.update(variables.map((variable, i) => ({ variable, grad: gradOf(i) }))); // the arrays as they come
+    } else {
+      const grads: tf.NamedTensorMap = Object.fromEntries(variables.map((v, i) => [v.name, tf.tensor(gradOf(i), v.shape)]));
+      optimizer.applyGradients(grads);
+      tf.dispose(Object.values(grads));
+    }
     for (const layer of this.batchNorms) updateMovingStatistics(layer, result[`${layer.name}_batch_mean`].data as Float32Array, result[`${layer.name}_batch_var`].data as Float32Array);
     return (result.loss.data as Float32Array)[0];
   }
