@@ -12,15 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic, explainFsError, ensureFolder } from '../atomic-fs';
 import { initBackend } from '../runtime/backend';
-import { applyNoise, formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
+import { formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { openSource, type TrainingSource } from '../data/sources';
 import { UserError } from '../errors';
-import { makeImage, type FloatImage } from '../image/float-image';
+import { makeImage } from '../image/float-image';
 import { encodeImage } from '../image/io';
 import { getArchitecture, modelStats, type Architecture, type ArchOptions, type ModelStats } from '../models/architectures';
 import { deepenInto } from '../models/deepen';
 import { guideInto } from '../models/guide';
-import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
+import { modelInput, modelInputData, UNKNOWN_NOISE_LEVEL } from '../models/input';
 import { encodeLevel } from '../models/level-code';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { toOpponent } from '../inference/opponent';
@@ -33,7 +33,8 @@ import { lockRun } from './run-lock';
 import { adam } from './adam';
 import { chooseNeighbours, gammaAt, regularisedTarget, subsample } from './neighbor2neighbor';
 import { currentForward, type CurrentForward } from './steps/current-forward';
-import { halvedChroma, opponentPairs, previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
+import { previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
+import { noisyBatch, pickPlane, type NoiseJob, type NoisySamples } from './samples';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { calibrateInt8 } from './int8-calibration';
@@ -57,56 +58,6 @@ function scheduledRate(c: TrainConfig, progress: number): number {
     case 'cosine': return c.lrMin + 0.5 * (c.lr - c.lrMin) * (1 + Math.cos(Math.PI * Math.min(1, progress)));
     case 'step': return c.lr * (progress < 0.6 ? 1 : progress < 0.85 ? 0.1 : 0.01);
   }
-}
-
-/** Which opponent plane a plane model's sample is: luma half the time, each chroma plane a quarter; always luma for a luma-only run. */
-function pickPlane(mode: PlaneMode, rng: Rng): 0 | 1 | 2 {
-  if (mode === 'luma') return 0;
-  return rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1 : 2;
-}
-
-/**
- * Which grey plane of a noisy colour patch a sample is: pickPlane's for a plane model; the luma
- * plane for a level estimator, which reads the luma plane's level in the engine; or, for a
- * chroma estimator or a guided chroma denoiser, one of the chroma planes at half resolution, as
- * the engine denoises them, with its guide (opponent.ts, chromaGuide) made with the clean luma plane.
- */
-export function planeSample(image: FloatImage, noisy: Float32Array, mode: PlaneMode, estimator: boolean, rng: Rng): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
-  if (mode === 'chroma') return halvedChroma(image, noisy, rng.next() < 0.5 ? 1 : 2, !estimator);
-  return opponentPairs(image, noisy)[estimator ? 0 : pickPlane(mode, rng)];
-}
-
-/**
- * Adds noise to each `size` x `size` image of a clean batch; returns the clean and noisy
- * samples (planeSample's, with planes; for a `guided` model, each noisy pixel followed by its
- * guide's), their true levels, and the per-sample levels a noise-map model is told
- * (UNKNOWN_NOISE_LEVEL for a `blind` fraction).
- */
-function noisyBatch(batch: Float32Array, n: number, size: number, c: 1 | 3, spec: NoiseSpec, blind: number, planes: PlaneMode, estimator: boolean, guided: boolean, rng: Rng) {
-  const per = batch.length / n;
-  const grey = usesPlanes({ planes });
-  const side = sampleSide({ planes }, size);
-  const out = grey ? side * side : per;
-  const clean = grey ? new Float32Array(n * out) : batch;
-  const noisy = new Float32Array(n * out * (guided ? 2 : 1));
-  const levels: number[] = [];
-  const sigmas: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const image = makeImage(size, size, c, batch.subarray(i * per, (i + 1) * per));
-    const r = applyNoise(image, spec, rng);
-    let sigma = r.sigma;
-    if (grey) {
-      const pick = planeSample(image, r.noisy, planes, estimator, rng);
-      clean.set(pick.clean.data, i * out);
-      if (pick.guide) noisy.set(withGuide(pick.noisy.data, 1, pick.guide.data), i * out * 2);
-      else noisy.set(pick.noisy.data, i * out);
-      sigma = pick.sigma;
-    } else noisy.set(r.noisy, i * out);
-    levels.push(sigma);
-    // No draw when blind is 0, so runs from before blind training resume bit-exactly.
-    sigmas.push(blind > 0 && rng.next() < blind ? UNKNOWN_NOISE_LEVEL : sigma);
-  }
-  return { clean, noisy, levels, sigmas };
 }
 
 /** A level estimator's targets: each sample's true level (level-code.ts) at every pixel. */
@@ -222,15 +173,14 @@ export async function measureTraining(requested: TrainConfig, steps = 3): Promis
     try {
       const s = startState(run, null);
       s.plan = run.source.epochPlan(s.rng);
-      let prepared = (await step(run, s, null)).next;
+      await step(run, s);
       const setupSeconds = (performance.now() - t0) / 1000;
       const timed = Math.max(1, Math.min(steps, run.stepsPerEpoch - 1));
       const t1 = performance.now();
       for (let i = 0; i < timed; i++) {
         s.step++;
-        prepared = (await step(run, s, prepared)).next;
+        await step(run, s);
       }
-      dropPrepared(prepared);
       const secondsPerStep = (performance.now() - t1) / 1000 / timed;
       const t2 = performance.now();
       const { config } = run;
@@ -361,19 +311,29 @@ function snapshot(run: Run, s: LoopState): CheckpointState {
 /** What makes a supervised batch. */
 type PairSource = Pick<Run, 'config' | 'source' | 'archOptions' | 'arch' | 'spec'>;
 
-/** A supervised step's input and target: clean patches with noise added. */
-function supervisedPair(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
+/** A supervised step's clean patches, drawn with `s.rng`, and what makes their samples (samples.ts). */
+function noiseJob(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): NoiseJob {
   const { config, source } = run;
-  const size = source.sampleSize;
-  const side = sampleSide(config, size);
-  const cm = run.archOptions.channels;
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
   const estimator = run.arch.task === 'noise-level';
-  const blind = estimator ? 0 : config.blindFraction ?? 0;
-  const guided = run.archOptions.guide === true;
-  const { clean, noisy, levels, sigmas } = noisyBatch(batch, n, size, source.channels, run.spec, blind, config.planes ?? 'none', estimator, guided, s.rng);
-  const target = estimator ? levelTargets(levels, side, cm) : clean;
-  return { x: modelInput(noisy, n, side, side, cm + (guided ? 1 : 0), run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, side, side, cm]), n };
+  return {
+    batch, n, size: source.sampleSize, channels: source.channels, spec: run.spec, blind: estimator ? 0 : config.blindFraction ?? 0,
+    planes: config.planes ?? 'none', estimator, guided: run.archOptions.guide === true,
+  };
+}
+
+/** A supervised step's input and target tensors from its samples. */
+function pairOf(run: PairSource, job: NoiseJob, { clean, noisy, levels, sigmas }: NoisySamples): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
+  const side = sampleSide(run.config, job.size);
+  const cm = run.archOptions.channels;
+  const target = job.estimator ? levelTargets(levels, side, cm) : clean;
+  return { x: modelInput(noisy, job.n, side, side, cm + (job.guided ? 1 : 0), run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [job.n, side, side, cm]), n: job.n };
+}
+
+/** A supervised step's input and target: clean patches with noise added. */
+function supervisedPair(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
+  const job = noiseJob(run, s);
+  return pairOf(run, job, noisyBatch(job, s.rng));
 }
 
 /**
@@ -414,54 +374,20 @@ function planesOf(colour: Float32Array, n: number, size: number, mode: PlaneMode
   return out;
 }
 
-/**
- * A supervised batch made ahead of its step, with the random state after it: the loop's own
- * state moves there only when the batch is used, so a checkpoint taken before then resumes
- * exactly as if it had never been made.
- */
-interface Prepared {
-  x: tf.Tensor4D;
-  y: tf.Tensor4D;
-  n: number;
-  rng: Rng;
-}
-
-/** The next step's supervised batch, drawn from a copy of the random state. */
-function prepareNext(run: Run, s: LoopState): Prepared {
-  const rng = new Rng(s.rng.state());
-  return { ...supervisedPair(run, { ...s, step: s.step + 1, rng }), rng };
-}
-
-/**
- * One training step at the state's position (the state's step counter is the caller's to advance),
- * on `prepared` when the previous step made its batch. While ONNX Runtime computes a step on its own
- * threads, this thread makes the next supervised batch of the epoch, returned as `next`.
- */
-async function step(run: Run, s: LoopState, prepared: Prepared | null): Promise<{ loss: number; lr: number; n: number; next: Prepared | null }> {
+/** One training step at the state's position (the state's step counter is the caller's to advance). */
+async function step(run: Run, s: LoopState): Promise<{ loss: number; lr: number; n: number }> {
   const { config, model, optimizer, variables } = run;
   const lr = learningRate(config, s.epoch * run.stepsPerEpoch + s.step, run.totalSteps);
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  if (prepared) s.rng = prepared.rng;
-  const { x, y, n } = prepared ?? (run.forward ? await selfSupervisedPair(run, s, run.forward) : supervisedPair(run, s));
-  let next: Prepared | null = null;
-  const ahead = () => {
-    if (!run.forward && s.step + 1 < run.stepsPerEpoch) next = prepareNext(run, s);
-  };
+  const { x, y, n } = run.forward ? await selfSupervisedPair(run, s, run.forward) : supervisedPair(run, s);
   const loss = run.onnxStep
-    ? await run.onnxStep.step(optimizer, variables, x, y, ahead)
+    ? await run.onnxStep.step(optimizer, variables, x, y)
     : run.parallel
       ? await run.parallel.step(model, optimizer, variables, x, y, config.loss)
       : trainStep(model, optimizer, variables, x, y, config.loss, config.microBatch ?? 0);
   tf.dispose([x, y]);
-  if (!Number.isFinite(loss)) {
-    dropPrepared(next);
-    throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
-  }
-  return { loss, lr, n, next };
-}
-
-function dropPrepared(p: Prepared | null): void {
-  if (p) tf.dispose([p.x, p.y]);
+  if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${s.epoch + 1}, step ${s.step + 1} (loss ${loss}); try a lower --lr`);
+  return { loss, lr, n };
 }
 
 /**
@@ -471,17 +397,12 @@ function dropPrepared(p: Prepared | null): void {
 async function runEpoch(run: Run, s: LoopState): Promise<boolean> {
   const { config, source, model, optimizer, stepsPerEpoch, totalSteps } = run;
   if (s.step === 0) s.plan = source.epochPlan(s.rng);
-  let prepared: Prepared | null = null;
   while (s.step < stepsPerEpoch) {
     // Let messages (a stop request in an engine host) in between steps.
     await new Promise((resolve) => setImmediate(resolve));
-    if (run.handle.signal?.aborted) {
-      dropPrepared(prepared);
-      return false;
-    }
+    if (run.handle.signal?.aborted) return false;
     const t0 = performance.now();
-    const { loss, lr, n, next } = await step(run, s, prepared);
-    prepared = next;
+    const { loss, lr, n } = await step(run, s);
     const sec = stepSeconds((performance.now() - t0) / 1000, s.stepSecEma);
     s.elapsed += sec;
     s.partial = { lossSum: s.partial.lossSum + loss * n, samples: s.partial.samples + n, seconds: s.partial.seconds + sec };

@@ -15,13 +15,13 @@ import { crop, makeImage, type FloatImage } from '../image/float-image';
 import { estimateNoiseSigma } from '../inference/noise-level';
 import { chooseNeighbours, subsample } from './neighbor2neighbor';
 import { mse, psnr, ssim } from '../image/metrics';
-import { chromaGuide, toOpponent } from '../inference/opponent';
-import { halve } from '../image/resample';
 import { modelInputData, UNKNOWN_NOISE_LEVEL, withGuide } from '../models/input';
 import type { ModelRunner } from '../runtime/runner';
 import { Rng } from '../data/rng';
 import { decodeLevel, encodeLevel } from '../models/level-code';
 import { usesPlanes, type TrainConfig } from './config';
+import { halvedChroma, opponentPairs } from './samples';
+import { toOpponent } from '../inference/opponent';
 import { lossFn } from './steps/tfjs-step';
 
 /**
@@ -44,12 +44,6 @@ export interface Validation {
   preview: { noisy: FloatImage[]; denoised: FloatImage[]; clean: FloatImage[] };
 }
 
-/** A colour image and its noisy copy as three grey (clean, noisy, level) pairs of opponent planes. */
-export function opponentPairs(clean: FloatImage, noisy: Float32Array): { clean: FloatImage; noisy: FloatImage; sigma: number }[] {
-  const cp = toOpponent(clean);
-  const np = toOpponent(makeImage(clean.width, clean.height, 3, noisy));
-  return cp.map((c, k) => ({ clean: c, noisy: np[k], sigma: Math.sqrt(mse(np[k].data, c.data)) }));
-}
 
 /** Scores the model on the validation images (their opponent planes, or luma planes, for a plane model); `blind` tells a noise-map model the level is unknown instead of the true one. */
 export async function validate(runner: ModelRunner, source: TrainingSource, c: TrainConfig, spec: NoiseSpec, noiseMap: boolean, blind = false): Promise<Validation> {
@@ -83,17 +77,6 @@ export async function validate(runner: ModelRunner, source: TrainingSource, c: T
   return { valLoss: lossSum / n, quality: { psnr: psnrSum / n, ssim: ssimSum / n, noisyPsnr: noisySum / n }, preview };
 }
 
-/**
- * Chroma plane `k` (1 or 2) of a noisy colour image at half resolution, as the engine denoises it,
- * its true level, and, for a guided chroma denoiser (`guided`), its guide (opponent.ts, chromaGuide)
- * made with the clean luma plane at the same resolution (the engine makes it with the denoised one).
- */
-export function halvedChroma(clean: FloatImage, noisy: Float32Array, k: 1 | 2, guided: boolean): { clean: FloatImage; noisy: FloatImage; sigma: number; guide?: FloatImage } {
-  const pairs = opponentPairs(clean, noisy);
-  const c = halve(pairs[k].clean);
-  const n = halve(pairs[k].noisy);
-  return { clean: c, noisy: n, sigma: Math.sqrt(mse(n.data, c.data)), ...(guided ? { guide: chromaGuide(halve(pairs[0].clean))(n) } : {}) };
-}
 
 /** Draws of noise per validation image for a level estimator: one draw each says little about a noise mix. */
 const LEVEL_DRAWS = 4;

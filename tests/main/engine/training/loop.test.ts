@@ -16,7 +16,7 @@ import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noi
 import { Rng } from '../../../../src/main/engine/data/rng';
 import type { EpochMetrics } from '../../../../src/shared/epoch-metrics';
 import { readManifest } from '../../../../src/main/engine/models/manifest';
-import { measureTraining, planeSample, train } from '../../../../src/main/engine/training/loop';
+import { measureTraining, train } from '../../../../src/main/engine/training/loop';
 import { buildTrainConfig, TRAIN_DEFAULTS, type TrainConfig, type TrainEvent } from '../../../../src/main/engine/training/config';
 import { latestCheckpoint } from '../../../../src/main/engine/training/checkpoints';
 import { jsonLines, runCli, startCli } from '../../../helpers/cli';
@@ -309,19 +309,6 @@ describe('train', () => {
     model.dispose();
     await expect(train({ ...tiny(path.join(tmp, 'chroma-dncnn'), 1), arch: 'dncnn', channels: undefined, planes: 'chroma' }, { onEvent: () => undefined }))
       .rejects.toThrow(/chroma trains a level estimator \(levelnet\) or a guided chroma denoiser \(ffdnet\), not a dncnn model/);
-  });
-
-  it('draws only luma planes for a luma-only plane model, and all three for an opponent one', () => {
-    const image = smoothImage(16, 16, 3);
-    const noisy = applyNoise(image, parseNoiseSpec('gaussian:20'), new Rng(1)).noisy;
-    const luma = toOpponent(image)[0].data;
-    const isLuma = (d: { clean: { data: Float32Array } }) => d.clean.data.every((v, i) => v === luma[i]);
-    const rng = new Rng(5);
-    const draws = (mode: 'luma' | 'opponent') => Array.from({ length: 24 }, () => planeSample(image, noisy, mode, false, rng));
-    expect(draws('luma').every(isLuma)).toBe(true);
-    const mixed = draws('opponent').filter(isLuma).length;
-    expect(mixed).toBeGreaterThan(4);
-    expect(mixed).toBeLessThan(20);
   });
 
   it('trains a guided chroma denoiser from a plane model, which that model then holds in its chroma folder', async () => {

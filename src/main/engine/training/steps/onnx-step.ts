@@ -48,24 +48,17 @@ export class OnnxTrainStep {
   }
 
   /**
-   * Runs one step on inputs `x` and targets `y` (NHWC); returns the mean loss. `meanwhile` runs on
-   * this thread while ONNX Runtime computes on its own (the loop makes the next batch there).
+   * Runs one step on inputs `x` and targets `y` (NHWC); returns the mean loss. onnxruntime-node runs
+   * the graph on this thread (with its pool), so nothing else on it overlaps the step.
    */
-  async step(optimizer: tf.Optimizer, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor4D, meanwhile?: () => void): Promise<number> {
+  async step(optimizer: tf.Optimizer, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor4D): Promise<number> {
     const { Tensor } = this.ort;
     const feeds: Record<string, InstanceType<typeof Tensor>> = {
       x: new Tensor('float32', x.dataSync() as Float32Array, x.shape),
       y: new Tensor('float32', y.dataSync() as Float32Array, y.shape),
     };
     variables.forEach((v, i) => { feeds[this.weightInputs[i]] = new Tensor('float32', v.dataSync() as Float32Array, v.shape); });
-    const running = this.session.run(feeds);
-    try {
-      meanwhile?.();
-    } catch (err) {
-      await running.catch(() => undefined);
-      throw err;
-    }
-    const result = await running;
+    const result = await this.session.run(feeds);
     const gradOf = (i: number) => result[`grad_${i}`].data as Float32Array;
     if (isArrayAdam(optimizer)) {
       optimizer.update(variables.map((variable, i) => ({ variable, grad: gradOf(i) }))); // the arrays as they come
