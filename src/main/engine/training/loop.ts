@@ -34,7 +34,7 @@ import { adam } from './adam';
 import { chooseNeighbours, gammaAt, regularisedTarget, subsample } from './neighbor2neighbor';
 import { currentForward, type CurrentForward } from './steps/current-forward';
 import { previewSheet, validate, validateLevels, validateSelfSupervised, type Validation } from './validation';
-import { noisyBatch, pickPlane, type NoiseJob, type NoisySamples } from './samples';
+import { noisyBatch, pickPlane } from './samples';
 import { DataParallel } from './steps/parallel/data-parallel';
 import { OnnxTrainStep, onnxTrainingUnavailable } from './steps/onnx-step';
 import { calibrateInt8 } from './int8-calibration';
@@ -311,29 +311,21 @@ function snapshot(run: Run, s: LoopState): CheckpointState {
 /** What makes a supervised batch. */
 type PairSource = Pick<Run, 'config' | 'source' | 'archOptions' | 'arch' | 'spec'>;
 
-/** A supervised step's clean patches, drawn with `s.rng`, and what makes their samples (samples.ts). */
-function noiseJob(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): NoiseJob {
+/** A supervised step's input and target: clean patches with noise added (samples.ts). */
+function supervisedPair(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
   const { config, source } = run;
+  const size = source.sampleSize;
+  const side = sampleSide(config, size);
+  const cm = run.archOptions.channels;
   const { data: batch, n } = source.batch(s.step, config.batch, s.plan, s.rng);
   const estimator = run.arch.task === 'noise-level';
-  return {
-    batch, n, size: source.sampleSize, channels: source.channels, spec: run.spec, blind: estimator ? 0 : config.blindFraction ?? 0,
-    planes: config.planes ?? 'none', estimator, guided: run.archOptions.guide === true,
-  };
-}
-
-/** A supervised step's input and target tensors from its samples. */
-function pairOf(run: PairSource, job: NoiseJob, { clean, noisy, levels, sigmas }: NoisySamples): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
-  const side = sampleSide(run.config, job.size);
-  const cm = run.archOptions.channels;
-  const target = job.estimator ? levelTargets(levels, side, cm) : clean;
-  return { x: modelInput(noisy, job.n, side, side, cm + (job.guided ? 1 : 0), run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [job.n, side, side, cm]), n: job.n };
-}
-
-/** A supervised step's input and target: clean patches with noise added. */
-function supervisedPair(run: PairSource, s: Pick<LoopState, 'step' | 'plan' | 'rng'>): { x: tf.Tensor4D; y: tf.Tensor4D; n: number } {
-  const job = noiseJob(run, s);
-  return pairOf(run, job, noisyBatch(job, s.rng));
+  const guided = run.archOptions.guide === true;
+  const { clean, noisy, levels, sigmas } = noisyBatch({
+    batch, n, size, channels: source.channels, spec: run.spec, blind: estimator ? 0 : config.blindFraction ?? 0,
+    planes: config.planes ?? 'none', estimator, guided,
+  }, s.rng);
+  const target = estimator ? levelTargets(levels, side, cm) : clean;
+  return { x: modelInput(noisy, n, side, side, cm + (guided ? 1 : 0), run.arch.noiseMap ? sigmas : null), y: tf.tensor4d(target, [n, side, side, cm]), n };
 }
 
 /**
