@@ -163,10 +163,10 @@ async function main() {
 
   if (wanted('data_noise')) {
     // The training data pipeline on one core: random 96x96 colour patches made noisy, per noise spec,
-    // against what the trainer consumes (the bundled colour model trains at about 15-20 patches/s here).
+    // against what the trainer consumes (the bundled luma model trains at about 5-7 patches/s of 160x160 here).
     const rng = new Rng(1);
     const images = Array.from({ length: 4 }, () => makeImage(256, 256, 3, Float32Array.from({ length: 256 * 256 * 3 }, () => Math.round(rng.next() * 255) / 255)));
-    for (const [label, spec] of [['gaussian', 'gaussian:0-55'], ['camera_raw', 'camera:0.0001-0.012'], ['camera_jpeg', 'camera'], ['photo_mix', PHOTO_NOISE_MIX]] as const) {
+    for (const [label, spec] of [['gaussian', 'gaussian:0-55'], ['camera_raw', 'camera:0.0001-0.012'], ['camera_jpeg', 'camera'], ['poisson_gaussian', 'poisson-gaussian:0.0005-0.02,0-10'], ['photo_mix', PHOTO_NOISE_MIX]] as const) {
       const parsed = parseNoiseSpec(spec);
       const batch = 16;
       const sec = await medianStepSeconds(async () => {

@@ -187,13 +187,23 @@ export function demosaic(raw: Float32Array, width: number, height: number): Floa
     return raw[Math.max(0, yy) * width + Math.max(0, xx)];
   };
   for (let y = 0; y < height; y++) {
+    const inner = y > 0 && y < height - 1;
     for (let x = 0; x < width; x++) {
       const p = 3 * (y * width + x);
-      const here = raw[y * width + x];
-      const cross = (at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1)) / 4;
-      const diag = (at(x - 1, y - 1) + at(x + 1, y - 1) + at(x - 1, y + 1) + at(x + 1, y + 1)) / 4;
-      const horiz = (at(x - 1, y) + at(x + 1, y)) / 2;
-      const vert = (at(x, y - 1) + at(x, y + 1)) / 2;
+      const i = y * width + x;
+      let left: number, right: number, up: number, down: number, diag: number;
+      if (inner && x > 0 && x < width - 1) {
+        // Away from the border the neighbours are read directly (the mirrored reads are for the border only).
+        left = raw[i - 1]; right = raw[i + 1]; up = raw[i - width]; down = raw[i + width];
+        diag = (raw[i - width - 1] + raw[i - width + 1] + raw[i + width - 1] + raw[i + width + 1]) / 4;
+      } else {
+        left = at(x - 1, y); right = at(x + 1, y); up = at(x, y - 1); down = at(x, y + 1);
+        diag = (at(x - 1, y - 1) + at(x + 1, y - 1) + at(x - 1, y + 1) + at(x + 1, y + 1)) / 4;
+      }
+      const here = raw[i];
+      const cross = (left + right + up + down) / 4;
+      const horiz = (left + right) / 2;
+      const vert = (up + down) / 2;
       switch (bayerChannel(x, y)) {
         case 0: out[p] = here; out[p + 1] = cross; out[p + 2] = diag; break;
         case 2: out[p] = diag; out[p + 1] = cross; out[p + 2] = here; break;

@@ -26,47 +26,37 @@ export function quantTable(base: readonly number[], quality: number): Float32Arr
   return Float32Array.from(base, (v) => Math.min(255, Math.max(1, Math.floor((v * scale + 50) / 100))));
 }
 
-/** COS[u * 8 + x] = a(u) cos((2x + 1) u pi / 16): the orthonormal 8-point DCT basis. */
+/** COS[u * 8 + x] = a(u) cos((2x + 1) u pi / 16): the orthonormal 8-point DCT basis (float32 values). */
 const COS = (() => {
   const t = new Float32Array(64);
   for (let u = 0; u < 8; u++) {
     for (let x = 0; x < 8; x++) t[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
   }
-  return t;
+  return Float64Array.from(t);
 })();
+/** Its transpose: the inverse transform's matrix. */
+const COS_T = Float64Array.from({ length: 64 }, (_, i) => COS[(i % 8) * 8 + Math.floor(i / 8)]);
+
+/**
+ * dst[k * ds] = sum over j of m[k * 8 + j] * src[j * ss], k and j 0-7: one 8-point transform of a
+ * block's row or column; with a quantisation table (indexed as dst is), each sum is quantised.
+ */
+function transform8(m: Float64Array, src: Float32Array, so: number, ss: number, dst: Float32Array, d0: number, ds: number, table?: Float32Array): void {
+  const x0 = src[so], x1 = src[so + ss], x2 = src[so + 2 * ss], x3 = src[so + 3 * ss];
+  const x4 = src[so + 4 * ss], x5 = src[so + 5 * ss], x6 = src[so + 6 * ss], x7 = src[so + 7 * ss];
+  for (let k = 0, o = 0; k < 8; k++, o += 8) {
+    const d = d0 + k * ds;
+    const s = m[o] * x0 + m[o + 1] * x1 + m[o + 2] * x2 + m[o + 3] * x3 + m[o + 4] * x4 + m[o + 5] * x5 + m[o + 6] * x6 + m[o + 7] * x7;
+    dst[d] = table ? Math.round(s / table[d]) * table[d] : s;
+  }
+}
 
 /** Quantises one 8x8 block in place (values level-shifted around 0). */
 function quantiseBlock(block: Float32Array, table: Float32Array, tmp: Float32Array): void {
-  // Forward DCT: rows, then columns.
-  for (let y = 0; y < 8; y++) {
-    for (let u = 0; u < 8; u++) {
-      let s = 0;
-      for (let x = 0; x < 8; x++) s += COS[u * 8 + x] * block[y * 8 + x];
-      tmp[y * 8 + u] = s;
-    }
-  }
-  for (let u = 0; u < 8; u++) {
-    for (let v = 0; v < 8; v++) {
-      let s = 0;
-      for (let y = 0; y < 8; y++) s += COS[v * 8 + y] * tmp[y * 8 + u];
-      block[v * 8 + u] = Math.round(s / table[v * 8 + u]) * table[v * 8 + u];
-    }
-  }
-  // Inverse DCT: columns, then rows.
-  for (let u = 0; u < 8; u++) {
-    for (let y = 0; y < 8; y++) {
-      let s = 0;
-      for (let v = 0; v < 8; v++) s += COS[v * 8 + y] * block[v * 8 + u];
-      tmp[y * 8 + u] = s;
-    }
-  }
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) {
-      let s = 0;
-      for (let u = 0; u < 8; u++) s += COS[u * 8 + x] * tmp[y * 8 + u];
-      block[y * 8 + x] = s;
-    }
-  }
+  for (let y = 0; y < 8; y++) transform8(COS, block, y * 8, 1, tmp, y * 8, 1); // forward DCT of the rows
+  for (let u = 0; u < 8; u++) transform8(COS, tmp, u, 8, block, u, 8, table); // of the columns, quantised
+  for (let u = 0; u < 8; u++) transform8(COS_T, block, u, 8, tmp, u, 8); // inverse DCT of the columns
+  for (let y = 0; y < 8; y++) transform8(COS_T, tmp, y * 8, 1, block, y * 8, 1); // of the rows
 }
 
 /** Quantises a plane (values 0-255) in 8x8 blocks, edges replicated into partial blocks; in place. */

@@ -100,6 +100,20 @@ describe('applyNoise', () => {
     expect(bright).toBeGreaterThan(dark * 2);
     expect(bright).toBeCloseTo(Math.sqrt(0.01 * 0.8 + (2 / 255) ** 2), 2);
   });
+  it('shot noise counts photons: Poisson counts, to their probabilities, below the normal approximation', () => {
+    // Gain 0.01 on a level of 0.04: 4 photons on average, each 0.01; no read noise. 2.55 x a count rounds to a distinct 8-bit value.
+    const { noisy } = applyNoise(grey(0.04, 200_000), parseNoiseSpec('poisson-gaussian:0.01,0'), new Rng(12));
+    const counts = Array.from(noisy, (v) => Math.round((v * 255) / 2.55));
+    const freq = (k: number) => counts.filter((c) => c === k).length / counts.length;
+    let pk = Math.exp(-4);
+    for (let k = 0; k <= 10; k++) {
+      expect(Math.abs(freq(k) - pk)).toBeLessThan(0.004);
+      pk *= 4 / (k + 1);
+    }
+    const mean = counts.reduce((a, c) => a + c, 0) / counts.length;
+    expect(mean).toBeCloseTo(4, 1);
+    expect(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / counts.length).toBeCloseTo(4, 1);
+  });
   it('salt-pepper sets about the given fraction to black or white', () => {
     const { noisy } = applyNoise(grey(0.5), parseNoiseSpec('salt-pepper:0.1'), new Rng(6));
     const hit = noisy.filter((v) => v === 0 || v === 1).length / noisy.length;
@@ -109,6 +123,32 @@ describe('applyNoise', () => {
 });
 
 describe('Rng', () => {
+  it('draws standard normals: the moments, the tails beyond 1, 2 and 3, and the CDF everywhere', () => {
+    const r = new Rng(11);
+    const n = 400_000;
+    const xs = Float64Array.from({ length: n }, () => r.normal());
+    let m1 = 0, m2 = 0, m4 = 0;
+    for (const x of xs) { m1 += x; m2 += x * x; m4 += x ** 4; }
+    expect(Math.abs(m1 / n)).toBeLessThan(0.006);
+    expect(Math.abs(m2 / n - 1)).toBeLessThan(0.01);
+    expect(Math.abs(m4 / n - 3)).toBeLessThan(0.06);
+    const beyond = (t: number) => xs.filter((x) => Math.abs(x) > t).length / n;
+    expect(beyond(1)).toBeCloseTo(0.3173, 2);
+    expect(beyond(2)).toBeCloseTo(0.0455, 2);
+    expect(Math.abs(beyond(3) - 0.0027)).toBeLessThan(0.0005);
+    expect(Math.abs(beyond(3.5) - 4.65e-4)).toBeLessThan(1.5e-4);
+    // Kolmogorov-Smirnov distance to the normal CDF (the 1 % critical value for n draws is 1.63/sqrt(n) = 0.0026).
+    const sorted = xs.slice().sort();
+    const cdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
+    let d = 0;
+    for (let i = 0; i < n; i += 97) d = Math.max(d, Math.abs(cdf(sorted[i]) - (i + 0.5) / n));
+    expect(d).toBeLessThan(0.0026);
+  });
+  it('draws the same numbers for a seed as it always has (runs resume, and recorded training commands reproduce, only so)', () => {
+    const r = new Rng(2024);
+    expect([r.nextU32(), r.nextU32(), r.nextU32()]).toEqual([2419916859, 2996235947, 1249288266]);
+    expect([r.normal(), r.normal(), r.normal()]).toEqual([-0.8545829997294871, -0.6818654325119954, 0.8438401040597503]);
+  });
   it('restores its exact position from a saved state', () => {
     const r = new Rng(42);
     for (let i = 0; i < 7; i++) r.normal();
@@ -134,3 +174,10 @@ describe('noise mixtures', () => {
     expect(impulsive).toBeLessThan(240);
   });
 });
+
+/** The error function (Abramowitz and Stegun 7.1.26; absolute error below 1.5e-7). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x < 0 ? -y : y;
+}
