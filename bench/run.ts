@@ -106,33 +106,32 @@ async function timeOnnxTraining(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Ten
 
 type Figure = { bench: string; value: number; mode: string } & Record<string, unknown>;
 
+/** The figures a fresh process of this bench prints with `flags` (and --quick when this run has it), by name. */
+function childFigures(flags: string[]): Record<string, Figure> {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), ...flags, ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out: Record<string, Figure> = {};
+  for (const line of child.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const d = JSON.parse(line) as Figure;
+    out[d.bench] = d;
+  }
+  return out;
+}
+
 /**
  * Training figures with data-parallel replicas on one-thread wasm, measured in
  * a child process (a process's wasm thread pool is fixed once started).
  */
 function replicaFigures(names: string[]): Record<string, Figure> {
   if (!names.length) return {};
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), '--only', names.join(','), '--wasm-threads', '1', '--no-onnx-training',
-    '--threads', String(replicas), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const out: Record<string, Figure> = {};
-  for (const line of child.stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const d = JSON.parse(line) as Figure;
-    if (d.bench.startsWith('train_')) out[d.bench] = d;
-  }
-  return out;
+  const figs = childFigures(['--only', names.join(','), '--wasm-threads', '1', '--no-onnx-training', '--threads', String(replicas)]);
+  return Object.fromEntries(Object.entries(figs).filter(([name]) => name.startsWith('train_')));
 }
 
 /** Our ffdnet training figure from a fresh process of this bench (`--only train_ffdnet`), or undefined when it printed none. */
 function ffdnetTrainingAlone(): number | undefined {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run.ts'), '--only', 'train_ffdnet',
-    ...(args.model ? ['--model', args.model] : []), ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  for (const line of child.stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const d = JSON.parse(line) as Figure;
-    if (d.bench === 'train_ffdnet_patches_per_s') return d.value;
-  }
-  return undefined;
+  return childFigures(['--only', 'train_ffdnet', ...(args.model ? ['--model', args.model] : [])]).train_ffdnet_patches_per_s?.value;
 }
 
 async function main() {
