@@ -12,7 +12,7 @@ planes; stage 1 hard-thresholds a bior1.5 x Haar 3-D spectrum, stage 2 Wiener-
 filters a DCT x Haar one against stage 1's estimate; Kaiser-windowed
 aggregation. It differs from the authors' binary in two ways that can only
 cost it quality: no predictive search shortcuts (full search everywhere) and
-float32 arithmetic. Validate it on CBSD68 against the published 33.52 / 30.71 /
+float32 spectra (the aggregation is float64: a Wiener weight can pass float32's range). Validate it on CBSD68 against the published 33.52 / 30.71 /
 27.38 before trusting it elsewhere (docs/models.md records both).
 
 Noise is Gaussian from NumPy's generator (seeded), so the noisy images differ
@@ -97,11 +97,10 @@ def match(lum, n1, step, n2, ns, tau):
     hp, wp = h - n1 + 1, w - n1 + 1
     ry, rx = torch.tensor(grid(hp, step)), torch.tensor(grid(wp, step))
     r = ns // 2
-    padded = F.pad(lum[None, None], (r, r, r, r), value=1e3)[0, 0]
+    lum64 = lum.double()
+    padded = F.pad(lum64[None, None], (r, r, r, r), value=1e3)[0, 0]
     shifts = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
     dist = torch.empty(len(ry), len(rx), len(shifts))
-    lum64 = lum.double()
-    padded = padded.double()
     for s in range(0, len(shifts), 8):
         chunk = shifts[s:s + 8]
         moved = torch.stack([padded[r + dy:r + dy + h, r + dx:r + dx + w] for dy, dx in chunk])
@@ -206,6 +205,8 @@ def main():
     ap.add_argument('--noisy', help='8-bit noisy PNGs of the same names to denoise instead (one --sigma: their true level)')
     ap.add_argument('--save', help='write the denoised PNGs here')
     args = ap.parse_args()
+    if args.noisy and ',' in args.sigma:
+        ap.error('--noisy takes one --sigma: the true level of those files')
     if args.threads:
         torch.set_num_threads(args.threads)
     names = sorted(n for n in os.listdir(args.clean) if n.lower().endswith(('.png', '.jpg', '.jpeg', '.bmp', '.tif')))
