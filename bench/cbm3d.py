@@ -30,6 +30,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from image8 import psnr8, read_rgb
+
 # Opponent colour transform of CBM3D: luminance, then two chrominance planes.
 OPP = torch.tensor([[1 / 3, 1 / 3, 1 / 3], [1 / 2, 0, -1 / 2], [1 / 4, -1 / 2, 1 / 4]], dtype=torch.float64)
 # bior1.5 (Cohen-Daubechies-Feauveau, 1 and 5 vanishing moments) analysis filters.
@@ -180,18 +182,6 @@ def cbm3d(noisy_rgb, sigma):
     basic = collaborate(z, None, sigmas, p1, 1)
     final = collaborate(z, basic, sigmas, p2, 2)
     return torch.einsum('ij,jhw->ihw', torch.linalg.inv(OPP).float(), final)
-
-
-def read_rgb(file):
-    image = cv2.imread(file, cv2.IMREAD_COLOR)
-    if image is None:
-        raise SystemExit(f'cannot read {file}')
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def psnr8(a, b):
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return 10 * math.log10(255.0 ** 2 / mse)
 
 
 def main():

@@ -8,33 +8,38 @@ it is scored on). PSNR is on the 8-bit grid, as the project's eval computes it.
   /usr/bin/python3 bench/classical-baseline.py --noisy runs/holdout/CBSD68@camera_0.004_90 --clean ../shared/data/denoise/test/CBSD68
 Needs Debian's python3-opencv (run it with Debian's /usr/bin/python3).
 """
-import argparse, json, math, os
+import argparse, json, os
 import cv2
 import numpy as np
 
-ap = argparse.ArgumentParser()
-ap.add_argument('--noisy', required=True)
-ap.add_argument('--clean', required=True)
-ap.add_argument('--h', default='3,5,7,9,11,13,15,18,21,25')
-args = ap.parse_args()
+from image8 import psnr8
 
-def psnr(a, b):
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
-pairs = []
-for name in sorted(os.listdir(args.clean)):
-    stem = os.path.splitext(name)[0]
-    noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), cv2.IMREAD_COLOR)
-    clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_COLOR)
-    if noisy is not None and clean is not None:
-        pairs.append((noisy, clean))
-noisy_psnr = float(np.mean([psnr(n, c) for n, c in pairs]))
-best = None
-for h in [float(x) for x in args.h.split(',')]:
-    score = float(np.mean([psnr(cv2.fastNlMeansDenoisingColored(n, None, h, h, 7, 21), c) for n, c in pairs]))
-    row = {'tool': 'cv2.fastNlMeansDenoisingColored', 'noisy': args.noisy, 'h': h, 'psnr': score, 'noisyPsnr': noisy_psnr, 'images': len(pairs)}
-    print(json.dumps(row), flush=True)
-    if best is None or score > best['psnr']:
-        best = row
-print(json.dumps({**best, 'best': True}))
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--noisy', required=True)
+    ap.add_argument('--clean', required=True)
+    ap.add_argument('--h', default='3,5,7,9,11,13,15,18,21,25')
+    args = ap.parse_args()
+    pairs = []
+    for name in sorted(os.listdir(args.clean)):
+        stem = os.path.splitext(name)[0]
+        noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), cv2.IMREAD_COLOR)
+        clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_COLOR)
+        if noisy is not None and clean is not None:
+            pairs.append((noisy, clean))
+    if not pairs:
+        raise SystemExit(f'no noisy PNG in {args.noisy} matches a file in {args.clean}')
+    noisy_psnr = float(np.mean([psnr8(n, c) for n, c in pairs]))
+    best = None
+    for h in [float(x) for x in args.h.split(',')]:
+        score = float(np.mean([psnr8(cv2.fastNlMeansDenoisingColored(n, None, h, h, 7, 21), c) for n, c in pairs]))
+        row = {'tool': 'cv2.fastNlMeansDenoisingColored', 'noisy': args.noisy, 'h': h, 'psnr': score, 'noisyPsnr': noisy_psnr, 'images': len(pairs)}
+        print(json.dumps(row), flush=True)
+        if best is None or score > best['psnr']:
+            best = row
+    print(json.dumps({**best, 'best': True}))
+
+
+if __name__ == '__main__':
+    main()
