@@ -17,7 +17,8 @@ export { EVENT_CHANNELS, REQUEST_CHANNELS };
 const id = z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'invalid id');
 /** A local path the user dropped on the window; main accepts only paths the preload reported (services/grants.ts). */
 const localPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'invalid path');
-const noiseSpec = z.string().min(1).max(100);
+/** A noise spec (the engine parses it); long enough for a mix of many parts, such as the photo preset. */
+const noiseSpec = z.string().min(1).max(1000);
 
 const TrainRequestSchema = z.object({
   name: z.string().min(1).max(100).optional(),

@@ -2,8 +2,11 @@
  * Named noise specs the app offers beside its free-text noise field (Train
  * view and Datasets inspector); any spec the engine parses may still be typed.
  */
-/** The mix the bundled colour model trains on: Gaussian, camera noise with and without JPEG, and shot + read noise. */
-export const PHOTO_NOISE_MIX = 'gaussian:0-55+gaussian:0-55+camera+camera:0.0001-0.012+poisson-gaussian:0.0005-0.02,0-10';
+/**
+ * The mix the bundled colour model's luma and chroma denoisers train on (docs/models.md, `MIX`, Sessions 13-23):
+ * Gaussian, camera noise with and without JPEG and once more at its strong end, and shot + read noise.
+ */
+export const PHOTO_NOISE_MIX = 'gaussian:0-55+gaussian:0-55+camera+camera:0.0001-0.012+camera:0.004-0.012,60-100+poisson-gaussian:0.0005-0.02,0-10';
 
 export const NOISE_PRESETS = [
   { label: "The notebook's noise (factor 0.3)", spec: 'factor:0.3' },

@@ -1,6 +1,7 @@
 /** Runtime validation of IPC payloads, including hostile ones. */
 import { describe, expect, it } from 'vitest';
 import { REQUEST_CHANNELS, isRequestChannel, requestSchemas, validatePayload } from '../../src/shared/contract';
+import { NOISE_PRESETS } from '../../src/shared/noise-presets';
 
 const goodTrain = {
   datasetId: 'fashion-mnist', arch: 'seed', noise: 'factor:0.3', epochs: 10, batch: 200, lr: 0.001,
@@ -15,7 +16,13 @@ describe('validatePayload', () => {
     expect(validatePayload('denoise:run', { ids: ['item-1'], sigma: 25, ensemble: 8 })).toMatchObject({ ensemble: 8 });
   });
 
+  it.each(NOISE_PRESETS.map((p) => [p.label, p.spec]))('accepts the noise preset %s in a run and in the inspector', (_label, spec) => {
+    expect(validatePayload('train:start', { ...goodTrain, noise: spec })).toMatchObject({ noise: spec });
+    expect(validatePayload('datasets:inspect', { id: 'fashion-mnist', index: 0, noise: spec, seed: 1 })).toMatchObject({ noise: spec });
+  });
+
   it.each([
+    ['a noise spec of thousands of characters', 'train:start', { ...goodTrain, noise: 'gaussian:25+'.repeat(200) }, /noise/],
     ['wrong types', 'train:start', { ...goodTrain, epochs: '10' }, /epochs/],
     ['unknown architecture', 'train:start', { ...goodTrain, arch: 'evil' }, /arch/],
     ['extra keys', 'train:start', { ...goodTrain, __proto__x: 1, shell: 'rm -rf /' }, /Unrecognized key/],

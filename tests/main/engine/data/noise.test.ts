@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyNoise, formatNoiseSpec, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
 import { UserError } from '../../../../src/main/engine/errors';
+import { NOISE_PRESETS } from '../../../../src/shared/noise-presets';
 import { Rng } from '../../../../src/main/engine/data/rng';
 
 import { makeImage } from '../../../../src/main/engine/image/float-image';
@@ -27,6 +28,10 @@ describe('noise specs', () => {
   ])('parses %s and formats it back', (text, spec) => {
     expect(parseNoiseSpec(text)).toEqual(spec);
     expect(formatNoiseSpec(parseNoiseSpec(text))).toBe(text);
+  });
+  it.each(NOISE_PRESETS.map((p) => [p.label, p.spec]))("parses the app's preset %s", (_label, spec) => {
+    const parsed = parseNoiseSpec(spec); // defaults spelled out when formatted back: `camera` is `camera:0.0001-0.012,60-100`
+    expect(parseNoiseSpec(formatNoiseSpec(parsed))).toEqual(parsed);
   });
   it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'correlated:10,9', 'correlated:10,1,2', 'camera:0.01,101', 'camera:0.01,90,1'])(
     'rejects %s with a usage message', (text) => {
