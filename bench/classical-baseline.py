@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""The classical tool a user could pick instead: OpenCV's colour non-local means
-(fastNlMeansDenoisingColored), run on the noisy inputs that bench/holdout.ts
+"""The classical tool a user could pick instead: OpenCV's non-local means (fastNlMeansDenoisingColored
+for colour sets, fastNlMeansDenoising for grey ones), run on the noisy inputs that bench/holdout.ts
 writes, at each strength h of a grid; prints one JSON line per h and one for
 the best h of the set (the tool's best case: its strength tuned on the very set
 it is scored on). PSNR is on the 8-bit grid, as the project's eval computes it.
@@ -24,17 +24,25 @@ def main():
     pairs = []
     for name in sorted(os.listdir(args.clean)):
         stem = os.path.splitext(name)[0]
-        noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), cv2.IMREAD_COLOR)
-        clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_COLOR)
-        if noisy is not None and clean is not None:
-            pairs.append((noisy, clean))
+        clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_UNCHANGED)
+        if clean is None:
+            continue
+        mode = cv2.IMREAD_GRAYSCALE if clean.ndim == 2 else cv2.IMREAD_COLOR
+        noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), mode)
+        if noisy is not None:
+            pairs.append((noisy, cv2.imread(os.path.join(args.clean, name), mode)))
     if not pairs:
         raise SystemExit(f'no noisy PNG in {args.noisy} matches a file in {args.clean}')
+    grey = all(c.ndim == 2 for _, c in pairs)
+    if not grey and any(c.ndim == 2 for _, c in pairs):
+        raise SystemExit(f'{args.clean} mixes grey and colour images; give one kind per set')
+    tool = 'cv2.fastNlMeansDenoising' if grey else 'cv2.fastNlMeansDenoisingColored'
+    denoise = (lambda n, h: cv2.fastNlMeansDenoising(n, None, h, 7, 21)) if grey else (lambda n, h: cv2.fastNlMeansDenoisingColored(n, None, h, h, 7, 21))
     noisy_psnr = float(np.mean([psnr8(n, c) for n, c in pairs]))
     best = None
     for h in [float(x) for x in args.h.split(',')]:
-        score = float(np.mean([psnr8(cv2.fastNlMeansDenoisingColored(n, None, h, h, 7, 21), c) for n, c in pairs]))
-        row = {'tool': 'cv2.fastNlMeansDenoisingColored', 'noisy': args.noisy, 'h': h, 'psnr': score, 'noisyPsnr': noisy_psnr, 'images': len(pairs)}
+        score = float(np.mean([psnr8(denoise(n, h), c) for n, c in pairs]))
+        row = {'tool': tool, 'noisy': args.noisy, 'h': h, 'psnr': score, 'noisyPsnr': noisy_psnr, 'images': len(pairs)}
         print(json.dumps(row), flush=True)
         if best is None or score > best['psnr']:
             best = row

@@ -11,7 +11,7 @@
  * colour model on colour photos only without touching the held-out ones (or fitting a level
  * estimator's calibration, bench/calibrate-levels.ts). The same for the grey photos:
  * `<out>/Train400-val/` and `<out>/Train400-train/`. With --noise, also
- * `<out>/<set>@<spec>/` for that set and for CBSD68: the 8-bit noisy inputs,
+ * `<out>/<set>@<spec>/` for both held-out sets and for CBSD68 and BSD68: the 8-bit noisy inputs,
  * drawn exactly as `eval --seed 0` draws them, as PNG files of the same names.
  * The links are not copies: the data stays in ../shared.
  */
@@ -42,10 +42,13 @@ for (const set of ['CBSD432', 'Train400']) {
     console.log(JSON.stringify({ set: dir, images: list.length }));
   }
 }
-const holdDir = path.join(out, 'CBSD432-val');
+const noisySets = [
+  ['CBSD432-val', path.join(out, 'CBSD432-val')], ['CBSD68', path.join(data, 'test', 'CBSD68')],
+  ['Train400-val', path.join(out, 'Train400-val')], ['BSD68', path.join(data, 'test', 'BSD68')],
+];
 
 for (const spec of values.noise ?? []) {
-  for (const [name, dir] of [['CBSD432-val', holdDir], ['CBSD68', path.join(data, 'test', 'CBSD68')]]) {
+  for (const [name, dir] of noisySets) {
     const noisyDir = path.join(out, `${name}@${spec.replace(/[^\w.-]+/g, '_')}`);
     await fs.mkdir(noisyDir, { recursive: true });
     const rng = new Rng(0);
