@@ -24,10 +24,10 @@ def main():
     pairs = []
     for name in sorted(os.listdir(args.clean)):
         stem = os.path.splitext(name)[0]
-        clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_UNCHANGED)
-        if clean is None:
+        as_is = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_UNCHANGED)
+        if as_is is None:
             continue
-        mode = cv2.IMREAD_GRAYSCALE if clean.ndim == 2 else cv2.IMREAD_COLOR
+        mode = cv2.IMREAD_GRAYSCALE if as_is.ndim == 2 else cv2.IMREAD_COLOR  # either way as 8 bits
         noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), mode)
         if noisy is not None:
             pairs.append((noisy, cv2.imread(os.path.join(args.clean, name), mode)))
