@@ -24,13 +24,12 @@ def main():
     pairs = []
     for name in sorted(os.listdir(args.clean)):
         stem = os.path.splitext(name)[0]
-        as_is = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_UNCHANGED)
-        if as_is is None:
+        clean = cv2.imread(os.path.join(args.clean, name), cv2.IMREAD_ANYCOLOR)  # grey stays grey; 8 bits either way
+        if clean is None:
             continue
-        mode = cv2.IMREAD_GRAYSCALE if as_is.ndim == 2 else cv2.IMREAD_COLOR  # either way as 8 bits
-        noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), mode)
+        noisy = cv2.imread(os.path.join(args.noisy, stem + '.png'), cv2.IMREAD_GRAYSCALE if clean.ndim == 2 else cv2.IMREAD_COLOR)
         if noisy is not None:
-            pairs.append((noisy, cv2.imread(os.path.join(args.clean, name), mode)))
+            pairs.append((noisy, clean))
     if not pairs:
         raise SystemExit(f'no noisy PNG in {args.noisy} matches a file in {args.clean}')
     grey = all(c.ndim == 2 for _, c in pairs)

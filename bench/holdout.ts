@@ -31,7 +31,9 @@ const out = path.resolve(values.out ?? 'runs/holdout');
 
 const files = (await scanImageFolder(path.join(data, 'train'))).map((f) => f.path);
 const { val } = splitFiles(files, TRAIN_DEFAULTS.valFraction, TRAIN_DEFAULTS.seed);
-for (const set of ['CBSD432', 'Train400']) {
+/** Each kind's photos in the training folder, and the standard test set of the same kind (colour, grey). */
+const SETS = [{ set: 'CBSD432', test: 'CBSD68' }, { set: 'Train400', test: 'BSD68' }] as const;
+for (const { set } of SETS) {
   const inSet = (f: string) => f.includes(`${path.sep}${set}${path.sep}`);
   const held = val.slice(TRAIN_DEFAULTS.valImages).filter(inSet);
   const trainable = files.filter((f) => inSet(f) && !val.includes(f));
@@ -42,19 +44,17 @@ for (const set of ['CBSD432', 'Train400']) {
     console.log(JSON.stringify({ set: dir, images: list.length }));
   }
 }
-const noisySets = [
-  ['CBSD432-val', path.join(out, 'CBSD432-val')], ['CBSD68', path.join(data, 'test', 'CBSD68')],
-  ['Train400-val', path.join(out, 'Train400-val')], ['BSD68', path.join(data, 'test', 'BSD68')],
-];
+const noisySets = SETS.flatMap(({ set, test }) => [[`${set}-val`, path.join(out, `${set}-val`)], [test, path.join(data, 'test', test)]] as const);
 
 for (const spec of values.noise ?? []) {
+  const noise = parseNoiseSpec(spec);
   for (const [name, dir] of noisySets) {
     const noisyDir = path.join(out, `${name}@${spec.replace(/[^\w.-]+/g, '_')}`);
     await fs.mkdir(noisyDir, { recursive: true });
     const rng = new Rng(0);
     for (const f of await scanImageFolder(dir)) {
       const { image } = await readImage(f.path, { autoOrient: true });
-      const { noisy } = applyNoise(image, parseNoiseSpec(spec), rng);
+      const { noisy } = applyNoise(image, noise, rng);
       const file = path.join(noisyDir, `${path.parse(f.path).name}.png`);
       await fs.writeFile(file, await encodeImage(makeImage(image.width, image.height, image.channels, noisy), { format: 'png' }));
     }
