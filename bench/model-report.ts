@@ -3,7 +3,7 @@
  * each noise spec (default AWGN sigma 15/25/50; seed 0, the same path as `cli
  * eval`: the user protocol unless --protocol paper) and writes before/after
  * crops of the real noisy photos in RNI6. `--model default` (the default) is
- * the bundled pair: colour images to `default`, grey ones to `default-grey`.
+ * the bundled pair: colour images to `default`, grey ones to the member grey-route.ts picks.
  * A set is a name under <data>/test, or a folder path (e.g. runs/holdout/CBSD432-val from bench/holdout.ts).
  * Usage: tsx bench/model-report.ts --data ../shared/data/denoise [--model DIR|default ...] [--sets BSD68,CBSD68]
  *        [--noise gaussian:25 --noise camera:0.004,90 ...] [--protocol user|paper] [--ensemble 1,8] [--crops docs/images]
@@ -34,7 +34,8 @@ for (const dir of models) {
   for (const set of values.sets!.split(',').filter(Boolean)) {
     for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',').map(Number)) {
       const r = await evaluate(pair, set.includes('/') ? set : path.join(data, 'test', set), noise, 0, { ensemble, protocol });
-      console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, inference: pair.runner.kind }));
+      const members = pair.grey ? { throughGrey: r.rows.filter((row) => row.model === 'grey').length } : {}; // the rest went through the main model
+      console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, ...members, inference: pair.runner.kind }));
     }
   }
 }
@@ -55,7 +56,7 @@ if (values.crops) {
     const name = path.basename(r.input, path.extname(r.input));
     await sharp({ create: { width: region.width * 4 + 8, height: region.height * 2, channels: 3, background: '#ffffff' } })
       .composite([{ input: a, left: 0, top: 0 }, { input: b, left: region.width * 2 + 8, top: 0 }]).png().toFile(path.join(out, `rni6-${name}.png`));
-    console.log(JSON.stringify({ crop: `rni6-${name}.png`, noise: r.noise }));
+    console.log(JSON.stringify({ crop: `rni6-${name}.png`, model: r.model, noise: r.noise }));
   }
   await fs.rm(tmp, { recursive: true, force: true });
 }

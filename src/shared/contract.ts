@@ -167,7 +167,7 @@ export interface QueueItem {
   fraction: number;
   output?: string;
   error?: string;
-  /** The model the photo went through (grey photos go to the default's grey companion). */
+  /** The model the photo went through (the default's grey companion for grey photos with white noise). */
   model?: string;
   noise?: NoiseReading;
   /** Something the user should know about the result, e.g. which page of a multi-page file was used. */

@@ -15,6 +15,7 @@ import { makeImage, type FloatImage } from '../engine/image/float-image';
 import { encodeImage, readImage, writeImage } from '../engine/image/io';
 import { outputPath, realPath } from '../engine/inference/outputs';
 import { denoiseImage } from '../engine/inference/denoise-image';
+import { memberModel, pickModel } from '../engine/inference/grey-route';
 import { psnr } from '../engine/image/metrics';
 import { ALL_ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type OpenModel } from '../engine/models/store';
@@ -99,7 +100,7 @@ const handlers: Handlers = {
       outDir: p.outDir, sigma: p.sigma, strength: p.strength, ensemble: p.ensemble, format: 'png', greyModel, signal: ctx.signal,
       onFile: (f) => ctx.emit({ index: f.index, fraction: f.tilesDone / f.tilesTotal }),
     });
-    return results.map((r) => (r.ok ? { ...r, modelDir: r.channels === 1 && greyModel ? p.greyModelDir! : p.modelDir } : r));
+    return results.map((r) => (r.ok ? { ...r, modelDir: r.model === 'grey' ? p.greyModelDir! : p.modelDir } : r));
   },
   export: async (p) => {
     const protect = new Set(await Promise.all(p.protect.map(realPath)));
@@ -121,9 +122,10 @@ const handlers: Handlers = {
   },
   preview: async (p) => {
     const { image: small } = await readImage(p.input, { autoOrient: true, maxSide: p.maxSide });
-    const modelDir = small.channels === 1 && p.greyModelDir ? p.greyModelDir : p.modelDir;
-    const r = await denoiseImage(await model(modelDir), small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
-    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir };
+    const pair = { main: await model(p.modelDir), grey: p.greyModelDir ? await model(p.greyModelDir) : undefined };
+    const member = await pickModel(pair, small, p.sigma);
+    const r = await denoiseImage(memberModel(pair, member), small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
+    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir: member === 'grey' ? p.greyModelDir! : p.modelDir };
   },
   inspect: async (p) => {
     const { image: clean, label } = await sourceImage(p.source, p.index, 1024);

@@ -14,7 +14,7 @@ import type { TrainingEstimate } from '../../shared/training-estimate';
 /** The Denoise view's settings, with the model resolved to folders. */
 interface DenoiseSettings extends Omit<QueueSettings, 'modelId'> {
   modelDir: string;
-  /** Used instead of modelDir for grey photos, when given. */
+  /** modelDir's grey companion, when given: grey photos go to the one grey-route.ts picks. */
   greyModelDir?: string;
 }
 

@@ -24,7 +24,7 @@ const PACKAGE_KIND: FileKind = { name: 'Denoise Lab model', extensions: [PACKAGE
 const BUNDLED_DEFAULT = `bundled:${DEFAULT_MODEL_NAME}`;
 const BUNDLED_GREY = `bundled:${DEFAULT_GREY_MODEL_NAME}`;
 
-/** A model folder and the name the app shows for it, with the grey companion grey photos go to. */
+/** A model folder and the name the app shows for it, with the grey companion grey photos may go to. */
 export interface ResolvedModel {
   id: string;
   dir: string;
@@ -192,7 +192,7 @@ export class ModelService {
 
   /**
    * The model a request names (or the default), with the grey companion that grey
-   * photos go to: only beside the bundled default, when one is bundled.
+   * photos may go to (grey-route.ts): only beside the bundled default, when one is bundled.
    */
   async resolve(id?: string): Promise<ResolvedModel> {
     const all = await this.scan();

@@ -2,7 +2,7 @@
 import { initBackend } from '../../engine/runtime/backend';
 import { denoiseFiles } from '../../engine/inference/denoise-files';
 import { UserError } from '../../engine/errors';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/vocabulary';
+import { DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME, OUTPUT_FORMATS, type OutputFormat } from '../../../shared/vocabulary';
 import { openModels } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 import { Progress } from '../progress';
@@ -38,8 +38,10 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   });
   let failed = 0;
   for (const r of results) {
-    if (r.ok) bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
-    else {
+    if (r.ok) {
+      const through = greyModel ? `, ${r.model === 'grey' ? DEFAULT_GREY_MODEL_NAME : DEFAULT_MODEL_NAME}` : ''; // which of the bundled pair
+      bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${through}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
+    } else {
       failed++;
       bar.line(`error: ${r.error}`);
     }

@@ -217,6 +217,26 @@ export interface DenoiseModel {
   chroma?: GuidedDenoiser;
 }
 
+/** The size multiple of the crops a level is read or searched on, for a model: its own and the level estimator's. */
+const levelCropMultiple = (manifest: DenoiserManifest) => Math.max(4, manifest.sizeMultiple);
+
+/** A level estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
+const levelMap = (levelnet: ModelRunner) => async (crop: FloatImage): Promise<FloatImage> => {
+  const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
+  const map = await levelnet.run(data, 1, ph, pw, 1);
+  const out = new Float32Array(crop.width * crop.height);
+  for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
+  return makeImage(crop.width, crop.height, 1, out);
+};
+
+/**
+ * What a level estimator reads (0-1) on a grey or opponent plane for the model whose manifest is
+ * given (estimatedLevel): the level denoiseImage tells that model when no σ is given.
+ */
+export function readLevel(levelnet: ModelRunner, manifest: DenoiserManifest, plane: FloatImage, clipSource: FloatImage = plane): Promise<number> {
+  return estimatedLevel(levelMap(levelnet), plane, levelCropMultiple(manifest), clipSource);
+}
+
 /** Denoises an image of any size with a loaded model. */
 export async function denoiseImage({ runner, manifest, level: estimator, chromaLevel, chroma }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
@@ -227,15 +247,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   const how = levelSource(manifest, opts.sigma);
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
-  const multiple = Math.max(4, manifest.sizeMultiple);
-  /** An estimator's log-level map of a crop (reflect-padded to its size multiple, cut back). */
-  const readLevels = (levelnet: ModelRunner) => async (crop: FloatImage) => {
-    const { data, pw, ph } = extractPadded(crop, 0, 0, crop.width, crop.height, LEVEL_ESTIMATOR_MULTIPLE);
-    const map = await levelnet.run(data, 1, ph, pw, 1);
-    const out = new Float32Array(crop.width * crop.height);
-    for (let y = 0; y < crop.height; y++) out.set(map.subarray(y * pw, y * pw + crop.width), y * crop.width);
-    return makeImage(crop.width, crop.height, 1, out);
-  };
+  const multiple = levelCropMultiple(manifest);
   /**
    * The level (0-1) to tell the model for `image`, whose noise is `scale` times the photo's when a
    * level is given; `chroma` for an opponent colour plane; `clipSource`: where an estimator finds
@@ -249,8 +261,8 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        if (estimator && greyPlane) return estimatedLevel(readLevels(estimator), image, multiple, clipSource());
-        if (chromaLevel && chroma) return estimatedLevel(readLevels(chromaLevel), image, multiple, clipSource());
+        if (estimator && greyPlane) return readLevel(estimator, manifest, image, clipSource());
+        if (chromaLevel && chroma) return readLevel(chromaLevel, manifest, image, clipSource());
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
       }

@@ -13,16 +13,18 @@ import { applyNoise, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { UserError } from '../errors';
 import { makeImage } from '../image/float-image';
 import { readImage } from '../image/io';
-import { denoiseImage } from './denoise-image';
+import { denoiseImage, type DenoiseModel } from './denoise-image';
+import { memberModel, pickModel } from './grey-route';
+import type { PairMember } from './outputs';
 import { psnr, ssim } from '../image/metrics';
-import type { DenoiserManifest } from '../models/manifest';
-import type { ModelRunner } from '../runtime/runner';
 import { Rng } from '../data/rng';
 
 export interface EvalRow {
   file: string;
   width: number;
   height: number;
+  /** Which of the pair denoised it. */
+  model: PairMember;
   noisyPsnr: number;
   psnr: number;
   noisySsim: number;
@@ -36,18 +38,14 @@ export interface EvalReport {
   noise: string;
   seed: number;
   rows: EvalRow[];
-  mean: Omit<EvalRow, 'file' | 'width' | 'height' | 'sigma'>;
+  mean: Omit<EvalRow, 'file' | 'width' | 'height' | 'model' | 'sigma'>;
 }
 
 export const EVAL_PROTOCOLS = ['user', 'paper'] as const;
 export type EvalProtocol = (typeof EVAL_PROTOCOLS)[number];
 
-/** A model for colour images and, optionally, one that grey images go to (the bundled pair). */
-export interface EvalModels {
-  runner: ModelRunner;
-  manifest: DenoiserManifest;
-  grey?: { runner: ModelRunner; manifest: DenoiserManifest };
-}
+/** A model and, optionally, its grey companion (the bundled pair; grey-route.ts picks for grey images). */
+export type EvalModels = DenoiseModel & { grey?: DenoiseModel };
 
 /** Float AWGN at one fixed level, unclipped: the papers' noisy input. */
 function paperNoise(clean: Float32Array, spec: NoiseSpec, rng: Rng): { noisy: Float32Array; sigma: number } {
@@ -71,10 +69,12 @@ export async function evaluate(
     const t0 = performance.now();
     const { noisy, sigma } = paper ? paperNoise(clean.data, spec, rng) : applyNoise(clean, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
-    const model = clean.channels === 1 && models.grey ? models.grey : models;
+    const pair = { main: models, grey: models.grey };
+    const member = await pickModel(pair, noisyImg, paper ? sigma * 255 : undefined);
+    const model = memberModel(pair, member);
     const r = await denoiseImage(model, noisyImg, { sigma: model.manifest.noiseMap && paper ? sigma * 255 : undefined, ensemble: opts.ensemble });
     const row: EvalRow = {
-      file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height,
+      file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height, model: member,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),
       noisySsim: ssim(noisyImg, clean), ssim: ssim(r.image, clean), sigma: r.noise?.sigma, seconds: (performance.now() - t0) / 1000,
     };

@@ -129,6 +129,22 @@ describe('denoiseFiles', () => {
     expect(r).toMatchObject({ ok: true, height: 16, note: 'page 1 of 3 used' });
   });
 
+  it('sends each photo to the member of a pair the grey route picks, and says which', async () => {
+    const grey = await writePattern(path.join(tmp, 'pair', 'grey.png'), 20, 20, 1);
+    const colour = await writePattern(path.join(tmp, 'pair', 'colour.png'), 20, 20, 3);
+    const counted = (runner: ModelRunner) => {
+      const calls = { n: 0 };
+      return { calls, runner: { ...runner, run: (...args: Parameters<ModelRunner['run']>) => (calls.n++, runner.run(...args)) } };
+    };
+    const main = counted(model);
+    const layers = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8, seed: 2 });
+    const companion = counted(tfjsRunner(layers));
+    const greyModel = { runner: companion.runner, manifest: { ...manifest, channels: 1 as const, ...modelStats(layers) } };
+    const results = await denoiseFiles({ runner: main.runner, manifest }, [colour, grey], { outDir: path.join(tmp, 'pair-out'), greyModel });
+    expect(results.map((r) => r.ok && [path.basename(r.input), r.model])).toEqual([['colour.png', 'main'], ['grey.png', 'grey']]);
+    expect([main.calls.n, companion.calls.n]).toEqual([1, 1]);
+  });
+
   it('stops before the next photo when cancelled; the rest come back as cancelled', async () => {
     const a = await writePattern(path.join(tmp, 'cancel', 'a.png'), 20, 20, 3);
     const b = await writePattern(path.join(tmp, 'cancel', 'b.png'), 20, 20, 3);
