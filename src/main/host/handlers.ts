@@ -122,7 +122,7 @@ const handlers: Handlers = {
   },
   preview: async (p) => {
     const { image: small } = await readImage(p.input, { autoOrient: true, maxSide: p.maxSide });
-    const pair = { main: await model(p.modelDir), grey: p.greyModelDir ? await model(p.greyModelDir) : undefined };
+    const pair = { main: await model(p.modelDir), grey: small.channels === 1 && p.greyModelDir ? await model(p.greyModelDir) : undefined }; // the companion serves grey photos only
     const member = await pickModel(pair, small, p.sigma);
     const r = await denoiseImage(memberModel(pair, member), small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
     return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir: member === 'grey' ? p.greyModelDir! : p.modelDir };

@@ -70,9 +70,10 @@ export async function evaluate(
     const { noisy, sigma } = paper ? paperNoise(clean.data, spec, rng) : applyNoise(clean, spec, rng);
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     const pair = { main: models, grey: models.grey };
-    const member = await pickModel(pair, noisyImg, paper ? sigma * 255 : undefined);
+    const given = paper ? sigma * 255 : undefined; // the true σ, on the paper protocol
+    const member = await pickModel(pair, noisyImg, given);
     const model = memberModel(pair, member);
-    const r = await denoiseImage(model, noisyImg, { sigma: model.manifest.noiseMap && paper ? sigma * 255 : undefined, ensemble: opts.ensemble });
+    const r = await denoiseImage(model, noisyImg, { sigma: model.manifest.noiseMap ? given : undefined, ensemble: opts.ensemble });
     const row: EvalRow = {
       file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height, model: member,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),
