@@ -2,7 +2,7 @@
  * Bundles a trained model as one of the app's models: copies its files and its
  * companion models' (level estimators, chroma denoiser) into resources/models/<name>
  * (replacing what was there, by renaming a complete copy into place), names it, and records its standard test-set scores from
- * bench/model-report.ts output (AWGN rows, user path) in the manifest, where
+ * bench/model-report.ts output (AWGN rows, user path: rows with a pass count asked for are labelled xN) in the manifest, where
  * the Models view shows them.
  *
  *   tsx bench/bundle.ts --from runs/planes-s1 --name default --report runs/eval-new-awgn.jsonl
@@ -17,14 +17,14 @@ const { values } = parseArgs({ options: { from: { type: 'string' }, name: { type
 if (!values.from || !values.name) throw new Error('usage: bundle.ts --from <model dir> --name <bundled name> [--report model-report.jsonl ...]');
 const manifest = await readManifest(values.from);
 const testSets: Record<string, Record<string, [number, number]> | string> = {
-  note: 'mean PSNR dB / SSIM on the user path: 8-bit AWGN input made by `cli eval --seed 0`, no sigma given (the model finds it)',
+  note: 'mean PSNR dB / SSIM on the user path: 8-bit AWGN input made by `cli eval --seed 0`, no sigma given (the model finds it), self-ensemble passes by image size as denoise gives them (8 for 481x321, 4 for 512x512); "xN": N passes asked for',
 };
 for (const file of values.report ?? []) {
   for (const line of (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.startsWith('{'))) {
-    const r = JSON.parse(line) as { set: string; noise: string; protocol: string; ensemble: number; psnr: number; ssim: number };
+    const r = JSON.parse(line) as { set: string; noise: string; protocol: string; ensemble: number | 'auto'; psnr: number; ssim: number };
     const sigma = /^gaussian:(\d+)$/.exec(r.noise)?.[1];
     if (!sigma || r.protocol !== 'user') continue;
-    const key = `${path.basename(r.set)}${r.ensemble > 1 ? ` x${r.ensemble}` : ''}`;
+    const key = `${path.basename(r.set)}${r.ensemble === 'auto' ? '' : ` x${r.ensemble}`}`; // the user path unlabelled
     const bySigma = (testSets[key] ??= {}) as Record<string, [number, number]>;
     bySigma[sigma] = [Number(r.psnr.toFixed(2)), Number(r.ssim.toFixed(3))];
   }

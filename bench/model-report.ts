@@ -6,7 +6,8 @@
  * the bundled pair: colour images to `default`, grey ones to the member grey-route.ts picks.
  * A set is a name under <data>/test, or a folder path (e.g. runs/holdout/CBSD432-val from bench/holdout.ts).
  * Usage: tsx bench/model-report.ts --data ../shared/data/denoise [--model DIR|default ...] [--sets BSD68,CBSD68]
- *        [--noise gaussian:25 --noise camera:0.004,90 ...] [--protocol user|paper] [--ensemble 1,8] [--crops docs/images]
+ *        [--noise gaussian:25 --noise camera:0.004,90 ...] [--protocol user|paper] [--ensemble auto,1,8] [--crops docs/images]
+ * --ensemble: the self-ensemble passes to evaluate at; auto (the default) lets each image's size decide, as users get.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { openModels } from '../src/main/engine/models/store';
 const { values } = parseArgs({
   options: {
     data: { type: 'string' }, model: { type: 'string', multiple: true }, crops: { type: 'string' }, sets: { type: 'string', default: 'BSD68,Set12,CBSD68' },
-    noise: { type: 'string', multiple: true }, protocol: { type: 'string', default: 'user' }, ensemble: { type: 'string', default: '1' },
+    noise: { type: 'string', multiple: true }, protocol: { type: 'string', default: 'user' }, ensemble: { type: 'string', default: 'auto' },
   },
 });
 const data = values.data ?? '../shared/data/denoise';
@@ -32,10 +33,11 @@ await initBackend();
 for (const dir of models) {
   const pair = await open(dir);
   for (const set of values.sets!.split(',').filter(Boolean)) {
-    for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',').map(Number)) {
-      const r = await evaluate(pair, set.includes('/') ? set : path.join(data, 'test', set), noise, 0, { ensemble, protocol });
+    for (const noise of values.noise ?? ['gaussian:15', 'gaussian:25', 'gaussian:50']) for (const ensemble of values.ensemble!.split(',')) {
+      const r = await evaluate(pair, set.includes('/') ? set : path.join(data, 'test', set), noise, 0, { ensemble: ensemble === 'auto' ? undefined : Number(ensemble), protocol });
+      const passes = [...new Set(r.rows.map((row) => row.passes))]; // what each image got
       const members = pair.grey ? { throughGrey: r.rows.filter((row) => row.model === 'grey').length } : {}; // the rest went through the main model
-      console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, ...members, inference: pair.runner.kind }));
+      console.log(JSON.stringify({ model: dir, set, noise, protocol, ensemble, passes, psnr: r.mean.psnr, ssim: r.mean.ssim, noisyPsnr: r.mean.noisyPsnr, secondsPerImage: r.mean.seconds, images: r.rows.length, ...members, inference: pair.runner.kind }));
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels';
-import { ENSEMBLE_PASSES } from './ensemble';
+import { ENSEMBLE_PASSES, type EnsemblePasses } from './ensemble';
 import { ARCHITECTURES, LOSSES, LR_SCHEDULES, OUTPUT_FORMATS } from './vocabulary';
 import type { EpochMetrics } from './epoch-metrics';
 import type { NoiseReading } from './noise-reading';
@@ -47,7 +47,7 @@ const TrainRequestSchema = z.object({
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 
 const none = z.undefined().or(z.object({}).strict());
-/** How a photo is denoised: the model, its noise level or strength, and the self-ensemble passes. */
+/** How a photo is denoised: the model, its noise level or strength, and the self-ensemble passes (absent: by the photo's size, autoEnsemble). */
 const denoiseSettings = {
   modelId: id.optional(),
   sigma: z.number().min(0).max(255).optional(),
@@ -170,6 +170,8 @@ export interface QueueItem {
   /** The model the photo went through (the default's grey companion for grey photos with white noise). */
   model?: string;
   noise?: NoiseReading;
+  /** The self-ensemble passes it was denoised in (the photo's size decides unless the user picks). */
+  passes?: EnsemblePasses;
   /** Something the user should know about the result, e.g. which page of a multi-page file was used. */
   note?: string;
   inputUrl: string;
@@ -234,7 +236,7 @@ export interface RequestResults {
   'denoise:openDialog': QueueItem[];
   'denoise:remove': void;
   'denoise:run': QueueItem[];
-  'denoise:preview': { before: string; after: string; model: string; noise?: NoiseReading };
+  'denoise:preview': { before: string; after: string; model: string; noise?: NoiseReading; passes: EnsemblePasses };
   'denoise:export': ExportResult | null;
   'denoise:reveal': void;
   'denoise:cancel': void;

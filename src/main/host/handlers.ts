@@ -14,8 +14,7 @@ import { UserError } from '../engine/errors';
 import { makeImage, type FloatImage } from '../engine/image/float-image';
 import { encodeImage, readImage, writeImage } from '../engine/image/io';
 import { outputPath, realPath } from '../engine/inference/outputs';
-import { denoiseImage } from '../engine/inference/denoise-image';
-import { memberModel, pickModel } from '../engine/inference/grey-route';
+import { denoiseRouted } from '../engine/inference/grey-route';
 import { psnr } from '../engine/image/metrics';
 import { ALL_ARCHITECTURES, architectureStats } from '../engine/models/architectures';
 import { openDenoiser, type OpenModel } from '../engine/models/store';
@@ -123,9 +122,8 @@ const handlers: Handlers = {
   preview: async (p) => {
     const { image: small } = await readImage(p.input, { autoOrient: true, maxSide: p.maxSide });
     const pair = { main: await model(p.modelDir), grey: small.channels === 1 && p.greyModelDir ? await model(p.greyModelDir) : undefined }; // the companion serves grey photos only
-    const member = await pickModel(pair, small, p.sigma);
-    const r = await denoiseImage(memberModel(pair, member), small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
-    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, modelDir: member === 'grey' ? p.greyModelDir! : p.modelDir };
+    const r = await denoiseRouted(pair, small, { sigma: p.sigma, strength: p.strength, ensemble: p.ensemble });
+    return { before: await dataUrl(small), after: await dataUrl(r.image), noise: r.noise, passes: r.passes, modelDir: r.model === 'grey' ? p.greyModelDir! : p.modelDir };
   },
   inspect: async (p) => {
     const { image: clean, label } = await sourceImage(p.source, p.index, 1024);

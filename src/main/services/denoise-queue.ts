@@ -116,8 +116,8 @@ export class DenoiseQueue {
         // The photo's earlier result, if any, is replaced.
         if (item.output) await fs.rm(item.output, { force: true });
         const used = modelUsed(model, r.modelDir);
-        await this.models.recordTiming(used.id, (r.width * r.height) / 1e6, r.seconds / (settings.ensemble ?? 1));
-        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: used.name, noise: r.noise, note: r.note, outputUrl: this.ctx.media.fileUrl(r.output) });
+        await this.models.recordTiming(used.id, (r.width * r.height) / 1e6, r.seconds / r.passes);
+        return this.update({ ...item, state: 'done', fraction: 1, output: r.output, model: used.name, noise: r.noise, passes: r.passes, note: r.note, outputUrl: this.ctx.media.fileUrl(r.output) });
       }));
     } catch (err) {
       return items.map((item) => this.update({ ...this.get(item.id), state: 'error', error: (err as Error).message }));

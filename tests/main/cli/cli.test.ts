@@ -56,6 +56,9 @@ describe('cli', () => {
     expect(r.stderr).toMatch(/zero\.png: file is empty/);
     expect(r.stderr).toMatch(/3 denoised, 1 failed/);
     expect((await fs.readdir(out)).sort()).toEqual(['p0.png', 'p1.png', 'p2.png']);
+    expect(r.stderr).toMatch(/p0\.png -> .*\(40x40, σ 25\.0 \(set\), 8 passes, /); // small photos get eight passes by default
+    const one = await runCli(['denoise', path.join(data, 'p0.png'), '--out', path.join(tmp, 'out1'), '--model', model, '--sigma', '25', '--ensemble', '1']);
+    expect(one.stderr).toMatch(/p0\.png -> .*\(40x40, σ 25\.0 \(set\), [\d.]+ s\)/);
     const refused = await runCli(['denoise', data, '--out', data, '--model', model]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/output folder is one of the inputs/);

@@ -9,8 +9,8 @@ import { Progress } from '../progress';
 import { describeNoise } from '../../../shared/noise-reading';
 
 export const DENOISE_USAGE = `usage: denoise <files or folders...> --out <dir> [--model <dir>] [--sigma S | --strength X]
-               [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--ensemble 1|2|4|8] [--overwrite]
-               [--max-megapixels N]`;
+               [--format png|jpeg|webp|tiff] [--quality Q] [--tile T] [--overwrite] [--max-megapixels N]
+               [--ensemble 1|2|4|8] (self-ensemble passes; by default as many as fit in 2 MP: small photos get more)`;
 
 export async function denoiseCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parse(argv, {
@@ -40,7 +40,7 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   for (const r of results) {
     if (r.ok) {
       const through = greyModel ? `, ${r.model === 'grey' ? DEFAULT_GREY_MODEL_NAME : DEFAULT_MODEL_NAME}` : ''; // which of the bundled pair
-      bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${through}${r.noise ? `, ${describeNoise(r.noise)}` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
+      bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${through}${r.noise ? `, ${describeNoise(r.noise)}` : ''}${r.passes > 1 ? `, ${r.passes} passes` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
     } else {
       failed++;
       bar.line(`error: ${r.error}`);

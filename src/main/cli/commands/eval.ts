@@ -4,7 +4,8 @@ import { evaluate, EVAL_PROTOCOLS, type EvalProtocol } from '../../engine/infere
 import { openModels } from '../../engine/models/store';
 import { choice, num, parse, required, str } from '../args';
 
-export const EVAL_USAGE = `usage: eval --clean <dir> --noise gaussian:25 [--model <dir>] [--seed 0] [--protocol user|paper] [--ensemble 1|2|4|8]
+export const EVAL_USAGE = `usage: eval --clean <dir> --noise gaussian:25 [--model <dir>] [--seed 0] [--protocol user|paper]
+            [--ensemble 1|2|4|8] (self-ensemble passes; by default by image size, as denoise does)
   --protocol user (default): 8-bit noisy inputs and no noise level given, as a user's photo goes
                              (the bundled default model and its grey companion unless --model is given)
   --protocol paper:          the papers' AWGN protocol: float noise, true sigma given`;
@@ -29,7 +30,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const m = report.mean;
   console.log(`${'mean'.padEnd(24)} ${m.noisyPsnr.toFixed(2).padStart(9)} ${m.psnr.toFixed(2).padStart(9)} ${m.noisySsim.toFixed(4).padStart(11)} ${m.ssim.toFixed(4).padStart(7)} ${m.seconds.toFixed(2).padStart(6)}`);
   console.log(JSON.stringify({
-    eval: { model: modelDir ?? 'default', clean, noise, protocol, seed: report.seed, ensemble: ensemble ?? 1, images: report.rows.length, backend: backend.name, inference: models.runner.kind },
+    eval: { model: modelDir ?? 'default', clean, noise, protocol, seed: report.seed, ensemble: ensemble ?? 'auto', passes: [...new Set(report.rows.map((r) => r.passes))], images: report.rows.length, backend: backend.name, inference: models.runner.kind },
     psnr: m.psnr, ssim: m.ssim, noisyPsnr: m.noisyPsnr, noisySsim: m.noisySsim,
   }));
   return 0;

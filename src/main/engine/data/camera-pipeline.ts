@@ -7,9 +7,11 @@
  *
  *   sRGB -> inverse tone curve -> linear (gamma 2.2) -> camera RGB (a random
  *   mix of real cameras' colour matrices) -> inverse white balance and
- *   exposure -> Bayer RGGB mosaic            ... and `processRaw` back again,
+ *   exposure -> Bayer mosaic                 ... and `processRaw` back again,
  *
- * with raw noise of variance shot * x + read (heteroscedastic Gaussian).
+ * with raw noise of variance shot * x + read (heteroscedastic Gaussian). The mosaic's
+ * phase is drawn too (RGGB, GRBG, GBRG or BGGR from the image's corner): sensors differ,
+ * and photos are cropped, so a model must not learn where the red pixels sit.
  * Images are interleaved HWC in [0, 1], three channels.
  */
 import type { Rng } from './rng';
@@ -27,6 +29,12 @@ const XYZ_TO_CAMERA: Mat3[] = [
 /** Linear sRGB -> CIE XYZ (D65). */
 const SRGB_TO_XYZ: Mat3 = [0.4124564, 0.3575761, 0.1804375, 0.2126729, 0.7151522, 0.072175, 0.0193339, 0.119192, 0.9503041];
 
+/** Where the mosaic's 2x2 pattern starts: RGGB moved by x columns and y rows (GRBG, GBRG, BGGR). */
+export interface CfaPhase {
+  x: 0 | 1;
+  y: 0 | 1;
+}
+
 /** The camera a raw image is pretended to come from. */
 export interface CameraParams {
   /** Linear sRGB -> camera RGB, rows normalised to sum to 1 (so white stays white). */
@@ -36,6 +44,7 @@ export interface CameraParams {
   redGain: number;
   blueGain: number;
   exposureGain: number;
+  cfa: CfaPhase;
 }
 
 /** Raw noise: variance = shot * x + read, for raw values x in [0, 1]. */
@@ -82,6 +91,7 @@ export function randomCamera(rng: Rng): CameraParams {
     redGain: rng.uniform(1.9, 2.4),
     blueGain: rng.uniform(1.5, 1.9),
     exposureGain: 1 / Math.max(0.4, normal(rng, 0.8, 0.1)),
+    cfa: { x: rng.int(2) as 0 | 1, y: rng.int(2) as 0 | 1 },
   };
 }
 
@@ -139,8 +149,8 @@ function safeInverseGain(gain: number, brightness: number): number {
 }
 
 /**
- * sRGB image (HWC, 3 channels) -> Bayer RGGB raw plane (one value per pixel), linear,
- * in the camera's space before white balance.
+ * sRGB image (HWC, 3 channels) -> Bayer raw plane (one value per pixel, in the camera's
+ * mosaic phase), linear, in the camera's space before white balance.
  */
 export function unprocess(rgb: Float32Array, width: number, height: number, cam: CameraParams): Float32Array {
   const raw = new Float32Array(width * height);
@@ -152,7 +162,7 @@ export function unprocess(rgb: Float32Array, width: number, height: number, cam:
       const r = linearOf(rgb[3 * p]);
       const g = linearOf(rgb[3 * p + 1]);
       const b = linearOf(rgb[3 * p + 2]);
-      const k = bayerChannel(x, y);
+      const k = bayerChannel(x + cam.cfa.x, y + cam.cfa.y);
       const v = m[k * 3] * r + m[k * 3 + 1] * g + m[k * 3 + 2] * b;
       const grey = (r + g + b) / 3;
       raw[p] = Math.min(1, Math.max(0, v * safeInverseGain(gains[k], grey)));
@@ -161,7 +171,7 @@ export function unprocess(rgb: Float32Array, width: number, height: number, cam:
   return raw;
 }
 
-/** Which colour an RGGB sensor samples at (x, y): 0 red, 1 green, 2 blue. */
+/** Which colour an RGGB sensor samples at (x, y) (moved by the CFA phase before the call): 0 red, 1 green, 2 blue. */
 function bayerChannel(x: number, y: number): number {
   return (y & 1) === 0 ? ((x & 1) === 0 ? 0 : 1) : (x & 1) === 0 ? 1 : 2;
 }
@@ -176,10 +186,10 @@ export function addRawNoise(raw: Float32Array, noise: RawNoise, rng: Rng): Float
 }
 
 /**
- * Bilinear demosaic of an RGGB plane: each missing colour is the mean of the
- * nearest samples of that colour (edges mirrored).
+ * Bilinear demosaic of a Bayer plane in phase `cfa`: each missing colour is the mean
+ * of the nearest samples of that colour (edges mirrored).
  */
-export function demosaic(raw: Float32Array, width: number, height: number): Float32Array {
+export function demosaic(raw: Float32Array, width: number, height: number, cfa: CfaPhase = { x: 0, y: 0 }): Float32Array {
   const out = new Float32Array(width * height * 3);
   const at = (x: number, y: number) => {
     const xx = x < 0 ? -x : x >= width ? 2 * width - 2 - x : x;
@@ -204,11 +214,11 @@ export function demosaic(raw: Float32Array, width: number, height: number): Floa
       const cross = (left + right + up + down) / 4;
       const horiz = (left + right) / 2;
       const vert = (up + down) / 2;
-      switch (bayerChannel(x, y)) {
+      switch (bayerChannel(x + cfa.x, y + cfa.y)) {
         case 0: out[p] = here; out[p + 1] = cross; out[p + 2] = diag; break;
         case 2: out[p] = diag; out[p + 1] = cross; out[p + 2] = here; break;
         default: // green: red and blue neighbours lie along the row or the column, by row parity
-          if ((y & 1) === 0) { out[p] = horiz; out[p + 2] = vert; } else { out[p] = vert; out[p + 2] = horiz; }
+          if (((y + cfa.y) & 1) === 0) { out[p] = horiz; out[p + 2] = vert; } else { out[p] = vert; out[p + 2] = horiz; }
           out[p + 1] = here;
       }
     }
@@ -218,7 +228,7 @@ export function demosaic(raw: Float32Array, width: number, height: number): Floa
 
 /** Demosaiced camera RGB -> sRGB: white balance and exposure, colour matrix, gamma, tone curve. */
 export function processRaw(raw: Float32Array, width: number, height: number, cam: CameraParams): Float32Array {
-  const rgb = demosaic(raw, width, height);
+  const rgb = demosaic(raw, width, height, cam.cfa);
   const m = cam.camToRgb;
   const gains = [cam.redGain * cam.exposureGain, cam.exposureGain, cam.blueGain * cam.exposureGain];
   for (let p = 0; p < width * height; p++) {

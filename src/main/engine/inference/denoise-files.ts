@@ -8,8 +8,8 @@
 import path from 'node:path';
 import { ensureFolder } from '../atomic-fs';
 import { UserError } from '../errors';
-import { denoiseImage, type DenoiseModel, type DenoiseOptions } from './denoise-image';
-import { pickModel, memberModel } from './grey-route';
+import type { DenoiseModel, DenoiseOptions } from './denoise-image';
+import { denoiseRouted } from './grey-route';
 import { CANCELLED, expandInputs, outputPath, realPath, type FileResult } from './outputs';
 import { readImage, writeImage } from '../image/io';
 import { extensionFormat } from '../image/formats';
@@ -22,7 +22,7 @@ export interface DenoiseFilesOptions extends Omit<DenoiseOptions, 'onProgress'> 
   quality?: number;
   overwrite?: boolean;
   maxMegapixels?: number;
-  /** The main model's grey companion (the bundled pair); grey photos go to the one pickModel picks. */
+  /** The main model's grey companion (the bundled pair); grey photos go to the one grey-route.ts picks. */
   greyModel?: DenoiseModel;
   onFile?: (e: FileProgress) => void;
   /** Stops before the next photo: the rest come back failed with CANCELLED. */
@@ -84,8 +84,7 @@ export async function denoiseFiles(
       const format = opts.format ?? extensionFormat(input) ?? 'png';
       const { image, alpha, pages } = decoded.value;
       const pair = { main: model, grey: opts.greyModel };
-      const member = await pickModel(pair, image, opts.sigma);
-      const r = await denoiseImage(memberModel(pair, member), image, {
+      const r = await denoiseRouted(pair, image, {
         ...opts,
         onProgress: (done, total) => opts.onFile?.({ input, index, total: files.length, tilesDone: done, tilesTotal: total }),
       });
@@ -96,7 +95,7 @@ export async function denoiseFiles(
       writing = writeImage(output, r.image, { format, quality: opts.quality, alpha, metadataFrom: input }).then(
         () => {
           results[slot] = {
-            input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels, model: member,
+            input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels, model: r.model, passes: r.passes,
             noise: r.noise, seconds: (performance.now() - t0) / 1000, ...(pages ? { note: `page 1 of ${pages} used` } : {}),
           };
         },

@@ -9,8 +9,8 @@
  */
 import os from 'node:os';
 import { makeImage, toChannels, type FloatImage } from '../image/float-image';
-import { orient } from '../image/orientations';
-import { ENSEMBLE_PASSES } from '../../../shared/ensemble';
+import { orientKeepingParity } from '../image/orientations';
+import { autoEnsemble, ENSEMBLE_PASSES, type EnsemblePasses } from '../../../shared/ensemble';
 import { modelInputData, withGuide } from '../models/input';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { DenoiserManifest } from '../models/manifest';
@@ -36,10 +36,16 @@ export interface DenoiseOptions {
   tile?: number;
   overlap?: number;
   /**
-   * Geometric self-ensemble: 1 (default), 2, 4 or 8 passes over flipped and
-   * turned copies, averaged; slower in proportion, a little cleaner.
+   * Geometric self-ensemble: 1, 2, 4 or 8 passes over flipped and turned
+   * copies, averaged; slower in proportion, a little cleaner. When absent,
+   * the photo's size decides (autoEnsemble).
    */
   ensemble?: number;
+  /**
+   * What the model's level estimator has already read on this grey photo (0-1; grey-route.ts reads
+   * it to pick the model): told to the model as its reading, instead of reading it again.
+   */
+  levelRead?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -48,6 +54,8 @@ export interface DenoiseResult {
   /** How the noise level was set (noise-map models). */
   noise?: NoiseReading;
   tiles: number;
+  /** The self-ensemble passes it was denoised in. */
+  passes: EnsemblePasses;
 }
 
 /**
@@ -68,15 +76,20 @@ function chooseTileSize(manifest: DenoiserManifest, requested?: number): number 
 }
 
 /**
- * Tiles along one axis of length `n`: as few tiles of at most `max` pixels as
- * cover it with at least `o` pixels of overlap, all of one length (a multiple
- * of `m`) and evenly spaced, so no tile is computed mostly twice.
+ * Tiles along one axis of length `n`: as few tiles of about `max` pixels as
+ * cover it with at least `o` pixels of overlap, all of one length and evenly
+ * spaced, so no tile is computed mostly twice. Every tile starts on a multiple
+ * of `m`, so each sees the photo in its own pixel phase (a model's
+ * pixel-unshuffle blocks then fall where the photo's 2x2 mosaic and chroma
+ * blocks do; orientKeepingParity says why).
  */
 export function tileLayout(n: number, max: number, o: number, m: number): { size: number; starts: number[] } {
   if (n <= max) return { size: n, starts: [0] };
   const count = Math.ceil((n - o) / (max - o));
-  const size = Math.min(n, Math.ceil((Math.ceil((n - o) / count) + o) / m) * m);
-  const starts = Array.from({ length: count }, (_, i) => Math.round((i * (n - size)) / (count - 1)));
+  // The overlap plus m, as the starts round to multiples of m; then n - size made a multiple of m too.
+  const base = Math.min(n, Math.ceil((Math.ceil((n - o) / count) + o + m) / m) * m);
+  const size = base + ((n - base) % m);
+  const starts = Array.from({ length: count }, (_, i) => Math.round((i * (n - size)) / (count - 1) / m) * m);
   return { size, starts };
 }
 
@@ -182,16 +195,17 @@ async function runTiles(runner: ModelRunner, manifest: DenoiserManifest, img: Fl
   return { image: makeImage(img.width, img.height, c, acc), tiles: total };
 }
 
-/** runTiles over the first `passes` orientations (of the guide too), each turned back, averaged. */
-async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions, guide?: FloatImage) {
-  const passes = opts.ensemble ?? 1;
+/** runTiles over the first `passes` orientations (of the guide too), each keeping the photo's pixel parity and turned back, averaged. */
+async function runEnsemble(runner: ModelRunner, manifest: DenoiserManifest, img: FloatImage, sigma01: number | null, opts: DenoiseOptions & { ensemble: EnsemblePasses }, guide?: FloatImage) {
+  const passes = opts.ensemble;
   if (passes === 1) return runTiles(runner, manifest, img, sigma01, opts, guide);
   const sum = new Float32Array(img.data.length);
   let tiles = 0;
   for (let t = 0; t < passes; t++) {
     const onProgress = opts.onProgress && ((done: number, total: number) => opts.onProgress!(t * total + done, passes * total));
-    const r = await runTiles(runner, manifest, orient(img, t), sigma01, { ...opts, onProgress }, guide && orient(guide, t));
-    const back = orient(r.image, t, true).data;
+    const { turned, back: turnBack } = orientKeepingParity(img, t);
+    const r = await runTiles(runner, manifest, turned, sigma01, { ...opts, onProgress }, guide && orientKeepingParity(guide, t).turned);
+    const back = turnBack(r.image).data;
     for (let i = 0; i < sum.length; i++) sum[i] += back[i];
     tiles += r.tiles;
   }
@@ -244,6 +258,8 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
     throw new UserError(`ensemble must be one of ${ENSEMBLE_PASSES.join(', ')} passes`);
   }
+  const passes = (opts.ensemble as EnsemblePasses | undefined) ?? autoEnsemble(img.width * img.height);
+  const passOpts = { ...opts, ensemble: passes };
   const how = levelSource(manifest, opts.sigma);
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
@@ -261,7 +277,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
       case 'estimated':
       case 'blind': {
         const greyPlane = image.channels === 1 && !chroma;
-        if (estimator && greyPlane) return readLevel(estimator, manifest, image, clipSource());
+        if (estimator && greyPlane) return (img.channels === 1 ? opts.levelRead : undefined) ?? readLevel(estimator, manifest, image, clipSource());
         if (chromaLevel && chroma) return readLevel(chromaLevel, manifest, image, clipSource());
         if (how === 'estimated') return estimateNoiseSigma(image) / 255;
         return greyPlane ? searchedLevel(runAt, image, multiple) : blindLevel(runAt, image, multiple);
@@ -274,7 +290,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     // The model's own channels, or a grey photo through a colour model: three equal channels in, their luma out.
     const input = img.channels === manifest.channels ? img : toChannels(img, 3);
     found = await levelFor(input, 1);
-    const r = await runEnsemble(runner, manifest, input, found, opts);
+    const r = await runEnsemble(runner, manifest, input, found, passOpts);
     result = { image: toChannels(r.image, img.channels), tiles: r.tiles };
   } else {
     // A colour photo through a grey model: each opponent plane on its own (chroma at half
@@ -290,8 +306,8 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
       const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0, () => (k === 0 ? img : (clipsAtHalf ??= clippedBlocks(img))));
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
-      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
-        : await runEnsemble(runner, manifest, plane, level, opts);
+      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, passOpts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
+        : await runEnsemble(runner, manifest, plane, level, passOpts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;
     }
@@ -304,7 +320,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
   }
   const noise: NoiseReading | undefined = how === null || found === null ? undefined
     : how === 'given' ? { kind: 'given', sigma: opts.sigma! } : { kind: how, sigma: found * 255 };
-  return { image: result.image, noise, tiles: result.tiles };
+  return { image: result.image, noise, tiles: result.tiles, passes };
 }
 
 /** Where a noise-map model's level comes from: the user, the model itself (blind models), or estimateNoiseSigma. */

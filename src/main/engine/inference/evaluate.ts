@@ -13,9 +13,10 @@ import { applyNoise, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { UserError } from '../errors';
 import { makeImage } from '../image/float-image';
 import { readImage } from '../image/io';
-import { denoiseImage, type DenoiseModel } from './denoise-image';
-import { memberModel, pickModel } from './grey-route';
+import type { DenoiseModel } from './denoise-image';
+import { denoiseRouted } from './grey-route';
 import type { PairMember } from './outputs';
+import type { EnsemblePasses } from '../../../shared/ensemble';
 import { psnr, ssim } from '../image/metrics';
 import { Rng } from '../data/rng';
 
@@ -23,8 +24,9 @@ export interface EvalRow {
   file: string;
   width: number;
   height: number;
-  /** Which of the pair denoised it. */
+  /** Which of the pair denoised it, in how many self-ensemble passes. */
   model: PairMember;
+  passes: EnsemblePasses;
   noisyPsnr: number;
   psnr: number;
   noisySsim: number;
@@ -38,7 +40,7 @@ export interface EvalReport {
   noise: string;
   seed: number;
   rows: EvalRow[];
-  mean: Omit<EvalRow, 'file' | 'width' | 'height' | 'model' | 'sigma'>;
+  mean: Omit<EvalRow, 'file' | 'width' | 'height' | 'model' | 'passes' | 'sigma'>;
 }
 
 export const EVAL_PROTOCOLS = ['user', 'paper'] as const;
@@ -71,11 +73,9 @@ export async function evaluate(
     const noisyImg = makeImage(clean.width, clean.height, clean.channels, noisy);
     const pair = { main: models, grey: models.grey };
     const given = paper ? sigma * 255 : undefined; // the true σ, on the paper protocol
-    const member = await pickModel(pair, noisyImg, given);
-    const model = memberModel(pair, member);
-    const r = await denoiseImage(model, noisyImg, { sigma: model.manifest.noiseMap ? given : undefined, ensemble: opts.ensemble });
+    const r = await denoiseRouted(pair, noisyImg, { sigma: given, ensemble: opts.ensemble }); // a model with no noise map ignores σ
     const row: EvalRow = {
-      file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height, model: member,
+      file: path.relative(cleanDir, f.path), width: clean.width, height: clean.height, model: r.model, passes: r.passes,
       noisyPsnr: psnr(noisy, clean.data), psnr: psnr(r.image.data, clean.data),
       noisySsim: ssim(noisyImg, clean), ssim: ssim(r.image, clean), sigma: r.noise?.sigma, seconds: (performance.now() - t0) / 1000,
     };

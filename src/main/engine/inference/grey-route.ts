@@ -10,7 +10,7 @@
  * gives σ (a white-noise level), go where they always went.
  */
 import type { FloatImage } from '../image/float-image';
-import { readLevel, type DenoiseModel } from './denoise-image';
+import { denoiseImage, readLevel, type DenoiseModel, type DenoiseOptions, type DenoiseResult } from './denoise-image';
 import { estimateNoiseSigma } from './noise-level';
 import type { PairMember } from './outputs';
 
@@ -28,15 +28,26 @@ export interface ModelPair {
  */
 export const CAMERA_NOISE_SHARE = 0.75;
 
+/** The member picked; for the grey companion, the level its estimator read on the way (0-1), if it read one. */
+export type Route = { member: 'main' } | { member: 'grey'; level?: number };
+
 /** The member of `pair` that denoises `img`, told `sigma` (0-255) when the user gives one. */
-export async function pickModel(pair: ModelPair, img: FloatImage, sigma?: number): Promise<PairMember> {
+export async function pickModel(pair: ModelPair, img: FloatImage, sigma?: number): Promise<Route> {
   const { grey } = pair;
-  if (!grey || img.channels !== 1) return 'main';
-  if (sigma !== undefined || !grey.level) return 'grey';
+  if (!grey || img.channels !== 1) return { member: 'main' };
+  if (sigma !== undefined || !grey.level) return { member: 'grey' };
   const reading = await readLevel(grey.level, grey.manifest, img);
-  return estimateNoiseSigma(img) / 255 < CAMERA_NOISE_SHARE * reading ? 'main' : 'grey';
+  return estimateNoiseSigma(img) / 255 < CAMERA_NOISE_SHARE * reading ? { member: 'main' } : { member: 'grey', level: reading };
 }
 
 /** The model itself for a member of the pair. */
 export const memberModel = (pair: ModelPair, member: PairMember): DenoiseModel =>
   member === 'grey' && pair.grey ? pair.grey : pair.main;
+
+/** Denoises `img` with the member pickModel picks (a level read to pick it is not read again), and says which. */
+export async function denoiseRouted(pair: ModelPair, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult & { model: PairMember }> {
+  const route = await pickModel(pair, img, opts.sigma);
+  const levelRead = route.member === 'grey' ? route.level : undefined;
+  const r = await denoiseImage(memberModel(pair, route.member), img, { ...opts, levelRead });
+  return { ...r, model: route.member };
+}

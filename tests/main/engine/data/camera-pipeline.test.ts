@@ -25,6 +25,20 @@ describe('camera pipeline', () => {
     }
   });
 
+  it('round-trips in each of the four mosaic phases, and draws all four', () => {
+    const img = smoothColour(96, 64);
+    const cam = randomCamera(new Rng(1));
+    for (const cfa of [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }] as const) {
+      const c = { ...cam, cfa };
+      expect([cfa, psnr(processRaw(unprocess(img.data, 96, 64, c), 96, 64, c), img.data) > 40]).toEqual([cfa, true]);
+      // Demosaicing in another phase than the mosaic's mixes the colours up.
+      const wrong = { ...c, cfa: { x: (1 - cfa.x) as 0 | 1, y: cfa.y } };
+      expect(psnr(processRaw(unprocess(img.data, 96, 64, c), 96, 64, wrong), img.data)).toBeLessThan(30);
+    }
+    const drawn = new Set(Array.from({ length: 64 }, (_, seed) => JSON.stringify(randomCamera(new Rng(seed)).cfa)));
+    expect(drawn.size).toBe(4);
+  });
+
   it('draws cameras whose colour matrix keeps white white and inverts exactly', () => {
     const cam = randomCamera(new Rng(7));
     for (let r = 0; r < 3; r++) expect(cam.rgbToCam[r * 3] + cam.rgbToCam[r * 3 + 1] + cam.rgbToCam[r * 3 + 2]).toBeCloseTo(1, 6);

@@ -129,7 +129,7 @@ describe('denoiseFiles', () => {
     expect(r).toMatchObject({ ok: true, height: 16, note: 'page 1 of 3 used' });
   });
 
-  it('sends each photo to the member of a pair the grey route picks, and says which', async () => {
+  it('sends each photo to the member of a pair the grey route picks, and says which and in how many passes', async () => {
     const grey = await writePattern(path.join(tmp, 'pair', 'grey.png'), 20, 20, 1);
     const colour = await writePattern(path.join(tmp, 'pair', 'colour.png'), 20, 20, 3);
     const counted = (runner: ModelRunner) => {
@@ -142,7 +142,9 @@ describe('denoiseFiles', () => {
     const greyModel = { runner: companion.runner, manifest: { ...manifest, channels: 1 as const, ...modelStats(layers) } };
     const results = await denoiseFiles({ runner: main.runner, manifest }, [colour, grey], { outDir: path.join(tmp, 'pair-out'), greyModel });
     expect(results.map((r) => r.ok && [path.basename(r.input), r.model])).toEqual([['colour.png', 'main'], ['grey.png', 'grey']]);
-    expect([main.calls.n, companion.calls.n]).toEqual([1, 1]);
+    // Small photos get eight passes (autoEnsemble), each one run of the member that was picked.
+    expect(results.map((r) => r.ok && r.passes)).toEqual([8, 8]);
+    expect([main.calls.n, companion.calls.n]).toEqual([8, 8]);
   });
 
   it('stops before the next photo when cancelled; the rest come back as cancelled', async () => {

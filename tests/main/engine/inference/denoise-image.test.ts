@@ -6,7 +6,7 @@ import { applyNoise, parseNoiseSpec } from '../../../../src/main/engine/data/noi
 import { makeImage } from '../../../../src/main/engine/image/float-image';
 import { denoiseImage, tileLayout } from '../../../../src/main/engine/inference/denoise-image';
 import { estimateNoiseSigma } from '../../../../src/main/engine/inference/noise-level';
-import { orient } from '../../../../src/main/engine/image/orientations';
+import { orientKeepingParity } from '../../../../src/main/engine/image/orientations';
 import { getArchitecture, modelStats } from '../../../../src/main/engine/models/architectures';
 import { MANIFEST_FORMAT, type DenoiserManifest } from '../../../../src/main/engine/models/manifest';
 import { Rng } from '../../../../src/main/engine/data/rng';
@@ -35,8 +35,8 @@ describe('denoiseImage', () => {
     const manifest = manifestFor(model, 'dncnn', 1, 8);
     const img = smoothImage(157, 131, 1);
     const runner = tfjsRunner(model);
-    const whole = await denoiseImage({ runner, manifest }, img, { tile: 512 });
-    const tiled = await denoiseImage({ runner, manifest }, img, { tile: 48, overlap: 12 });
+    const whole = await denoiseImage({ runner, manifest }, img, { tile: 512, ensemble: 1 });
+    const tiled = await denoiseImage({ runner, manifest }, img, { tile: 48, overlap: 12, ensemble: 1 });
     expect(whole.tiles).toBe(1);
     expect(tiled.tiles).toBeGreaterThan(9);
     let maxDiff = 0;
@@ -84,14 +84,16 @@ describe('self-ensembles', () => {
     const manifest = manifestFor(model, 'ffdnet', 3, 8);
     const img = smoothImage(38, 26, 3);
     const runner = tfjsRunner(model);
-    const single = await denoiseImage({ runner, manifest }, img, { sigma: 20 });
-    for (const passes of [2, 4, 8]) {
+    const single = await denoiseImage({ runner, manifest }, img, { sigma: 20, ensemble: 1 });
+    expect(single.passes).toBe(1);
+    for (const passes of [2, 4, 8] as const) {
       const r = await denoiseImage({ runner, manifest }, img, { sigma: 20, ensemble: passes });
       expect([r.image.width, r.image.height, r.image.channels]).toEqual([38, 26, 3]);
+      expect(r.passes).toBe(passes);
       const expected = new Float32Array(img.data.length);
       for (let t = 0; t < passes; t++) {
-        const turned = await denoiseImage({ runner, manifest }, orient(img, t), { sigma: 20 });
-        const back = orient(turned.image, t, true).data;
+        const { turned, back: turnBack } = orientKeepingParity(img, t);
+        const back = turnBack((await denoiseImage({ runner, manifest }, turned, { sigma: 20, ensemble: 1 })).image).data;
         for (let i = 0; i < expected.length; i++) expected[i] += back[i] / passes;
       }
       let maxDiff = 0;
@@ -104,6 +106,18 @@ describe('self-ensembles', () => {
       expect(fromSingle).toBeGreaterThan(1e-3);
     }
     await expect(denoiseImage({ runner, manifest }, img, { ensemble: 3 })).rejects.toThrow(/ensemble must be one of 1, 2, 4, 8/);
+  });
+
+  it('left to the photo, follow its size: a small photo gets the eight passes it would get if asked', async () => {
+    const model = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8, seed: 4 });
+    model.setWeights(model.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.2, 'float32', 20 + i)));
+    const manifest = manifestFor(model, 'ffdnet', 1, 8);
+    const runner = tfjsRunner(model);
+    const img = smoothImage(30, 22, 1);
+    const auto = await denoiseImage({ runner, manifest }, img, { sigma: 20 });
+    const eight = await denoiseImage({ runner, manifest }, img, { sigma: 20, ensemble: 8 });
+    expect(auto.passes).toBe(8);
+    expect(Array.from(auto.image.data)).toEqual(Array.from(eight.image.data));
   });
 });
 
@@ -130,7 +144,7 @@ describe('a chroma denoiser', () => {
     const guided = getArchitecture('ffdnet').build({ channels: 1, depth: 3, width: 8, guide: true });
     const chromaManifest = { ...manifestFor(guided, 'ffdnet', 1, 8), arch: { name: 'ffdnet', options: { channels: 1 as const, width: 8, guide: true } } };
     const colour = smoothImage(48, 40, 3);
-    const r = await denoiseImage({ runner: toHalf, manifest, chroma: { runner: chroma, manifest: chromaManifest } }, colour, { sigma: 10 });
+    const r = await denoiseImage({ runner: toHalf, manifest, chroma: { runner: chroma, manifest: chromaManifest } }, colour, { sigma: 10, ensemble: 1 });
     expect(calls.map((c) => c.shape)).toEqual([[1, 20, 24, 3], [1, 20, 24, 3]]); // each halved chroma plane, its guide, its level
     const planes = toOpponent(colour);
     const luma = halve(makeImage(48, 40, 1, planes[0].data.map((v) => (v + 0.5) / 2)));
@@ -174,7 +188,7 @@ describe('the noise level a noise-map model is told', () => {
   it('is, for a blind model on a chroma plane, the level of what one pass told "unknown" removes', async () => {
     const seen: number[] = [];
     const colour = smoothImage(40, 32, 3);
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, colour, { ensemble: 1 });
     // The recording model moves each pixel halfway to 0.5: a pass told "unknown" removes (x - 0.5) / 2.
     const [, u] = toOpponent(colour);
     const half = halve(u);
@@ -187,7 +201,7 @@ describe('the noise level a noise-map model is told', () => {
   it('is, for a blind model on a grey or luma image, searched on a ladder above the wavelet estimate', async () => {
     const seen: number[] = [];
     const noisy = makeImage(40, 32, 1, applyNoise(img, parseNoiseSpec('gaussian:10'), new Rng(3)).noisy);
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, noisy);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest }, noisy, { ensemble: 1 });
     const base = estimateNoiseSigma(noisy) / 255;
     const ladder = [1, 1.25, 1.6, 2, 2.5].map((f) => Math.fround(f * base));
     const perLevel = noisy.width * noisy.height;
@@ -210,7 +224,7 @@ describe('the noise level a noise-map model is told', () => {
       dispose() {},
     };
     const colour = smoothImage(41, 31, 3); // odd sizes: the estimator gets them padded to even ones
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level }, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level }, colour, { ensemble: 1 });
     expect(shapes).toEqual([[1, 32, 42, 1]]);
     // The mean of the logs over the image's own 31 rows (16 even, 15 odd), not the padding row.
     const read = Math.exp((16 * Math.log(12 / 255) + 15 * Math.log(3 / 255)) / 31);
@@ -231,7 +245,7 @@ describe('the noise level a noise-map model is told', () => {
       dispose() {},
     });
     const colour = makeImage(48, 40, 3, applyNoise(smoothImage(48, 40, 3), parseNoiseSpec('gaussian:5'), new Rng(4)).noisy);
-    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: reader(9), chromaLevel: reader(21) }, colour);
+    const r = await denoiseImage({ runner: recordingRunner(seen), manifest: blindManifest, level: reader(9), chromaLevel: reader(21) }, colour, { ensemble: 1 });
     expect(shapes).toEqual([[1, 40, 48, 1], [1, 20, 24, 1], [1, 20, 24, 1]]); // the luma plane, then each halved chroma plane
     expect(seen).not.toContain(Math.fround(UNKNOWN_NOISE_LEVEL));
     expect(new Set(seen)).toEqual(new Set([Math.fround(9 / 255), Math.fround(21 / 255)]));
@@ -287,17 +301,17 @@ describe('the noise level a noise-map model is told', () => {
 });
 
 describe('tileLayout', () => {
-  it.each([[4000, 1024, 64, 2], [3000, 1024, 64, 2], [6000, 1024, 64, 4], [1025, 1024, 64, 2], [517, 128, 32, 4], [300, 512, 64, 2]])(
+  it.each([[4000, 1024, 64, 2], [3000, 1024, 64, 2], [6000, 1024, 64, 4], [1025, 1024, 64, 2], [517, 128, 32, 4], [300, 512, 64, 2], [4001, 1536, 64, 2], [3001, 1536, 64, 2], [999, 200, 40, 4]])(
     'covers %i px with tiles of at most ~%i, overlap >= %i, evenly', (n, max, o, m) => {
       const { size, starts } = tileLayout(n, max, o, m);
       expect(starts[0]).toBe(0);
       expect(starts.at(-1)! + size).toBe(n);
       if (starts.length > 1) {
-        expect(size % m).toBe(0);
-        expect(size).toBeLessThan(max + m);
+        for (const s of starts) expect(s % m).toBe(0); // every tile in the photo's own pixel phase
+        expect(size).toBeLessThan(max + 3 * m);
         for (let i = 1; i < starts.length; i++) expect(starts[i - 1] + size - starts[i]).toBeGreaterThanOrEqual(o);
       }
       // No axis is computed much more than once: at most the overlaps plus rounding.
-      expect(size * starts.length).toBeLessThanOrEqual(n + (starts.length - 1) * (o + 2 * m));
+      expect(size * starts.length).toBeLessThanOrEqual(n + (starts.length - 1) * o + starts.length * 3 * m);
     });
 });
