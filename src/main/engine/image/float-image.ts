@@ -26,6 +26,32 @@ export function crop(img: FloatImage, x: number, y: number, w: number, h: number
   return out;
 }
 
+/**
+ * The `w` x `h` rectangle at (x0, y0), reflect-padded at its right and bottom to `pw` x `ph`
+ * (the rectangle's edge pixels are not repeated: column w holds column w - 2).
+ */
+export function reflectPadded(img: FloatImage, x0: number, y0: number, w: number, h: number, pw: number, ph: number): FloatImage {
+  const c = img.channels;
+  const out = makeImage(pw, ph, c);
+  const reflect = (i: number, n: number) => {
+    if (n === 1) return 0;
+    const period = 2 * (n - 1);
+    i = ((i % period) + period) % period;
+    return i < n ? i : period - i;
+  };
+  const src = img.data;
+  const sxs = Int32Array.from({ length: pw }, (_, x) => x0 + reflect(x, w)); // the same source column for every row
+  for (let y = 0; y < ph; y++) {
+    const row = (y0 + reflect(y, h)) * img.width;
+    for (let x = 0; x < pw; x++) {
+      const from = (row + sxs[x]) * c;
+      const dst = (y * pw + x) * c;
+      for (let k = 0; k < c; k++) out.data[dst + k] = src[from + k];
+    }
+  }
+  return out;
+}
+
 /** Grey to colour by repeating the channel, colour to grey by Rec. 601 luma. */
 export function toChannels(img: FloatImage, channels: 1 | 3): FloatImage {
   if (img.channels === channels) return img;

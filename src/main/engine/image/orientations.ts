@@ -6,7 +6,7 @@
  * the flips. `orientKeepingParity` turns a photo so that every pixel keeps the
  * parity of its row and column.
  */
-import { crop, makeImage, type FloatImage } from './float-image';
+import { crop, makeImage, reflectPadded, type FloatImage } from './float-image';
 
 export const ORIENTATIONS = 8;
 
@@ -42,24 +42,9 @@ export function orient(img: FloatImage, t: number, inverse = false): FloatImage 
   return out;
 }
 
-/** The image with one more column (row) at its end, a copy of the one before the last (a mirror), where `x` (`y`) is 1. */
-function extendEnd(img: FloatImage, x: 0 | 1, y: 0 | 1): FloatImage {
-  if (!x && !y) return img;
-  const { width: w, height: h, channels: c } = img;
-  const out = makeImage(w + x, h + y, c);
-  const from = (i: number, n: number) => (i < n ? i : Math.max(0, n - 2));
-  for (let r = 0; r < h + y; r++) {
-    for (let q = 0; q < w + x; q++) {
-      const src = (from(r, h) * w + from(q, w)) * c;
-      for (let k = 0; k < c; k++) out.data[(r * (w + x) + q) * c + k] = img.data[src + k];
-    }
-  }
-  return out;
-}
-
 /**
  * Orientation `t` of a photo, turned so that every pixel keeps the parity of its row and column:
- * a flip of an axis of even length first adds a mirrored pixel at its end. Camera photos keep a
+ * a flip of an axis of even length first adds a mirrored pixel at its end (reflectPadded). Camera photos keep a
  * 2x2 phase (the sensor's colour mosaic, JPEG's halved chroma) that models with a pixel-unshuffle
  * see, and a flip that moves it costs them up to 2 dB (docs/models.md, Session 27). `back` turns a
  * result the other way and cuts it to `width` x `height`, the photo's size.
@@ -68,5 +53,6 @@ export function orientKeepingParity(img: FloatImage, t: number): { turned: Float
   const { width, height } = img;
   const x = (t & 1) !== 0 && width % 2 === 0 ? 1 : 0;
   const y = (t & 2) !== 0 && height % 2 === 0 ? 1 : 0;
-  return { turned: orient(extendEnd(img, x, y), t), back: (out) => crop(orient(out, t, true), 0, 0, width, height) };
+  const padded = x || y ? reflectPadded(img, 0, 0, width, height, width + x, height + y) : img;
+  return { turned: orient(padded, t), back: (out) => crop(orient(out, t, true), 0, 0, width, height) };
 }

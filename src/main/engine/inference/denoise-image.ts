@@ -8,7 +8,7 @@
  * input's size and channels.
  */
 import os from 'node:os';
-import { makeImage, toChannels, type FloatImage } from '../image/float-image';
+import { makeImage, reflectPadded, toChannels, type FloatImage } from '../image/float-image';
 import { orientKeepingParity } from '../image/orientations';
 import { autoEnsemble, ENSEMBLE_PASSES, type EnsemblePasses } from '../../../shared/ensemble';
 import { modelInputData, withGuide } from '../models/input';
@@ -113,25 +113,7 @@ function ramp(len: number, o: number, rampStart: boolean, rampEnd: boolean): Flo
 function extractPadded(img: FloatImage, x0: number, y0: number, w: number, h: number, m: number): { data: Float32Array; pw: number; ph: number } {
   const pw = Math.max(m, Math.ceil(w / m) * m);
   const ph = Math.max(m, Math.ceil(h / m) * m);
-  const c = img.channels;
-  const data = new Float32Array(pw * ph * c);
-  const reflect = (i: number, n: number) => {
-    if (n === 1) return 0;
-    const period = 2 * (n - 1);
-    i = ((i % period) + period) % period;
-    return i < n ? i : period - i;
-  };
-  const src = img.data;
-  const sxs = Int32Array.from({ length: pw }, (_, x) => x0 + reflect(x, w)); // the same source column for every row
-  for (let y = 0; y < ph; y++) {
-    const row = (y0 + reflect(y, h)) * img.width;
-    for (let x = 0; x < pw; x++) {
-      const from = (row + sxs[x]) * c;
-      const dst = (y * pw + x) * c;
-      for (let k = 0; k < c; k++) data[dst + k] = src[from + k];
-    }
-  }
-  return { data, pw, ph };
+  return { data: reflectPadded(img, x0, y0, w, h, pw, ph).data, pw, ph };
 }
 
 /** Adds a tile's output (`pw` pixels a row) into `acc` (`width` pixels a row, `c` channels) at (x0, y0), weighted by wx[x] * wy[y]. */
