@@ -28,8 +28,14 @@ function describePart(part: string): string {
     case 'poisson-gaussian': return 'shot and read noise';
     case 'salt-pepper': return 'salt-and-pepper noise';
     case 'correlated': return `grain-like (correlated) noise σ ${arg.split(',')[0].replace('-', '–')}`;
-    // Plain `camera` and `camera:S,Q` end in JPEG; `camera:S` does not.
-    case 'camera': return arg === '' || arg.includes(',') ? 'camera noise with JPEG' : 'camera noise without JPEG';
+    case 'camera': {
+      // Plain `camera` and `camera:S,Q[,M]` end in JPEG; `camera:S[,M]` does not. M names the mosaic.
+      const [, ...rest] = arg.split(',');
+      const mosaic = rest.map((p) => /^(as-)?([a-z]+)$/i.exec(p.trim())).find((m) => m !== null);
+      const jpeg = arg === '' || rest.some((p) => /\d/.test(p));
+      const where = mosaic ? ` (${mosaic[1] ? 'any mosaic, moved into ' : ''}${mosaic[2].toUpperCase()}${mosaic[1] ? '' : ' mosaic'})` : '';
+      return `camera noise ${jpeg ? 'with' : 'without'} JPEG${where}`;
+    }
     default: return part;
   }
 }

@@ -15,6 +15,7 @@
  * Images are interleaved HWC in [0, 1], three channels.
  */
 import type { Rng } from './rng';
+import { bayerChannel, type CfaPhase } from '../image/mosaic';
 
 type Mat3 = [number, number, number, number, number, number, number, number, number];
 
@@ -28,12 +29,6 @@ const XYZ_TO_CAMERA: Mat3[] = [
 
 /** Linear sRGB -> CIE XYZ (D65). */
 const SRGB_TO_XYZ: Mat3 = [0.4124564, 0.3575761, 0.1804375, 0.2126729, 0.7151522, 0.072175, 0.0193339, 0.119192, 0.9503041];
-
-/** Where the mosaic's 2x2 pattern starts: RGGB moved by x columns and y rows (GRBG, GBRG, BGGR). */
-export interface CfaPhase {
-  x: 0 | 1;
-  y: 0 | 1;
-}
 
 /** The camera a raw image is pretended to come from. */
 export interface CameraParams {
@@ -169,11 +164,6 @@ export function unprocess(rgb: Float32Array, width: number, height: number, cam:
     }
   }
   return raw;
-}
-
-/** Which colour an RGGB sensor samples at (x, y) (moved by the CFA phase before the call): 0 red, 1 green, 2 blue. */
-function bayerChannel(x: number, y: number): number {
-  return (y & 1) === 0 ? ((x & 1) === 0 ? 0 : 1) : (x & 1) === 0 ? 1 : 2;
 }
 
 /** Adds heteroscedastic Gaussian noise to a raw plane, in place. */

@@ -11,20 +11,26 @@
  *   correlated:S[,B]         grain-like noise: white Gaussian noise low-passed by a Gaussian blur of B
  *                            pixels (std; default 0.5-2), scaled to keep level S; film grain, scanned
  *                            prints and phones' processed noise look like this. S and B may be ranges.
- *   camera[:S[,Q]]           camera noise (camera-pipeline.ts): the image is unprocessed to raw, gets
+ *   camera[:S[,Q][,M]]       camera noise (camera-pipeline.ts): the image is unprocessed to raw, gets
  *                            shot and read noise there (shot level S on the raw 0-1 scale, a range
  *                            drawn log-uniformly; read noise follows it), and is processed back; with Q
- *                            it is then saved as a JPEG of quality Q (1-100, may be a range).
+ *                            it is then saved as a JPEG of quality Q (1-100, may be a range). The
+ *                            mosaic's pattern is drawn with the camera, or fixed by M: `rggb`, `grbg`,
+ *                            `gbrg` or `bggr`, a sensor of that pattern; `as-rggb` (etc.), a photo from
+ *                            the drawn sensor moved by a pixel into that pattern, its JPEG blocks with
+ *                            it, as the engine shows a photo to a model trained in one (image/mosaic.ts).
+ *                            The camera is drawn either way, so the rest of the noise is the same.
  *                            Plain `camera` is camera:0.0001-0.012,60-100.
  *   A+B[+C...]               a mixture: each image gets one of the models, chosen uniformly
  *                            (e.g. gaussian:0-55+poisson-gaussian:0.001-0.02,0-10)
  * All but `factor` produce 8-bit inputs (clipped and rounded), as a user's photo is.
  */
 import { addRawNoise, processRaw, randomCamera, randomRawNoise, unprocess } from './camera-pipeline';
+import { CFA_PATTERNS, phaseShift, shifted, type CfaPattern } from '../image/mosaic';
 import { jpegRoundTrip } from './jpeg-artifacts';
 import { UserError } from '../errors';
 import { mse } from '../image/metrics';
-import { quantize8, toChannels, type FloatImage } from '../image/float-image';
+import { makeImage, quantize8, toChannels, type FloatImage } from '../image/float-image';
 import type { Rng } from './rng';
 
 type Range = [number, number];
@@ -35,12 +41,14 @@ export type NoiseSpec =
   | { kind: 'poisson-gaussian'; gain: Range; sigma: Range }
   | { kind: 'salt-pepper'; amount: Range }
   | { kind: 'correlated'; sigma: Range; blur: Range }
-  | { kind: 'camera'; shot: Range; jpegQuality: Range | null }
+  | { kind: 'camera'; shot: Range; jpegQuality: Range | null; mosaic: CameraMosaic }
   | { kind: 'mixture'; parts: SingleNoiseSpec[] };
 type SingleNoiseSpec = Exclude<NoiseSpec, { kind: 'mixture' }>;
+/** Where camera noise's mosaic lies: drawn with the camera; a sensor of one pattern; or a photo moved into one pattern from the drawn sensor's. */
+export type CameraMosaic = { kind: 'drawn' } | { kind: 'sensor'; pattern: CfaPattern } | { kind: 'shown'; pattern: CfaPattern };
 
 /** The forms a noise spec takes (above), as usage messages list them. */
-export const NOISE_SPEC_FORMS = ['none', 'factor:F', 'gaussian:S', 'gaussian:A-B', 'poisson-gaussian:G,S', 'salt-pepper:P', 'correlated:S[,B]', 'camera[:S[,Q]]', 'a mixture A+B'] as const;
+export const NOISE_SPEC_FORMS = ['none', 'factor:F', 'gaussian:S', 'gaussian:A-B', 'poisson-gaussian:G,S', 'salt-pepper:P', 'correlated:S[,B]', 'camera[:S[,Q][,M]]', 'a mixture A+B'] as const;
 
 const USAGE = `noise spec must be one of: ${NOISE_SPEC_FORMS.join(', ')}`;
 
@@ -48,7 +56,7 @@ const USAGE = `noise spec must be one of: ${NOISE_SPEC_FORMS.join(', ')}`;
 const CORRELATED_BLUR_DEFAULT: Range = [0.5, 2];
 
 /** Plain `camera`: the shot-noise range of Brooks et al. and phone-like JPEG qualities. */
-const CAMERA_DEFAULT = { shot: [1e-4, 0.012] as Range, jpegQuality: [60, 100] as Range };
+const CAMERA_DEFAULT = { shot: [1e-4, 0.012] as Range, jpegQuality: [60, 100] as Range, mosaic: { kind: 'drawn' } as CameraMosaic };
 
 function parseRange(text: string, what: string, max: number): Range {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e-?\d+)?)\s*(?:-\s*([0-9]*\.?[0-9]+(?:e-?\d+)?))?\s*$/i.exec(text);
@@ -59,6 +67,17 @@ function parseRange(text: string, what: string, max: number): Range {
     throw new UserError(`bad ${what} "${text}": must satisfy 0 <= low <= high <= ${max}`);
   }
   return [lo, hi];
+}
+
+/** A camera spec's M: a pattern's name, or `as-` and one. */
+function parseMosaic(text: string, spec: string): CameraMosaic {
+  const shown = text.startsWith('as-');
+  const pattern = shown ? text.slice(3) : text;
+  if (!(pattern in CFA_PATTERNS)) {
+    const names = Object.keys(CFA_PATTERNS);
+    throw new UserError(`bad mosaic "${text}" in noise spec "${spec}": must be one of ${names.join(', ')}, or as- and one (${names.map((n) => `as-${n}`).join(', ')})`);
+  }
+  return { kind: shown ? 'shown' : 'sensor', pattern: pattern as CfaPattern };
 }
 
 export function parseNoiseSpec(spec: string): NoiseSpec {
@@ -98,16 +117,27 @@ function parseSingle(spec: string): SingleNoiseSpec {
     case 'camera': {
       if (arg === '') return { kind: 'camera', ...CAMERA_DEFAULT };
       const parts = arg.split(',');
-      if (parts.length > 2) throw new UserError(`bad noise spec "${spec}": camera takes S or S,Q (shot level and JPEG quality)`);
+      const last = parts[parts.length - 1].trim().toLowerCase();
+      const named = parts.length > 1 && /^[a-z-]+$/.test(last) ? last : null;
+      if (named !== null) parts.pop();
+      if (parts.length > 2) throw new UserError(`bad noise spec "${spec}": camera takes S, S,Q, S,M or S,Q,M (shot level, JPEG quality, mosaic)`);
+      const mosaic = named === null ? CAMERA_DEFAULT.mosaic : parseMosaic(named, spec);
       const shot = parseRange(parts[0], 'camera shot level', 1);
       if (shot[0] <= 0) throw new UserError(`bad camera shot level "${parts[0]}": must be above 0`);
       const jpegQuality = parts[1] === undefined ? null : parseRange(parts[1], 'JPEG quality', 100);
       if (jpegQuality && jpegQuality[0] < 1) throw new UserError(`bad JPEG quality "${parts[1]}": must be 1-100`);
-      return { kind: 'camera', shot, jpegQuality };
+      return { kind: 'camera', shot, jpegQuality, mosaic };
     }
     default:
       throw new UserError(`unknown noise model "${kind}". ${USAGE}`);
   }
+}
+
+/** The one mosaic pattern that every camera part of `spec` names, if it has camera parts and they agree: what a model trained on it saw. */
+export function namedMosaic(spec: NoiseSpec): CfaPattern | null {
+  const cameras = (spec.kind === 'mixture' ? spec.parts : [spec]).flatMap((p) => (p.kind === 'camera' ? [p.mosaic] : []));
+  const named = new Set(cameras.map((m) => (m.kind === 'drawn' ? null : m.pattern)));
+  return named.size === 1 ? [...named][0] : null;
 }
 
 export function formatNoiseSpec(spec: NoiseSpec): string {
@@ -119,7 +149,10 @@ export function formatNoiseSpec(spec: NoiseSpec): string {
     case 'poisson-gaussian': return `poisson-gaussian:${r(spec.gain)},${r(spec.sigma)}`;
     case 'salt-pepper': return `salt-pepper:${r(spec.amount)}`;
     case 'correlated': return `correlated:${r(spec.sigma)},${r(spec.blur)}`;
-    case 'camera': return `camera:${r(spec.shot)}${spec.jpegQuality ? `,${r(spec.jpegQuality)}` : ''}`;
+    case 'camera': {
+      const mosaic = spec.mosaic.kind === 'drawn' ? '' : `,${spec.mosaic.kind === 'shown' ? 'as-' : ''}${spec.mosaic.pattern}`;
+      return `camera:${r(spec.shot)}${spec.jpegQuality ? `,${r(spec.jpegQuality)}` : ''}${mosaic}`;
+    }
     case 'mixture': return spec.parts.map(formatNoiseSpec).join('+');
   }
 }
@@ -152,7 +185,8 @@ function poisson(lambda: number, rng: Rng): number {
 function cameraNoise(clean: FloatImage, spec: Extract<NoiseSpec, { kind: 'camera' }>, rng: Rng): Float32Array {
   const rgb = toChannels(clean, 3);
   const { width: w, height: h } = clean;
-  const cam = randomCamera(rng);
+  const drawn = randomCamera(rng);
+  const cam = spec.mosaic.kind === 'drawn' ? drawn : { ...drawn, cfa: CFA_PATTERNS[spec.mosaic.pattern] };
   const noise = randomRawNoise(rng, spec.shot);
   const quality = spec.jpegQuality ? Math.round(rng.uniform(spec.jpegQuality[0], spec.jpegQuality[1])) : 0;
   const raw = unprocess(rgb.data, w, h, cam);
@@ -160,7 +194,11 @@ function cameraNoise(clean: FloatImage, spec: Extract<NoiseSpec, { kind: 'camera
   const noisy = processRaw(addRawNoise(raw, noise, rng), w, h, cam);
   for (let i = 0; i < noisy.length; i++) noisy[i] = rgb.data[i] + noisy[i] - base[i];
   const out = toChannels({ width: w, height: h, channels: 3, data: noisy }, clean.channels).data;
-  return quality > 0 ? jpegRoundTrip(out, w, h, clean.channels, quality) : quantize8(out);
+  if (quality === 0) return quantize8(out);
+  // Moved into the pattern from the drawn sensor's, the JPEG's blocks (at the photo's corner) move too.
+  const grid = spec.mosaic.kind === 'shown' ? phaseShift(drawn.cfa, cam.cfa) : { x: 0, y: 0 } as const;
+  const { image, back } = shifted(makeImage(w, h, clean.channels, out), grid);
+  return back(makeImage(image.width, image.height, clean.channels, jpegRoundTrip(image.data, image.width, image.height, clean.channels, quality))).data;
 }
 
 /**

@@ -20,6 +20,7 @@ import { UserError } from '../errors';
 import { chromaGuide, fromOpponent, OPPONENT_NOISE_SCALE, toOpponent } from './opponent';
 import { double, halve } from '../image/resample';
 import { blindLevel, clippedBlocks, estimatedLevel, estimateNoiseSigma, searchedLevel } from './noise-level';
+import { mosaicShift, readMosaic, shifted, type MosaicReading } from '../image/mosaic';
 
 /** A level estimator's size multiple (levelnet's pixel-unshuffle, catalog.ts). */
 const LEVEL_ESTIMATOR_MULTIPLE = ARCHITECTURE_FACTS.levelnet.sizeMultiple;
@@ -56,6 +57,8 @@ export interface DenoiseResult {
   tiles: number;
   /** The self-ensemble passes it was denoised in. */
   passes: EnsemblePasses;
+  /** For a model trained in one mosaic pattern: what the photo showed of its own, which it was shifted from into the model's. */
+  mosaic?: MosaicReading;
 }
 
 /**
@@ -233,15 +236,29 @@ export function readLevel(levelnet: ModelRunner, manifest: DenoiserManifest, pla
   return estimatedLevel(levelMap(levelnet), plane, levelCropMultiple(manifest), clipSource);
 }
 
-/** Denoises an image of any size with a loaded model. */
-export async function denoiseImage({ runner, manifest, level: estimator, chromaLevel, chroma }: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
+/**
+ * Denoises an image of any size with a loaded model. A model that learned camera photos in one mosaic
+ * pattern (manifest `mosaic`) gets the photo shifted by a mirrored column and/or row into it, as far as
+ * the photo shows its own (mosaic.ts).
+ */
+export async function denoiseImage(model: DenoiseModel, img: FloatImage, opts: DenoiseOptions = {}): Promise<DenoiseResult> {
   if (opts.strength !== undefined && !(opts.strength >= 0 && opts.strength <= 1)) throw new UserError('strength must be between 0 and 1');
   if (opts.sigma !== undefined && !(opts.sigma >= 0 && opts.sigma <= 255)) throw new UserError('sigma must be between 0 and 255');
   if (opts.ensemble !== undefined && !(ENSEMBLE_PASSES as readonly number[]).includes(opts.ensemble)) {
     throw new UserError(`ensemble must be one of ${ENSEMBLE_PASSES.join(', ')} passes`);
   }
   const passes = (opts.ensemble as EnsemblePasses | undefined) ?? autoEnsemble(img.width * img.height);
-  const passOpts = { ...opts, ensemble: passes };
+  const target = model.manifest.mosaic;
+  if (!target) return denoiseInPlace(model, img, { ...opts, ensemble: passes });
+  const mosaic = readMosaic(img);
+  const { image, back } = shifted(img, mosaicShift(mosaic, target));
+  const r = await denoiseInPlace(model, image, { ...opts, ensemble: passes });
+  return { ...r, image: back(r.image), mosaic };
+}
+
+/** denoiseImage on the photo as it is, in the passes decided. */
+async function denoiseInPlace({ runner, manifest, level: estimator, chromaLevel, chroma }: DenoiseModel, img: FloatImage, opts: DenoiseOptions & { ensemble: EnsemblePasses }): Promise<DenoiseResult> {
+  const passes = opts.ensemble;
   const how = levelSource(manifest, opts.sigma);
   /** The model on a level-finding crop, told `level` (0-1, or UNKNOWN_NOISE_LEVEL). */
   const runAt = async (crop: FloatImage, level: number) => (await runTiles(runner, manifest, crop, level, {})).image;
@@ -272,7 +289,7 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
     // The model's own channels, or a grey photo through a colour model: three equal channels in, their luma out.
     const input = img.channels === manifest.channels ? img : toChannels(img, 3);
     found = await levelFor(input, 1);
-    const r = await runEnsemble(runner, manifest, input, found, passOpts);
+    const r = await runEnsemble(runner, manifest, input, found, opts);
     result = { image: toChannels(r.image, img.channels), tiles: r.tiles };
   } else {
     // A colour photo through a grey model: each opponent plane on its own (chroma at half
@@ -288,8 +305,8 @@ export async function denoiseImage({ runner, manifest, level: estimator, chromaL
       const level = await levelFor(plane, OPPONENT_NOISE_SCALE[k] * (k === 0 ? 1 : 0.5), k > 0, () => (k === 0 ? img : (clipsAtHalf ??= clippedBlocks(img))));
       // The photo's level, in RGB terms, as the luma plane shows it.
       if (k === 0 && level !== null) found = level / OPPONENT_NOISE_SCALE[0];
-      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, passOpts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
-        : await runEnsemble(runner, manifest, plane, level, passOpts);
+      const r = k > 0 && chroma ? await runEnsemble(chroma.runner, chroma.manifest, plane, level, opts, (guideFor ??= chromaGuide(halve(out[0])))(plane))
+        : await runEnsemble(runner, manifest, plane, level, opts);
       out.push(k === 0 ? r.image : double(r.image, img.width, img.height));
       tiles += r.tiles;
     }

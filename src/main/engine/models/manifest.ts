@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors';
 import type { ArchOptions } from './catalog';
+import type { CfaPattern } from '../image/mosaic';
 
 export const MANIFEST_FILE = 'denoiser.json';
 export const MANIFEST_FORMAT = 'denoise-lab/denoiser';
@@ -37,6 +38,11 @@ export interface DenoiserManifest {
    * input (onnx/int8.ts). Inference then runs those convs in integers, unless DENOISE_INT8=0.
    */
   int8?: ActivationScales;
+  /**
+   * The mosaic pattern the model learned camera photos in (train: TrainConfig.mosaic): a photo
+   * whose own mosaic shows is shifted into it before it is denoised (image/mosaic.ts).
+   */
+  mosaic?: CfaPattern;
   metrics?: Record<string, unknown>;
   created: string;
   updated: string;

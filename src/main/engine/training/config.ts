@@ -12,6 +12,7 @@ import { architectureFacts, type ArchOptions } from '../models/catalog';
 import { LOSSES, LR_SCHEDULES, TRAINERS, type LossName, type LrSchedule, type TrainerChoice } from '../../../shared/vocabulary';
 import type { EpochMetrics } from '../../../shared/epoch-metrics';
 import type { ActivationScales } from '../models/manifest';
+import type { CfaPattern } from '../image/mosaic';
 
 export type { LossName, LrSchedule, TrainerChoice };
 
@@ -99,6 +100,12 @@ export interface TrainConfig {
    * stops a run started with --init from a plane model from taking its planes.
    */
   planes?: PlaneMode;
+  /**
+   * The mosaic pattern the model learns camera photos in, so that photos are shifted into it before
+   * they are denoised (image/mosaic.ts). Set at the start of a run: the pattern every camera part of
+   * the noise spec names (`camera:S,Q,rggb`), else the --init model's.
+   */
+  mosaic?: CfaPattern;
   /**
    * What computes the training steps: ONNX Runtime's native kernels through the gradient
    * graph, or TF.js on its backend. 'auto' takes ONNX Runtime when it loads and supports the

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic, explainFsError, ensureFolder } from '../atomic-fs';
 import { initBackend } from '../runtime/backend';
-import { formatNoiseSpec, parseNoiseSpec, type NoiseSpec } from '../data/noise';
+import { formatNoiseSpec, namedMosaic, parseNoiseSpec, type NoiseSpec } from '../data/noise';
 import { openSource, type TrainingSource } from '../data/sources';
 import { UserError } from '../errors';
 import { makeImage } from '../image/float-image';
@@ -239,6 +239,7 @@ async function setUp(requested: TrainConfig, handle: TrainHandle, checkpointDir:
   }
   const arch = getArchitecture(config.arch);
   const spec = parseNoiseSpec(config.noise);
+  config.mosaic ??= namedMosaic(spec) ?? initial?.manifest.mosaic;
   const source = await openSource({
     data: config.data, cacheDir: config.cacheDir, channels: usesPlanes(config) ? 3 : config.channels, patch: config.patch,
     patchesPerEpoch: config.patchesPerEpoch, valFraction: config.valFraction, valImages: config.valImages,
@@ -468,6 +469,7 @@ function manifestOf(run: Run, s: LoopState): DenoiserManifest {
     noise: formatNoiseSpec(spec), defaultSigma: spec.kind === 'gaussian' ? (spec.sigma[0] + spec.sigma[1]) / 2 : undefined,
     params: stats.params, trainableParams: stats.trainableParams, flopsPerPixel: stats.flopsPerPixel,
     ...(config.int8?.kind === 'calibrated' ? { int8: config.int8.scales } : {}),
+    ...(config.mosaic ? { mosaic: config.mosaic } : {}),
     training: { ...config, int8: config.int8 !== undefined, epochsDone: s.history.length, wallSeconds: Math.round(s.elapsed), backend: backend.name, steps: stepsEngine.name },
     metrics: last ? { valLoss: last.valLoss, valPsnr: last.psnr, valSsim: last.ssim, noisyPsnr: last.noisyPsnr, epoch: last.epoch } : undefined,
     created: run.created, updated: new Date().toISOString(),

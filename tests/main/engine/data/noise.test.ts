@@ -1,9 +1,11 @@
 /** Noise specs parse strictly, and noise is deterministic and has the right statistics. */
 import { describe, expect, it } from 'vitest';
-import { applyNoise, formatNoiseSpec, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
+import { applyNoise, formatNoiseSpec, namedMosaic, parseNoiseSpec } from '../../../../src/main/engine/data/noise';
 import { UserError } from '../../../../src/main/engine/errors';
 import { NOISE_PRESETS } from '../../../../src/shared/noise-presets';
 import { Rng } from '../../../../src/main/engine/data/rng';
+import { randomCamera } from '../../../../src/main/engine/data/camera-pipeline';
+import { CFA_PATTERNS } from '../../../../src/main/engine/image/mosaic';
 
 import { makeImage } from '../../../../src/main/engine/image/float-image';
 
@@ -20,8 +22,11 @@ describe('noise specs', () => {
     ['none', { kind: 'none' }],
     ['correlated:15,1', { kind: 'correlated', sigma: [15, 15], blur: [1, 1] }],
     ['correlated:0-30,0.5-2', { kind: 'correlated', sigma: [0, 30], blur: [0.5, 2] }],
-    ['camera:0.004', { kind: 'camera', shot: [0.004, 0.004], jpegQuality: null }],
-    ['camera:0.0001-0.012,60-100', { kind: 'camera', shot: [0.0001, 0.012], jpegQuality: [60, 100] }],
+    ['camera:0.004', { kind: 'camera', shot: [0.004, 0.004], jpegQuality: null, mosaic: { kind: 'drawn' } }],
+    ['camera:0.0001-0.012,60-100', { kind: 'camera', shot: [0.0001, 0.012], jpegQuality: [60, 100], mosaic: { kind: 'drawn' } }],
+    ['camera:0.01,90,grbg', { kind: 'camera', shot: [0.01, 0.01], jpegQuality: [90, 90], mosaic: { kind: 'sensor', pattern: 'grbg' } }],
+    ['camera:0.01,bggr', { kind: 'camera', shot: [0.01, 0.01], jpegQuality: null, mosaic: { kind: 'sensor', pattern: 'bggr' } }],
+    ['camera:0.01,90,as-rggb', { kind: 'camera', shot: [0.01, 0.01], jpegQuality: [90, 90], mosaic: { kind: 'shown', pattern: 'rggb' } }],
     ['gaussian:0-55+poisson-gaussian:0.001-0.02,0-10', {
       kind: 'mixture', parts: [{ kind: 'gaussian', sigma: [0, 55] }, { kind: 'poisson-gaussian', gain: [0.001, 0.02], sigma: [0, 10] }],
     }],
@@ -33,7 +38,7 @@ describe('noise specs', () => {
     const parsed = parseNoiseSpec(spec); // defaults spelled out when formatted back: `camera` is `camera:0.0001-0.012,60-100`
     expect(parseNoiseSpec(formatNoiseSpec(parsed))).toEqual(parsed);
   });
-  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'correlated:10,9', 'correlated:10,1,2', 'camera:0.01,101', 'camera:0.01,90,1'])(
+  it.each(['gaussian', 'gaussian:abc', 'gaussian:-5', 'gaussian:30-10', 'gaussian:300', 'blur:3', 'poisson-gaussian:0.1', 'salt-pepper:2', 'gaussian:1:2', 'gaussian:25+', 'factor:0.3+gaussian:25', 'camera:0', 'camera:0.01,0', 'correlated:10,9', 'correlated:10,1,2', 'camera:0.01,101', 'camera:0.01,90,1', 'camera:0.01,90,rgbg', 'camera:0.01,90,80,rggb', 'camera:rggb', 'camera:0.01,as-rgbg', 'camera:0.01,as-'])(
     'rejects %s with a usage message', (text) => {
       expect(() => parseNoiseSpec(text)).toThrow(UserError);
     });
@@ -124,6 +129,54 @@ describe('applyNoise', () => {
     const hit = noisy.filter((v) => v === 0 || v === 1).length / noisy.length;
     expect(hit).toBeGreaterThan(0.09);
     expect(hit).toBeLessThan(0.11);
+  });
+});
+
+describe('camera noise with a fixed mosaic', () => {
+  it.each([
+    ['camera:0.01,90,grbg', 'grbg'],
+    ['gaussian:0-55+camera:0.01,90,rggb+camera:0.03,rggb', 'rggb'],
+    ['camera:0.01,90,as-gbrg+camera:0.03,as-gbrg', 'gbrg'],
+    ['camera:0.01,90,rggb+camera:0.03,bggr', null],
+    ['camera:0.01,90,rggb+camera:0.03', null],
+    ['camera', null],
+    ['gaussian:25', null],
+  ])('names one pattern for a model trained on %s: %s', (spec, pattern) => {
+    expect(namedMosaic(parseNoiseSpec(spec))).toBe(pattern);
+  });
+  /** A smooth 48x32 colour image. */
+  const photo = () => makeImage(48, 32, 3, Float32Array.from({ length: 48 * 32 * 3 }, (_, i) => 0.2 + 0.6 * (((i % 3) + Math.floor(i / 3) % 48 / 48 + Math.floor(i / 144) / 32) / 4)));
+  const drawnPattern = (seed: number) => {
+    const { cfa } = randomCamera(new Rng(seed));
+    return Object.entries(CFA_PATTERNS).find(([, p]) => p.x === cfa.x && p.y === cfa.y)![0];
+  };
+
+  it('keeps the rest of the draw: the pattern the camera drew gives the same noise as no pattern named', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const drawn = applyNoise(photo(), parseNoiseSpec('camera:0.01,90'), new Rng(seed)).noisy;
+      const named = applyNoise(photo(), parseNoiseSpec(`camera:0.01,90,${drawnPattern(seed)}`), new Rng(seed)).noisy;
+      expect(named).toEqual(drawn);
+    }
+  });
+  it("moves the drawn sensor's photo into an as- pattern, its JPEG blocks with it", () => {
+    // A seed whose camera has a GRBG sensor: moved into RGGB by a column, so JPEG's block edges, after
+    // columns 7, 15, ... of a photo, move by one: here after columns 6, 14, ... (the engine's own shift
+    // puts them after 0, 8, ...: the same parity, all that a model seeing 2x2 blocks can tell).
+    const seed = [...Array(64).keys()].find((s) => drawnPattern(s) === 'grbg')!;
+    const blockEdge = (spec: string) => {
+      const { noisy } = applyNoise(photo(), parseNoiseSpec(spec), new Rng(seed));
+      const jumps = new Array(8).fill(0);
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 47; x++) for (let c = 0; c < 3; c++) jumps[x % 8] += Math.abs(noisy[(y * 48 + x + 1) * 3 + c] - noisy[(y * 48 + x) * 3 + c]);
+      return jumps.indexOf(Math.max(...jumps));
+    };
+    expect(blockEdge('camera:0.0005,20,rggb')).toBe(7);
+    expect(blockEdge('camera:0.0005,20,as-rggb')).toBe(6);
+    // Without JPEG there is nothing to move: as-rggb is an RGGB sensor's noise.
+    expect(applyNoise(photo(), parseNoiseSpec('camera:0.004,as-rggb'), new Rng(seed)).noisy).toEqual(applyNoise(photo(), parseNoiseSpec('camera:0.004,rggb'), new Rng(seed)).noisy);
+  });
+  it('puts the noise in the named pattern: each of the four gives different noise from one draw', () => {
+    const outputs = Object.keys(CFA_PATTERNS).map((m) => applyNoise(photo(), parseNoiseSpec(`camera:0.01,${m}`), new Rng(7)).noisy.join());
+    expect(new Set(outputs).size).toBe(4);
   });
 });
 

@@ -16,6 +16,7 @@ import { encodeLevel } from '../../../../src/main/engine/models/level-code';
 import { chromaGuide, OPPONENT_NOISE_SCALE, toOpponent } from '../../../../src/main/engine/inference/opponent';
 import { halve } from '../../../../src/main/engine/image/resample';
 import { smoothImage } from '../../../helpers/images';
+import { shifted } from '../../../../src/main/engine/image/mosaic';
 
 beforeAll(() => initBackend());
 
@@ -118,6 +119,35 @@ describe('self-ensembles', () => {
     const eight = await denoiseImage({ runner, manifest }, img, { sigma: 20, ensemble: 8 });
     expect(auto.passes).toBe(8);
     expect(Array.from(auto.image.data)).toEqual(Array.from(eight.image.data));
+  });
+});
+
+describe('a model that learned camera photos in one mosaic pattern', () => {
+  const model = getArchitecture('ffdnet').build({ channels: 3, depth: 3, width: 8, seed: 6 });
+  model.setWeights(model.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.2, 'float32', 40 + i)));
+  const runner = tfjsRunner(model);
+  const plain = manifestFor(model, 'ffdnet', 3, 8);
+  const inRggb = { ...plain, mosaic: 'rggb' as const };
+  const photo = (pattern: string) => makeImage(120, 96, 3, applyNoise(smoothImage(120, 96, 3), parseNoiseSpec(`camera:0.01,${pattern}`), new Rng(2)).noisy);
+
+  it("sees a photo shifted into its pattern, by what the photo's own mosaic shows, and cut back to the photo's size", async () => {
+    const img = photo('gbrg');
+    const r = await denoiseImage({ runner, manifest: inRggb }, img, { sigma: 20, ensemble: 1 });
+    expect(r.mosaic).toEqual({ kind: 'pattern', pattern: 'gbrg' });
+    // The same as shifting by hand (a mirrored row on top) for a model told of no pattern, then cutting the row off.
+    const { image, back } = shifted(img, { x: 0, y: 1 });
+    const byHand = back((await denoiseImage({ runner, manifest: plain }, image, { sigma: 20, ensemble: 1 })).image);
+    expect(Array.from(r.image.data)).toEqual(Array.from(byHand.data));
+    const unshifted = await denoiseImage({ runner, manifest: plain }, img, { sigma: 20, ensemble: 1 });
+    expect(unshifted.mosaic).toBeUndefined();
+    expect(Array.from(unshifted.image.data)).not.toEqual(Array.from(r.image.data));
+  });
+  it('sees a photo in its own pattern, or one with no mosaic, as it is', async () => {
+    for (const img of [photo('rggb'), makeImage(120, 96, 3, applyNoise(smoothImage(120, 96, 3), parseNoiseSpec('gaussian:25'), new Rng(2)).noisy)]) {
+      const r = await denoiseImage({ runner, manifest: inRggb }, img, { sigma: 20, ensemble: 1 });
+      const asIs = await denoiseImage({ runner, manifest: plain }, img, { sigma: 20, ensemble: 1 });
+      expect(Array.from(r.image.data)).toEqual(Array.from(asIs.image.data));
+    }
   });
 });
 

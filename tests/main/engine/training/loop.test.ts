@@ -207,6 +207,7 @@ describe('train', () => {
       const manifest = await readManifest(out);
       expect(manifest.blind).toBe(blindFraction > 0);
       expect(manifest.noise).toBe('camera:0.0001-0.012,60-100+gaussian:0-30');
+      expect(manifest.mosaic).toBeUndefined(); // camera noise in every mosaic pattern
       // --init without --blind (as the CLI and the Train view build it): a base always told its level stays so.
       const tuned = path.join(tmp, `camera-blind-${blindFraction}-tuned`);
       const asBuilt = buildTrainConfig({ data: { kind: 'folder', path: photos }, noise: 'gaussian:10-30', out: tuned, cacheDir: tmp, init: out });
@@ -214,6 +215,18 @@ describe('train', () => {
       expect((await readManifest(tuned)).blind).toBe(blindFraction > 0);
       expect((await readManifest(tuned)).training).toMatchObject({ blindFraction: blindFraction > 0 ? TRAIN_DEFAULTS.blindFraction : 0 });
     }
+  });
+
+  it('records the mosaic pattern its camera noise was made in, which fine-tuning keeps and a named pattern replaces', async () => {
+    const out = path.join(tmp, 'mosaic-grbg');
+    await train({ ...tiny(out, 1), noise: 'camera:0.004,90,grbg+gaussian:0-30+camera:0.01,grbg' }, { onEvent: () => undefined });
+    expect((await readManifest(out)).mosaic).toBe('grbg');
+    const tuned = path.join(tmp, 'mosaic-grbg-tuned');
+    await train({ ...tiny(tuned, 1), init: out, noise: 'gaussian:10-30' }, { onEvent: () => undefined });
+    expect((await readManifest(tuned)).mosaic).toBe('grbg');
+    const renamed = path.join(tmp, 'mosaic-bggr');
+    await train({ ...tiny(renamed, 1), init: out, noise: 'camera:0.004,bggr' }, { onEvent: () => undefined });
+    expect((await readManifest(renamed)).mosaic).toBe('bggr');
   });
 
   it('times a run before it starts with a few real steps, writing nothing to its folder', async () => {
