@@ -11,7 +11,7 @@ import { DEFAULT_GREY_MODEL_NAME, DEFAULT_MODEL_NAME } from '../../../shared/voc
 
 /** What each bundled model is for, as the Models view says it. */
 export const BUNDLED_PURPOSE: Record<string, string> = {
-  [DEFAULT_MODEL_NAME]: 'Colour photos from phones and cameras, and grey ones with camera or grain-like noise: sensor noise, JPEG and Gaussian noise; finds the noise level itself (small level estimators read the luma plane and the two chroma planes), and cleans colour blotches along the brightness edges (a chroma denoiser guided by the luma plane); runs 8-bit integer convolutions, about twice as fast as float',
+  [DEFAULT_MODEL_NAME]: 'Colour photos from phones and cameras, and grey ones with camera or grain-like noise: sensor noise, JPEG and Gaussian noise; finds the noise level itself (small level estimators read the luma plane and the two chroma planes), cleans colour blotches along the brightness edges (a chroma denoiser guided by the luma plane), and reads from the noise which colour mosaic the camera sensor had, to show the photo to the model in the one it learned; runs 8-bit integer convolutions, about twice as fast as float',
   [DEFAULT_GREY_MODEL_NAME]: 'Grey (black-and-white) photos and scans with white noise, and any grey photo given a noise level; the default model sends those here (grey photos with camera or grain-like noise stay with it); a small level estimator reads their noise level',
 };
 
