@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, startCli } from '../../helpers/cli';
 import { isProcessAlive } from '../../../src/main/engine/processes';
-import { writePattern } from '../../helpers/images';
+import sharp from 'sharp';
+import { smoothImage, writePattern } from '../../helpers/images';
+import { applyNoise, parseNoiseSpec } from '../../../src/main/engine/data/noise';
+import { Rng } from '../../../src/main/engine/data/rng';
 
 let tmp: string;
 beforeAll(async () => {
@@ -62,6 +65,25 @@ describe('cli', () => {
     const refused = await runCli(['denoise', data, '--out', data, '--model', model]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/output folder is one of the inputs/);
+  });
+
+  it("denoise names the camera mosaic it read, for a model that learned camera noise in one", async () => {
+    const data = path.join(tmp, 'mosaic-data');
+    for (let i = 0; i < 2; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 3, i);
+    const model = path.join(tmp, 'mosaic-model');
+    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--noise', 'camera:0.004,rggb',
+      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
+    expect(t.code, t.stderr).toBe(0);
+    const photos = path.join(tmp, 'mosaic-photos');
+    await fs.mkdir(photos);
+    const { noisy } = applyNoise(smoothImage(120, 96, 3), parseNoiseSpec('camera:0.01,gbrg'), new Rng(1));
+    await sharp(Buffer.from(noisy.map((v) => Math.round(v * 255))), { raw: { width: 120, height: 96, channels: 3 } }).toFile(path.join(photos, 'cam.png'));
+    await writePattern(path.join(photos, 'clean.png'), 120, 96, 3);
+    const r = await runCli(['denoise', photos, '--out', path.join(tmp, 'mosaic-out'), '--model', model, '--ensemble', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cam\.png -> .*\(120x96, .*, GBRG mosaic, [\d.]+ s\)/);
+    expect(r.stderr).toMatch(/clean\.png -> /);
+    expect(r.stderr).not.toMatch(/clean\.png -> [^\n]*(RGGB|GRBG|GBRG|BGGR) mosaic/); // no mosaic in a clean pattern
   });
 
   it('export-onnx writes a model trained with --int8 with its integer convolutions, and in float with DENOISE_INT8=0', async () => {

@@ -40,7 +40,7 @@ export async function denoiseCommand(argv: string[]): Promise<number> {
   for (const r of results) {
     if (r.ok) {
       const through = greyModel ? `, ${r.model === 'grey' ? DEFAULT_GREY_MODEL_NAME : DEFAULT_MODEL_NAME}` : ''; // which of the bundled pair
-      bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${through}${r.noise ? `, ${describeNoise(r.noise)}` : ''}${r.passes > 1 ? `, ${r.passes} passes` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
+      bar.line(`${r.input} -> ${r.output} (${r.width}x${r.height}${through}${r.noise ? `, ${describeNoise(r.noise)}` : ''}${r.mosaic ? `, ${r.mosaic.toUpperCase()} mosaic` : ''}${r.passes > 1 ? `, ${r.passes} passes` : ''}, ${r.seconds.toFixed(2)} s)${r.note ? `; ${r.note}` : ''}`);
     } else {
       failed++;
       bar.line(`error: ${r.error}`);

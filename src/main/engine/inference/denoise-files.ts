@@ -96,7 +96,7 @@ export async function denoiseFiles(
         () => {
           results[slot] = {
             input, ok: true, output, width: r.image.width, height: r.image.height, channels: r.image.channels, model: r.model, passes: r.passes,
-            noise: r.noise, seconds: (performance.now() - t0) / 1000, ...(pages ? { note: `page 1 of ${pages} used` } : {}),
+            noise: r.noise, ...(r.mosaic?.kind === 'pattern' ? { mosaic: r.mosaic.pattern } : {}), seconds: (performance.now() - t0) / 1000, ...(pages ? { note: `page 1 of ${pages} used` } : {}),
           };
         },
         (err: Error) => {

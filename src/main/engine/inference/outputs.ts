@@ -12,6 +12,7 @@ import { extensionFor } from '../image/formats';
 import type { OutputFormat } from '../../../shared/vocabulary';
 import type { NoiseReading } from '../../../shared/noise-reading';
 import type { EnsemblePasses } from '../../../shared/ensemble';
+import type { CfaPattern } from '../image/mosaic';
 
 /** The error of the photos a cancelled batch did not reach. */
 export const CANCELLED = 'cancelled';
@@ -19,9 +20,12 @@ export const CANCELLED = 'cancelled';
 /** Which model of a pair denoised a photo: the main model, or its grey companion (grey-route.ts picks). */
 export type PairMember = 'main' | 'grey';
 
-/** One photo's result; `model`: which of the pair denoised it, in how many self-ensemble `passes`. */
+/**
+ * One photo's result; `model`: which of the pair denoised it, in how many self-ensemble `passes`;
+ * `mosaic`: the camera mosaic read from its noise, for a model that moves photos into its own (image/mosaic.ts).
+ */
 export type FileResult =
-  | { input: string; ok: true; output: string; width: number; height: number; channels: number; model: PairMember; passes: EnsemblePasses; noise?: NoiseReading; seconds: number; note?: string }
+  | { input: string; ok: true; output: string; width: number; height: number; channels: number; model: PairMember; passes: EnsemblePasses; noise?: NoiseReading; mosaic?: CfaPattern; seconds: number; note?: string }
   | { input: string; ok: false; error: string };
 
 /** A path with its links and `..` resolved, or just made absolute where it does not exist (yet). */
