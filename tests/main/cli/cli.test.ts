@@ -16,6 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 
+/** Trains a tiny ffdnet with the CLI on three 40x40 patterns written to `<name>-data`, into `<name>-model`; returns both folders. */
+async function trainTiny(name: string, channels: 1 | 3, noise: string, extra: string[] = []): Promise<{ data: string; model: string }> {
+  const data = path.join(tmp, `${name}-data`);
+  for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, channels, i);
+  const model = path.join(tmp, `${name}-model`);
+  const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--width', '8', '--noise', noise, ...extra,
+    '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
+  expect(t.code, t.stderr).toBe(0);
+  return { data, model };
+}
+
 describe('cli', () => {
   it('info names the backend and the seed architecture', async () => {
     const r = await runCli(['info']);
@@ -46,12 +57,7 @@ describe('cli', () => {
   });
 
   it('denoise with a model trained by train: writes outputs, reports a bad file, exits 1', async () => {
-    const data = path.join(tmp, 'data');
-    for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 1, i);
-    const model = path.join(tmp, 'model');
-    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--noise', 'gaussian:25',
-      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
-    expect(t.code, t.stderr).toBe(0);
+    const { data, model } = await trainTiny('grey', 1, 'gaussian:25', ['--depth', '3']);
     await fs.writeFile(path.join(data, 'zero.png'), '');
     const out = path.join(tmp, 'out');
     const r = await runCli(['denoise', data, '--out', out, '--model', model, '--sigma', '25']);
@@ -68,12 +74,7 @@ describe('cli', () => {
   });
 
   it("denoise names the camera mosaic it read, for a model that learned camera noise in one", async () => {
-    const data = path.join(tmp, 'mosaic-data');
-    for (let i = 0; i < 2; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 3, i);
-    const model = path.join(tmp, 'mosaic-model');
-    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '3', '--width', '8', '--noise', 'camera:0.004,rggb',
-      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
-    expect(t.code, t.stderr).toBe(0);
+    const { model } = await trainTiny('mosaic', 3, 'camera:0.004,rggb', ['--depth', '3']);
     const photos = path.join(tmp, 'mosaic-photos');
     await fs.mkdir(photos);
     const { noisy } = applyNoise(smoothImage(120, 96, 3), parseNoiseSpec('camera:0.01,gbrg'), new Rng(1));
@@ -87,12 +88,7 @@ describe('cli', () => {
   });
 
   it('export-onnx writes a model trained with --int8 with its integer convolutions, and in float with DENOISE_INT8=0', async () => {
-    const data = path.join(tmp, 'int8-data');
-    for (let i = 0; i < 3; i++) await writePattern(path.join(data, `p${i}.png`), 40, 40, 1, i);
-    const model = path.join(tmp, 'int8-model');
-    const t = await runCli(['train', '--data', data, '--arch', 'ffdnet', '--depth', '4', '--width', '8', '--noise', 'gaussian:25', '--int8',
-      '--epochs', '1', '--batch', '4', '--patch', '16', '--patches-per-epoch', '8', '--val-crop', '32', '--out', model]);
-    expect(t.code, t.stderr).toBe(0);
+    const { model } = await trainTiny('int8', 1, 'gaussian:25', ['--depth', '4', '--int8']);
     const integer = await runCli(['export-onnx', '--model', model, '--out', path.join(tmp, 'int8.onnx')]);
     expect(integer.stdout).toMatch(/; 2 convolutions in 8-bit integers/);
     const float = await runCli(['export-onnx', '--model', model, '--out', path.join(tmp, 'float.onnx')], { DENOISE_INT8: '0' });
